@@ -1,0 +1,211 @@
+// Package config reads the service's settings from the environment (SPEC §5) and the
+// mapping file that turns platform client ids and categories into 1099Policy entities,
+// category codes and coverage types.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/caarlos0/env/v11"
+	"go.yaml.in/yaml/v3"
+)
+
+// Temporal is how to reach Temporal.
+type Temporal struct {
+	Address   string `env:"TEMPORAL_ADDRESS" envDefault:"localhost:7233"`
+	Namespace string `env:"TEMPORAL_NAMESPACE" envDefault:"default"`
+	TaskQueue string `env:"TEMPORAL_TASK_QUEUE" envDefault:"coverage"`
+	// TLS and API key for Temporal Cloud or a secured cluster.
+	TLSCertFile string `env:"TEMPORAL_TLS_CERT"`
+	TLSKeyFile  string `env:"TEMPORAL_TLS_KEY"`
+	APIKey      string `env:"TEMPORAL_API_KEY"`
+}
+
+// Policy is how to reach 1099Policy.
+type Policy struct {
+	APIURL        string `env:"POLICY_API_URL" envDefault:"https://api.1099policy.com"`
+	APIKey        string `env:"POLICY_API_KEY,required"`
+	Environment   string `env:"POLICY_ENVIRONMENT" envDefault:"sandbox"`
+	WebhookSecret string `env:"POLICY_WEBHOOK_SECRET,required"`
+}
+
+// Platform is one contractor platform's connection. A platform without APIURL is disabled.
+type Platform struct {
+	APIURL        string
+	WebhookSecret string
+	Token         string // Remote, WorkMarket bearer; Upwork access token
+	TenantID      string // Upwork
+	ClientID      string // JobDiva
+	Username      string // JobDiva
+	Password      string // JobDiva
+	PollInterval  time.Duration
+}
+
+// Enabled reports whether the platform is configured.
+func (p Platform) Enabled() bool { return p.APIURL != "" }
+
+type platforms struct {
+	RemoteURL          string        `env:"REMOTE_API_URL"`
+	RemoteSecret       string        `env:"REMOTE_WEBHOOK_SECRET"`
+	RemoteToken        string        `env:"REMOTE_API_TOKEN"`
+	RemotePoll         time.Duration `env:"REMOTE_POLL_INTERVAL" envDefault:"5m"`
+	WorkMarketURL      string        `env:"WORKMARKET_API_URL"`
+	WorkMarketSecret   string        `env:"WORKMARKET_WEBHOOK_SECRET"`
+	WorkMarketToken    string        `env:"WORKMARKET_API_TOKEN"`
+	WorkMarketPoll     time.Duration `env:"WORKMARKET_POLL_INTERVAL" envDefault:"5m"`
+	UpworkURL          string        `env:"UPWORK_API_URL"`
+	UpworkSecret       string        `env:"UPWORK_WEBHOOK_SECRET"`
+	UpworkToken        string        `env:"UPWORK_ACCESS_TOKEN"`
+	UpworkTenant       string        `env:"UPWORK_TENANT_ID"`
+	UpworkPoll         time.Duration `env:"UPWORK_POLL_INTERVAL" envDefault:"5m"`
+	JobDivaURL         string        `env:"JOBDIVA_API_URL"`
+	JobDivaSecret      string        `env:"JOBDIVA_WEBHOOK_SECRET"`
+	JobDivaClientID    string        `env:"JOBDIVA_CLIENT_ID"`
+	JobDivaUsername    string        `env:"JOBDIVA_USERNAME"`
+	JobDivaPassword    string        `env:"JOBDIVA_PASSWORD"`
+	JobDivaPoll        time.Duration `env:"JOBDIVA_POLL_INTERVAL" envDefault:"5m"`
+}
+
+// Config is every setting of the worker and the ingress.
+type Config struct {
+	Temporal Temporal
+	Policy   Policy
+
+	ListenAddr       string `env:"LISTEN_ADDR" envDefault:":8080"`
+	MetricsAddr      string `env:"METRICS_ADDR" envDefault:":9090"`
+	OpsAPIToken      string `env:"OPS_API_TOKEN"`
+	ProxyEmailDomain string `env:"PROXY_EMAIL_DOMAIN" envDefault:"relay.example.com"`
+	SessionSuccess   string `env:"SESSION_SUCCESS_URL" envDefault:"http://localhost:8080/v1/engagements/{vendor}/{engagement_id}?coverage=active"`
+	SessionCancel    string `env:"SESSION_CANCEL_URL" envDefault:"http://localhost:8080/v1/engagements/{vendor}/{engagement_id}?coverage=canceled"`
+	MappingFile      string `env:"MAPPING_FILE"`
+	LogFormat        string `env:"LOG_FORMAT" envDefault:"json"` // json (production) or console
+
+	Platforms map[string]Platform `env:"-"` // by vendor name
+	Mapping   Mapping             `env:"-"`
+}
+
+// Vendors in a fixed order.
+var Vendors = []string{"remote", "workmarket", "upwork", "jobdiva"}
+
+// Load reads the environment and the mapping file. A missing required setting fails with one
+// line naming it.
+func Load() (Config, error) {
+	var c Config
+	if err := env.Parse(&c); err != nil {
+		var agg env.AggregateError
+		if errors.As(err, &agg) && len(agg.Errors) > 0 {
+			return c, fmt.Errorf("configuration: %v", agg.Errors[0])
+		}
+		return c, fmt.Errorf("configuration: %w", err)
+	}
+	var p platforms
+	if err := env.Parse(&p); err != nil {
+		return c, fmt.Errorf("configuration: %w", err)
+	}
+	c.Platforms = map[string]Platform{
+		"remote":     {APIURL: p.RemoteURL, WebhookSecret: p.RemoteSecret, Token: p.RemoteToken, PollInterval: p.RemotePoll},
+		"workmarket": {APIURL: p.WorkMarketURL, WebhookSecret: p.WorkMarketSecret, Token: p.WorkMarketToken, PollInterval: p.WorkMarketPoll},
+		"upwork":     {APIURL: p.UpworkURL, WebhookSecret: p.UpworkSecret, Token: p.UpworkToken, TenantID: p.UpworkTenant, PollInterval: p.UpworkPoll},
+		"jobdiva":    {APIURL: p.JobDivaURL, WebhookSecret: p.JobDivaSecret, ClientID: p.JobDivaClientID, Username: p.JobDivaUsername, Password: p.JobDivaPassword, PollInterval: p.JobDivaPoll},
+	}
+	if c.MappingFile != "" {
+		m, err := LoadMapping(c.MappingFile)
+		if err != nil {
+			return c, err
+		}
+		c.Mapping = m
+	}
+	return c, nil
+}
+
+// RequireOpsToken fails when the ingress has no operator token.
+func (c Config) RequireOpsToken() error {
+	if strings.TrimSpace(c.OpsAPIToken) == "" {
+		return errors.New(`configuration: required environment variable "OPS_API_TOKEN" is not set`)
+	}
+	return nil
+}
+
+// Mapping turns platform values into 1099Policy values; keys are "<vendor>/<value>".
+type Mapping struct {
+	Entities            map[string]string   `yaml:"entities" json:"entities"`
+	Categories          map[string]string   `yaml:"categories" json:"categories"`
+	Coverage            map[string][]string `yaml:"coverage" json:"coverage"`
+	DefaultEntity       string              `yaml:"default_entity" json:"default_entity"`
+	DefaultCategoryCode string              `yaml:"default_category_code" json:"default_category_code"`
+	DefaultCoverage     []string            `yaml:"default_coverage" json:"default_coverage"`
+}
+
+// LoadMapping reads a mapping YAML file.
+func LoadMapping(path string) (Mapping, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return Mapping{}, fmt.Errorf("mapping file: %w", err)
+	}
+	return ParseMapping(data)
+}
+
+// ParseMapping parses mapping YAML, refusing unknown keys so a typo does not go unnoticed.
+func ParseMapping(data []byte) (Mapping, error) {
+	var m Mapping
+	dec := yaml.NewDecoder(strings.NewReader(string(data)))
+	dec.KnownFields(true)
+	if err := dec.Decode(&m); err != nil && err.Error() != "EOF" {
+		return Mapping{}, fmt.Errorf("mapping file: %w", err)
+	}
+	return m, nil
+}
+
+// MissingMappingError names the mapping key an engagement needs.
+type MissingMappingError struct {
+	Kind string // entity or category
+	Key  string // <vendor>/<value>
+}
+
+func (e *MissingMappingError) Error() string {
+	return fmt.Sprintf("no %s mapping for %q and no default", e.Kind, e.Key)
+}
+
+// Entity maps a platform client id to a 1099Policy entity.
+func (m Mapping) Entity(vendor, clientID string) (string, error) {
+	key := vendor + "/" + clientID
+	if v, ok := m.Entities[key]; ok && v != "" {
+		return v, nil
+	}
+	if m.DefaultEntity != "" {
+		return m.DefaultEntity, nil
+	}
+	return "", &MissingMappingError{Kind: "entity", Key: key}
+}
+
+// CategoryCode maps a platform category to a 1099Policy category code.
+func (m Mapping) CategoryCode(vendor, category string) (string, error) {
+	key := vendor + "/" + category
+	if v, ok := m.Categories[key]; ok && v != "" {
+		return v, nil
+	}
+	if m.DefaultCategoryCode != "" {
+		return m.DefaultCategoryCode, nil
+	}
+	return "", &MissingMappingError{Kind: "category", Key: key}
+}
+
+// CoverageTypes maps a platform client id to coverage types ([general] when nothing says).
+func (m Mapping) CoverageTypes(vendor, clientID string) []string {
+	if v, ok := m.Coverage[vendor+"/"+clientID]; ok && len(v) > 0 {
+		return v
+	}
+	if len(m.DefaultCoverage) > 0 {
+		return m.DefaultCoverage
+	}
+	return []string{"general"}
+}
+
+// SessionURL fills the {vendor} and {engagement_id} placeholders of a return-URL template.
+func SessionURL(template, vendor, engagementID string) string {
+	return strings.NewReplacer("{vendor}", vendor, "{engagement_id}", engagementID).Replace(template)
+}

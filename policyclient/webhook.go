@@ -1,0 +1,221 @@
+package policyclient
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// DefaultTolerance is how far a signature timestamp may be from now.
+const DefaultTolerance = 300 * time.Second
+
+// Signature verification failures; the ingress answers 401 with the reason.
+var (
+	ErrMissingSignature = errors.New("missing Ten99Policy-Signature header")
+	ErrMalformedHeader  = errors.New("malformed Ten99Policy-Signature header: want t=<unix seconds>,v1=<hex>")
+	ErrStaleTimestamp   = errors.New("signature timestamp outside the tolerance")
+	ErrNoMatch          = errors.New("no v1 signature matches the body")
+)
+
+// Verifier checks Ten99Policy-Signature headers: t=<unix s>,v1=<hex HMAC-SHA256(secret, t + "." + body)>.
+type Verifier struct {
+	Secret    string
+	Tolerance time.Duration    // DefaultTolerance when 0
+	Now       func() time.Time // time.Now when nil; injectable for tests
+}
+
+// Verify returns nil when one v1 entry matches body and the timestamp is fresh.
+func (v Verifier) Verify(header string, body []byte) error {
+	header = strings.TrimSpace(header)
+	if header == "" {
+		return ErrMissingSignature
+	}
+	var ts int64
+	var haveTS bool
+	var sigs [][]byte
+	for _, part := range strings.Split(header, ",") {
+		k, val, ok := strings.Cut(strings.TrimSpace(part), "=")
+		if !ok {
+			return ErrMalformedHeader
+		}
+		switch k {
+		case "t":
+			n, err := strconv.ParseInt(val, 10, 64)
+			if err != nil {
+				return ErrMalformedHeader
+			}
+			ts, haveTS = n, true
+		case "v1":
+			sig, err := hex.DecodeString(val)
+			if err != nil {
+				continue // another scheme's entry; ignore it like unknown versions
+			}
+			sigs = append(sigs, sig)
+		}
+	}
+	if !haveTS || len(sigs) == 0 {
+		return ErrMalformedHeader
+	}
+	now := time.Now
+	if v.Now != nil {
+		now = v.Now
+	}
+	tol := v.Tolerance
+	if tol == 0 {
+		tol = DefaultTolerance
+	}
+	if d := now().Sub(time.Unix(ts, 0)); d > tol || d < -tol {
+		return fmt.Errorf("%w (%s)", ErrStaleTimestamp, d.Round(time.Second))
+	}
+	want := computeSignature(v.Secret, ts, body)
+	match := 0
+	for _, sig := range sigs {
+		match |= subtle.ConstantTimeCompare(sig, want)
+	}
+	if match != 1 {
+		return ErrNoMatch
+	}
+	return nil
+}
+
+func computeSignature(secret string, ts int64, body []byte) []byte {
+	mac := hmac.New(sha256.New, []byte(secret))
+	mac.Write([]byte(strconv.FormatInt(ts, 10)))
+	mac.Write([]byte("."))
+	mac.Write(body)
+	return mac.Sum(nil)
+}
+
+// SignatureHeader builds the header value for body at time t (used by the sandbox and tests).
+func SignatureHeader(secret string, t time.Time, body []byte) string {
+	ts := t.Unix()
+	return fmt.Sprintf("t=%d,v1=%s", ts, hex.EncodeToString(computeSignature(secret, ts, body)))
+}
+
+// Canonical event types (the guides' aliases are mapped onto these).
+const (
+	EventPolicyActive        = "policy.active"
+	EventPolicyCancelled     = "policy.cancelled"
+	EventPolicyExpired       = "policy.expired"
+	EventPolicyReactivated   = "policy.reactivated"
+	EventApplicationStarted  = "application.started"
+	EventApplicationComplete = "application.complete"
+	EventApplicationExpired  = "application.expired"
+	EventAssignmentActive    = "assignment.active"
+	EventAssignmentCancelled = "assignment.cancelled"
+	EventCertificateApproved = "certificate.approved"
+	EventCertificateFlagged  = "certificate.flagged"
+	EventCertificateDenied   = "certificate.denied"
+	EventCertificateError    = "certificate.error"
+)
+
+var eventAliases = map[string]string{
+	"policy.canceled":       EventPolicyCancelled,
+	"certificate.validated": EventCertificateApproved,
+}
+
+// CanonicalEventType maps the guides' spellings onto the API's.
+func CanonicalEventType(t string) string {
+	t = strings.ToLower(strings.TrimSpace(t))
+	if c, ok := eventAliases[t]; ok {
+		return c
+	}
+	return t
+}
+
+// Event is a parsed webhook event. Object is the payload object; the other fields are read from
+// it so the ingress can route without knowing each object's shape.
+type Event struct {
+	ID      string          `json:"id"`
+	Type    string          `json:"type"`
+	Created Time            `json:"created"`
+	Object  json.RawMessage `json:"data"`
+
+	ObjectID       string   `json:"-"`
+	Status         string   `json:"-"`
+	QuoteID        string   `json:"-"` // policy and application events
+	ContractorID   string   `json:"-"`
+	ExpirationDate Time     `json:"-"`
+	EffectiveDate  Time     `json:"-"`
+	Metadata       Metadata `json:"-"`
+}
+
+// EngagementKey is the workflow ID this service stored in the object's custom_metadata, if any.
+func (e Event) EngagementKey() string { return e.Metadata["engagement_key"] }
+
+// ErrEventMalformed wraps every reason an event body is refused.
+var ErrEventMalformed = errors.New("malformed 1099Policy event")
+
+// ParseEvent accepts the three envelope shapes: {id,type,created,data:{…}},
+// {id,type,created,data:{object:{…}}} and the same without a top-level id (the id is then
+// derived from the type, the object id and created, so duplicates still dedupe).
+func ParseEvent(body []byte) (Event, error) {
+	var env struct {
+		ID      string          `json:"id"`
+		Type    string          `json:"type"`
+		Created Time            `json:"created"`
+		Data    json.RawMessage `json:"data"`
+	}
+	if err := json.Unmarshal(body, &env); err != nil {
+		return Event{}, fmt.Errorf("%w: %v", ErrEventMalformed, err)
+	}
+	if strings.TrimSpace(env.Type) == "" {
+		return Event{}, fmt.Errorf("%w: missing field \"type\"", ErrEventMalformed)
+	}
+	data, err := unwrapJSONString(env.Data)
+	if err != nil || len(data) == 0 || data[0] != '{' {
+		return Event{}, fmt.Errorf("%w: field \"data\" must be an object", ErrEventMalformed)
+	}
+	var wrapper struct {
+		Object json.RawMessage `json:"object"`
+	}
+	if json.Unmarshal(data, &wrapper) == nil && len(wrapper.Object) > 0 && wrapper.Object[0] == '{' {
+		data = wrapper.Object
+	}
+	var obj struct {
+		ID             string          `json:"id"`
+		Status         string          `json:"status"`
+		Quote          json.RawMessage `json:"quote"`
+		Contractor     json.RawMessage `json:"contractor"`
+		ExpirationDate Time            `json:"expiration_date"`
+		EffectiveDate  Time            `json:"effective_date"`
+		CustomMetadata Metadata        `json:"custom_metadata"`
+	}
+	if err := json.Unmarshal(data, &obj); err != nil {
+		return Event{}, fmt.Errorf("%w: data: %v", ErrEventMalformed, err)
+	}
+	if obj.ID == "" {
+		return Event{}, fmt.Errorf("%w: missing field \"data.id\"", ErrEventMalformed)
+	}
+	ev := Event{
+		ID: env.ID, Type: CanonicalEventType(env.Type), Created: env.Created, Object: data,
+		ObjectID: obj.ID, Status: obj.Status, QuoteID: refID(obj.Quote), ContractorID: refID(obj.Contractor),
+		ExpirationDate: obj.ExpirationDate, EffectiveDate: obj.EffectiveDate, Metadata: obj.CustomMetadata,
+	}
+	if ev.ID == "" {
+		ev.ID = fmt.Sprintf("derived:%s:%s:%d", ev.Type, ev.ObjectID, ev.Created)
+	}
+	return ev, nil
+}
+
+// refID reads a reference that is an id string or an expanded object with an id.
+func refID(raw json.RawMessage) string {
+	var id string
+	if json.Unmarshal(raw, &id) == nil {
+		return id
+	}
+	var obj struct {
+		ID string `json:"id"`
+	}
+	if json.Unmarshal(raw, &obj) == nil {
+		return obj.ID
+	}
+	return ""
+}

@@ -1,0 +1,266 @@
+// Package policysim is a local 1099Policy: the API endpoints the orchestrator uses, with
+// in-memory state, the real validation rules and error codes, idempotency replay, signed
+// webhooks, the contractor's side (completing applications, certificate review), and test
+// controls (fault injection, request log, reset). See README.md "Sandboxes" for its rules.
+package policysim
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	pc "github.com/coverage-orchestrator/coverage/policyclient"
+)
+
+// Config configures the sandbox.
+type Config struct {
+	APIKey        string // required Bearer key
+	WebhookURL    string // where events are POSTed; none sent when empty
+	WebhookSecret string // signs the events
+	PublicURL     string // base of session urls; defaults to the listener's host
+	// AutoCompleteAfter completes every new application session after this delay (0: only by
+	// POST /sandbox/sessions/{id}/complete). Contractors whose email ends with ManualEmailSuffix
+	// are never completed automatically.
+	AutoCompleteAfter time.Duration
+	// CertificateReviewAfter is how long certificate review takes (default 2 s).
+	CertificateReviewAfter time.Duration
+	// AssignmentActiveAfter is the delay before assignment.active (default 500 ms).
+	AssignmentActiveAfter time.Duration
+	// DuplicateWebhooks delivers every event twice, to exercise dedupe.
+	DuplicateWebhooks bool
+	// PolicyTerm is how long a bound policy lasts past its quote's end (default 0: the quote's end).
+	CategoryCodes []pc.CategoryCode // approved codes; a default set when empty
+	Now           func() time.Time
+}
+
+// ManualEmailSuffix marks contractors whose sessions are never auto-completed.
+const ManualEmailSuffix = "@manual.example"
+
+// Server is the sandbox. Create with New; it is an http.Handler.
+type Server struct {
+	cfg  Config
+	mux  *http.ServeMux
+	mu   sync.Mutex
+	st   *state
+	log  []LoggedRequest
+	flt  []*fault
+	idem map[string]storedResponse
+	hook *webhookSender
+	seq  int
+}
+
+type storedResponse struct {
+	status int
+	body   []byte
+	at     time.Time
+}
+
+// New returns a sandbox server.
+func New(cfg Config) *Server {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.CertificateReviewAfter == 0 {
+		cfg.CertificateReviewAfter = 2 * time.Second
+	}
+	if cfg.AssignmentActiveAfter == 0 {
+		cfg.AssignmentActiveAfter = 500 * time.Millisecond
+	}
+	if len(cfg.CategoryCodes) == 0 {
+		cfg.CategoryCodes = DefaultCategoryCodes
+	}
+	s := &Server{cfg: cfg, st: newState(), idem: map[string]storedResponse{}}
+	s.hook = newWebhookSender(cfg.WebhookURL, cfg.WebhookSecret, cfg.DuplicateWebhooks, cfg.Now)
+	s.routes()
+	return s
+}
+
+// DefaultCategoryCodes are approved unless Config.CategoryCodes says otherwise.
+var DefaultCategoryCodes = []pc.CategoryCode{
+	{CategoryCode: "jc_MARKETING", Name: "Marketing and design"},
+	{CategoryCode: "jc_LOW_VOLTAGE", Name: "Low voltage cabling"},
+	{CategoryCode: "jc_SOFTWARE", Name: "Software engineering"},
+	{CategoryCode: "jc_DATA", Name: "Data analytics"},
+	{CategoryCode: "jc_default", Name: "General consulting"},
+}
+
+// Close stops webhook delivery and pending timers.
+func (s *Server) Close() { s.hook.close() }
+
+func (s *Server) routes() {
+	m := http.NewServeMux()
+	api := func(pattern string, h func(w http.ResponseWriter, r *http.Request, body []byte)) {
+		m.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) { s.serveAPI(w, r, h) })
+	}
+	api("GET /api/v1/contractors", s.listContractors)
+	api("POST /api/v1/contractors", s.createContractor)
+	api("GET /api/v1/contractors/{id}", s.getContractor)
+	api("PUT /api/v1/contractors/{id}", s.updateContractor)
+	api("GET /api/v1/contractors/{id}/policies", s.contractorPolicies)
+	api("GET /api/v1/jobs", s.listJobs)
+	api("POST /api/v1/jobs", s.createJob)
+	api("GET /api/v1/jobs/{id}", s.getJob)
+	api("PUT /api/v1/jobs/{id}", s.updateJob)
+	api("GET /api/v1/category_codes", s.listCategoryCodes)
+	api("GET /api/v1/quotes", s.listQuotes)
+	api("POST /api/v1/quotes", s.createQuote)
+	api("GET /api/v1/quotes/{id}", s.getQuote)
+	api("PUT /api/v1/quotes/{id}", s.updateQuote)
+	api("POST /api/v1/apply/sessions", s.createSession)
+	api("GET /api/v1/apply/sessions/{id}", s.getSession)
+	api("POST /api/v1/apply/sessions/{id}/expire", s.expireSession)
+	api("GET /api/v1/assignments", s.listAssignments)
+	api("POST /api/v1/assignments", s.createAssignment)
+	api("POST /api/v1/assignments/cancel", s.cancelAssignment)
+	api("GET /api/v1/assignments/{id}", s.getAssignment)
+	api("PUT /api/v1/assignments/{id}", s.updateAssignment)
+	api("GET /api/v1/files/certificates", s.listCertificates)
+	api("POST /api/v1/files/certificates", s.uploadCertificate)
+	api("GET /api/v1/files/certificates/{id}", s.getCertificate)
+	api("GET /api/v1/invoices", s.listInvoices)
+	api("POST /api/v1/invoices", s.createInvoice)
+	api("GET /api/v1/policies/{id}", s.getPolicy)
+	api("GET /api/v1/events/{id}", s.getEvent)
+
+	// The contractor's side and test controls: no API key, never faulted or logged.
+	m.HandleFunc("GET /apply/{id}", s.applyPage)
+	m.HandleFunc("POST /sandbox/sessions/{id}/complete", s.completeSessionHandler)
+	m.HandleFunc("POST /sandbox/policies", s.seedPolicyHandler)
+	m.HandleFunc("POST /sandbox/policies/{id}/cancel", s.cancelPolicyHandler)
+	m.HandleFunc("POST /sandbox/certificates/{id}/review", s.reviewCertificateHandler)
+	m.HandleFunc("POST /sandbox/faults", s.addFaultHandler)
+	m.HandleFunc("DELETE /sandbox/faults", s.clearFaultsHandler)
+	m.HandleFunc("GET /sandbox/requests", s.requestLogHandler)
+	m.HandleFunc("GET /sandbox/events", s.eventsHandler)
+	m.HandleFunc("POST /sandbox/reset", s.resetHandler)
+	m.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusOK) })
+	s.mux = m
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+
+// apiError is a 1099Policy error answer.
+type apiError struct {
+	status  int
+	code    string
+	message any // string or map[string]string
+}
+
+func (e *apiError) Error() string { return fmt.Sprintf("%d %s %v", e.status, e.code, e.message) }
+
+func badRequest(code string, message any) *apiError {
+	return &apiError{status: http.StatusBadRequest, code: code, message: message}
+}
+
+func notFound(kind, id string) *apiError {
+	return &apiError{status: http.StatusNotFound, code: "resource_missing", message: fmt.Sprintf("No such %s: %s", kind, id)}
+}
+
+// serveAPI runs the cross-cutting parts in the real API's order: log, faults (a failing
+// gateway in front of the API, so never stored), auth, idempotency replay, the handler.
+func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, h func(http.ResponseWriter, *http.Request, []byte)) {
+	body, _ := io.ReadAll(io.LimitReader(r.Body, 20<<20))
+	rec := &recorder{ResponseWriter: w, status: http.StatusOK}
+	defer func() { s.logRequest(r, body, rec.status) }()
+
+	if f := s.takeFault(r.URL.Path); f != nil {
+		if f.RetryAfter > 0 {
+			rec.Header().Set("Retry-After", fmt.Sprint(f.RetryAfter))
+		}
+		writeJSON(rec, f.Status, map[string]string{"message": "injected fault", "error_code": "sandbox_fault"})
+		return
+	}
+	if r.Header.Get("Authorization") != "Bearer "+s.cfg.APIKey || s.cfg.APIKey == "" {
+		writeJSON(rec, http.StatusUnauthorized, map[string]string{"message": "Invalid API key provided.", "error_code": "unauthorized"})
+		return
+	}
+	key := r.Header.Get(pc.HeaderIdempotentKey)
+	if r.Method == http.MethodPost && key != "" {
+		s.mu.Lock()
+		stored, ok := s.idem[key]
+		s.mu.Unlock()
+		if ok && s.cfg.Now().Sub(stored.at) < 24*time.Hour {
+			rec.Header().Set("Content-Type", "application/json")
+			rec.WriteHeader(stored.status)
+			rec.Write(stored.body)
+			return
+		}
+		buf := &bufferingWriter{header: http.Header{}, status: http.StatusOK}
+		h(buf, r, body)
+		s.mu.Lock()
+		if prev, ok := s.idem[key]; ok && s.cfg.Now().Sub(prev.at) < 24*time.Hour {
+			buf.status, buf.body = prev.status, *bytes.NewBuffer(prev.body) // a concurrent twin won
+		} else {
+			s.idem[key] = storedResponse{status: buf.status, body: buf.body.Bytes(), at: s.cfg.Now()}
+		}
+		s.mu.Unlock()
+		for k, v := range buf.header {
+			rec.Header()[k] = v
+		}
+		rec.WriteHeader(buf.status)
+		rec.Write(buf.body.Bytes())
+		return
+	}
+	h(rec, r, body)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}
+
+func writeErr(w http.ResponseWriter, err *apiError) {
+	writeJSON(w, err.status, map[string]any{"message": err.message, "error_code": err.code})
+}
+
+type recorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *recorder) WriteHeader(code int) { r.status = code; r.ResponseWriter.WriteHeader(code) }
+
+type bufferingWriter struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
+}
+
+func (b *bufferingWriter) Header() http.Header         { return b.header }
+func (b *bufferingWriter) WriteHeader(code int)        { b.status = code }
+func (b *bufferingWriter) Write(p []byte) (int, error) { return b.body.Write(p) }
+
+func decodeBody(body []byte, v any) *apiError {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return badRequest("invalid_request", "request body is empty")
+	}
+	if err := json.Unmarshal(body, v); err != nil {
+		return badRequest("invalid_request", "request body is not valid JSON: "+err.Error())
+	}
+	return nil
+}
+
+func (s *Server) newID(prefix string) string {
+	s.seq++
+	return fmt.Sprintf("%s_%06d", prefix, s.seq)
+}
+
+func requireFields(fields map[string]string) *apiError {
+	missing := map[string]string{}
+	for k, v := range fields {
+		if strings.TrimSpace(v) == "" {
+			missing[k] = "This field is required."
+		}
+	}
+	if len(missing) > 0 {
+		return badRequest("parameter_missing", missing)
+	}
+	return nil
+}

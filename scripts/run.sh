@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# The whole local stack: Temporal dev server with its UI, sandboxes, worker, ingress.
+# Ctrl-C stops everything.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mkdir -p .data
+source scripts/local.env
+
+pids=()
+cleanup() {
+  trap - INT TERM EXIT
+  for ((i=${#pids[@]}-1; i>=0; i--)); do kill -TERM "${pids[$i]}" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  echo "stopped"
+}
+trap cleanup INT TERM EXIT
+
+./bin/temporal server start-dev --db-filename .data/temporal.db --ui-port 8233 --log-level warn \
+  --search-attribute Vendor=Keyword --search-attribute EngagementID=Keyword \
+  --search-attribute CoverageStatus=Keyword --search-attribute CertificateStatus=Keyword \
+  --search-attribute PolicyContractorID=Keyword \
+  --search-attribute CoverageStart=Datetime --search-attribute CoverageEnd=Datetime &
+pids+=($!)
+until ./bin/temporal operator cluster health >/dev/null 2>&1; do sleep 0.5; done
+
+./bin/sandbox &
+pids+=($!)
+for b in worker starter; do
+  if [ -x "./bin/$b" ]; then ./bin/$b & pids+=($!); fi
+done
+
+cat <<TXT
+
+  Temporal UI        http://localhost:8233
+  Ingress            http://localhost:8080   (operator token: $OPS_API_TOKEN)
+  1099Policy sandbox http://localhost:8090
+  Platform sandboxes http://localhost:8091
+
+Ctrl-C stops everything.
+TXT
+wait
