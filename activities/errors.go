@@ -1,0 +1,84 @@
+package activities
+
+import (
+	"errors"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/coverage-orchestrator/coverage/config"
+	pc "github.com/coverage-orchestrator/coverage/policyclient"
+	"github.com/coverage-orchestrator/coverage/vendors"
+)
+
+// Error types the workflow branches on (ApplicationError.Type()). All but ErrRetryable are
+// non-retryable: retrying cannot change a business answer.
+const (
+	ErrDuplicateEmail   = "DuplicateEmail"
+	ErrMatchingPolicy   = "MatchingPolicy"   // quote refused: the contractor already holds a matching policy
+	ErrNoMatchingPolicy = "NoMatchingPolicy" // assignment refused or ineligible
+	ErrEffectiveDate    = "EffectiveDateInvalid"
+	ErrAssignmentStart  = "AssignmentAlreadyStarted"
+	ErrMissingMapping   = "MissingMapping"
+	ErrNotFound         = "NotFound"
+	ErrBusiness         = "BusinessError" // any other 4xx with error_code
+	ErrRetryable        = "Retryable"
+)
+
+// classify turns a client error into a Temporal error: business refusals are non-retryable
+// with a typed name; transient failures are retryable, honouring Retry-After.
+func classify(err error) error {
+	if err == nil {
+		return nil
+	}
+	var mm *config.MissingMappingError
+	if errors.As(err, &mm) {
+		return temporal.NewNonRetryableApplicationError(err.Error(), ErrMissingMapping, err)
+	}
+	var nf *vendors.NotFoundError
+	if errors.As(err, &nf) {
+		return temporal.NewNonRetryableApplicationError(err.Error(), ErrNotFound, err)
+	}
+	var vr *vendors.RetryableError
+	if errors.As(err, &vr) {
+		return retryable(err, vr.RetryAfter)
+	}
+	pe, ok := pc.AsError(err)
+	if !ok {
+		return err // unknown: let the retry policy decide (retryable by default)
+	}
+	if pe.Retryable {
+		return retryable(err, pe.RetryAfter)
+	}
+	typ := ErrBusiness
+	switch {
+	case pc.IsDuplicateEmail(err):
+		typ = ErrDuplicateEmail
+	case pc.IsMatchingPolicy(err):
+		typ = ErrMatchingPolicy
+	case pc.IsNoMatchingPolicy(err):
+		typ = ErrNoMatchingPolicy
+	case pc.IsEffectiveDateInvalid(err):
+		typ = ErrEffectiveDate
+	case pe.Code == pc.CodeAssignmentStarted:
+		typ = ErrAssignmentStart
+	case pc.IsNotFound(err):
+		typ = ErrNotFound
+	}
+	return temporal.NewNonRetryableApplicationError(err.Error(), typ, err)
+}
+
+func retryable(err error, after time.Duration) error {
+	return temporal.NewApplicationErrorWithOptions(err.Error(), ErrRetryable, temporal.ApplicationErrorOptions{
+		Cause: err, NextRetryDelay: after,
+	})
+}
+
+// ErrorType returns the typed name of an activity error ("" when it has none).
+func ErrorType(err error) string {
+	var ae *temporal.ApplicationError
+	if errors.As(err, &ae) {
+		return ae.Type()
+	}
+	return ""
+}

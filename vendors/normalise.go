@@ -1,0 +1,191 @@
+package vendors
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"math/big"
+	"strings"
+	"time"
+)
+
+// Cents turns a money amount into integer cents with exact decimal arithmetic: "19.99" ->
+// 1999, "1,250.50" -> 125050, 75 -> 7500. It accepts a JSON number or string, refuses
+// fractions of a cent, negative amounts and anything that is not a number.
+func Cents(v any) (int64, error) {
+	var s string
+	switch x := v.(type) {
+	case nil:
+		return 0, fmt.Errorf("amount is missing")
+	case string:
+		s = x
+	case json.Number:
+		s = x.String()
+	case float64:
+		s = new(big.Float).SetFloat64(x).Text('f', -1)
+	case int:
+		s = fmt.Sprint(x)
+	case int64:
+		s = fmt.Sprint(x)
+	case json.RawMessage:
+		var str string
+		if json.Unmarshal(x, &str) == nil {
+			s = str
+		} else {
+			s = string(x)
+		}
+	default:
+		return 0, fmt.Errorf("amount %v: unsupported type %T", v, v)
+	}
+	s = strings.TrimSpace(strings.ReplaceAll(s, ",", ""))
+	s = strings.TrimPrefix(s, "$")
+	if s == "" || s == "null" {
+		return 0, fmt.Errorf("amount is missing")
+	}
+	r, ok := new(big.Rat).SetString(s)
+	if !ok {
+		return 0, fmt.Errorf("amount %q is not a number", s)
+	}
+	if r.Sign() < 0 {
+		return 0, fmt.Errorf("amount %q is negative", s)
+	}
+	r.Mul(r, big.NewRat(100, 1))
+	if !r.IsInt() {
+		return 0, fmt.Errorf("amount %q has a fraction of a cent", s)
+	}
+	if !r.Num().IsInt64() {
+		return 0, fmt.Errorf("amount %q is too large", s)
+	}
+	return r.Num().Int64(), nil
+}
+
+// Amount holds a money value exactly as JSON sent it (number or string), for Cents.
+type Amount struct{ raw json.RawMessage }
+
+// UnmarshalJSON keeps the raw text so no float ever touches the value.
+func (a *Amount) UnmarshalJSON(b []byte) error {
+	a.raw = append(json.RawMessage(nil), b...)
+	return nil
+}
+
+// Set reports whether the amount was present and not null.
+func (a Amount) Set() bool { return len(a.raw) > 0 && string(a.raw) != "null" }
+
+// Cents converts the amount.
+func (a Amount) Cents() (int64, error) { return Cents(a.raw) }
+
+// Multiply returns the amount times n in cents, exactly.
+func (a Amount) Multiply(n Amount) (int64, error) {
+	cents, err := a.Cents()
+	if err != nil {
+		return 0, err
+	}
+	units, err := n.Cents()
+	if err != nil {
+		return 0, err
+	}
+	r := new(big.Rat).SetFrac64(cents*units, 100)
+	if !r.IsInt() {
+		return 0, fmt.Errorf("amount x units has a fraction of a cent")
+	}
+	return r.Num().Int64(), nil
+}
+
+// Date layouts the platforms use.
+const (
+	LayoutDate    = "2006-01-02"
+	LayoutJobDiva = "01/02/2006 15:04:05"
+)
+
+// WindowStart reads a coverage start or a pay-period day: a date-only value is 00:00 UTC of
+// that day; a time without a zone is UTC.
+func WindowStart(s string, layouts ...string) (int64, error) {
+	t, _, err := parseTime(s, layouts)
+	if err != nil {
+		return 0, err
+	}
+	return t.Unix(), nil
+}
+
+// WindowEnd reads a coverage end: a date-only value (or midnight in a date-time layout)
+// is 00:00 UTC of the next day, so the last day is covered.
+func WindowEnd(s string, layouts ...string) (int64, error) {
+	t, dateOnly, err := parseTime(s, layouts)
+	if err != nil {
+		return 0, err
+	}
+	if dateOnly || (t.Hour() == 0 && t.Minute() == 0 && t.Second() == 0) {
+		t = t.AddDate(0, 0, 1)
+	}
+	return t.Unix(), nil
+}
+
+func parseTime(s string, layouts []string) (time.Time, bool, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return time.Time{}, false, fmt.Errorf("date is missing")
+	}
+	if len(layouts) == 0 {
+		layouts = []string{LayoutDate, time.RFC3339, "2006-01-02T15:04:05"}
+	}
+	for _, l := range layouts {
+		if t, err := time.ParseInLocation(l, s, time.UTC); err == nil {
+			return t.UTC(), l == LayoutDate, nil
+		}
+	}
+	return time.Time{}, false, fmt.Errorf("date %q: want one of %s", s, strings.Join(layouts, ", "))
+}
+
+// ProxyEmail is the contractor email used when the platform has none:
+// <vendor>-<source id>@<domain>, lower-case, characters outside [a-z0-9._-] replaced by "-".
+func ProxyEmail(vendor, sourceID, domain string) string {
+	local := strings.ToLower(vendor + "-" + sourceID)
+	var b strings.Builder
+	for _, r := range local {
+		if (r >= 'a' && r <= 'z') || (r >= '0' && r <= '9') || r == '.' || r == '_' || r == '-' {
+			b.WriteRune(r)
+		} else {
+			b.WriteByte('-')
+		}
+	}
+	return b.String() + "@" + strings.ToLower(domain)
+}
+
+// ContractorEmail lower-cases the platform's email, or gives the proxy when there is none.
+func ContractorEmail(email, vendor, sourceID, domain string) string {
+	if e := strings.ToLower(strings.TrimSpace(email)); e != "" {
+		return e
+	}
+	return ProxyEmail(vendor, sourceID, domain)
+}
+
+// SplitName splits a display name at the last space into first and last name.
+func SplitName(display string) (string, string) {
+	display = strings.Join(strings.Fields(display), " ")
+	i := strings.LastIndex(display, " ")
+	if i < 0 {
+		return display, display
+	}
+	return display[:i], display[i+1:]
+}
+
+// HashEventID derives a dedupe key from the parts of an event that has no id.
+func HashEventID(parts ...string) string {
+	h := sha256.New()
+	for _, p := range parts {
+		h.Write([]byte(p))
+		h.Write([]byte{0})
+	}
+	return "h:" + hex.EncodeToString(h.Sum(nil))[:32]
+}
+
+// FirstNonEmpty returns the first value that is not blank.
+func FirstNonEmpty(vals ...string) string {
+	for _, v := range vals {
+		if strings.TrimSpace(v) != "" {
+			return v
+		}
+	}
+	return ""
+}

@@ -1,0 +1,89 @@
+package workflows
+
+import (
+	"slices"
+
+	"go.temporal.io/sdk/workflow"
+)
+
+// ContractorSessionWorkflow makes sure a new contractor is never sent through two application
+// sessions at once. Engagements that need a session ask it for the lease (signal-with-start on
+// contractor:<policy contractor id>); it grants one at a time in arrival order and hands the
+// lease on when the holder releases it (policy active, covered otherwise, or ended). A queued
+// engagement learns it waited, so it tries an assignment first: the holder's new policy
+// usually covers it. The coordinator completes as soon as nobody holds or waits.
+func ContractorSessionWorkflow(ctx workflow.Context, in ContractorInput) error {
+	c := &coordinator{ctx: ctx, id: workflow.GetInfo(ctx).WorkflowExecution.ID, holder: in.Holder, queue: in.Queue}
+	acquire := workflow.GetSignalChannel(ctx, SignalAcquireSession)
+	release := workflow.GetSignalChannel(ctx, SignalReleaseSession)
+	for {
+		for c.receive(acquire, c.acquire) || c.receive(release, c.release) {
+		}
+		if c.holder == "" && len(c.queue) == 0 {
+			return nil
+		}
+		if workflow.GetInfo(ctx).GetContinueAsNewSuggested() {
+			return workflow.NewContinueAsNewError(ctx, ContractorSessionWorkflow, ContractorInput{ContractorID: in.ContractorID, Holder: c.holder, Queue: c.queue})
+		}
+		workflow.NewSelector(ctx).
+			AddReceive(acquire, func(workflow.ReceiveChannel, bool) {}).
+			AddReceive(release, func(workflow.ReceiveChannel, bool) {}).
+			Select(ctx)
+	}
+}
+
+type coordinator struct {
+	ctx    workflow.Context
+	id     string
+	holder string
+	queue  []string
+}
+
+// receive handles one pending signal of ch, if any.
+func (c *coordinator) receive(ch workflow.ReceiveChannel, handle func(string)) bool {
+	var r LeaseRequest
+	if !ch.ReceiveAsync(&r) {
+		return false
+	}
+	handle(r.EngagementWorkflowID)
+	return true
+}
+
+func (c *coordinator) acquire(engagement string) {
+	switch {
+	case c.holder == "":
+		c.grant(engagement, false)
+	case c.holder == engagement:
+		c.grant(engagement, false) // asked again (a retried step): the answer is the same
+	case !slices.Contains(c.queue, engagement):
+		c.queue = append(c.queue, engagement)
+	}
+}
+
+func (c *coordinator) release(engagement string) {
+	if i := slices.Index(c.queue, engagement); i >= 0 {
+		c.queue = slices.Delete(c.queue, i, i+1)
+		return
+	}
+	if c.holder != engagement {
+		return
+	}
+	c.holder = ""
+	for c.holder == "" && len(c.queue) > 0 {
+		next := c.queue[0]
+		c.queue = c.queue[1:]
+		c.grant(next, true)
+	}
+}
+
+// grant signals the lease; an engagement that is gone meanwhile is skipped.
+func (c *coordinator) grant(engagement string, queued bool) {
+	err := workflow.SignalExternalWorkflow(c.ctx, engagement, "", SignalSessionLease,
+		SessionLease{ContractorWorkflowID: c.id, Queued: queued}).Get(c.ctx, nil)
+	if err != nil {
+		workflow.GetLogger(c.ctx).Info("engagement gone; lease not granted", "engagement", engagement, "error", err)
+		c.holder = ""
+		return
+	}
+	c.holder = engagement
+}

@@ -1,0 +1,69 @@
+package workflows
+
+import (
+	"time"
+
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/coverage-orchestrator/coverage/activities"
+)
+
+// SignalReplay asks a parked policy-event router to try again now (operator action).
+const SignalReplay = "replay"
+
+// RouterRetryEvery is how often an unroutable event is tried again by itself.
+const RouterRetryEvery = 10 * time.Minute
+
+// RouterGiveUpAfter is how long an unroutable event is kept before the router fails (visible
+// as a failed workflow with the event as its input, replayable by resetting it).
+const RouterGiveUpAfter = 7 * 24 * time.Hour
+
+// PolicyEventRouterWorkflow delivers one 1099Policy event to every engagement it concerns,
+// when the payload alone does not say (a policy with only its quote id, a certificate with its
+// contractor id, a contractor-wide cancellation). It reads 1099Policy and the engagements'
+// search attributes, signals each engagement, and when nothing matches yet it stays parked,
+// visible in the UI, retrying every RouterRetryEvery or at once on a "replay" signal.
+func PolicyEventRouterWorkflow(ctx workflow.Context, ev PolicyEvent) ([]string, error) {
+	replay := workflow.GetSignalChannel(ctx, SignalReplay)
+	started := workflow.Now(ctx)
+	for {
+		var targets activities.RouteOutput
+		err := workflow.ExecuteActivity(callOptions(ctx), (*activities.Activities).ResolvePolicyEvent, activities.RouteInput{
+			EventID: ev.EventID, Type: ev.Type, ObjectID: ev.ObjectID, QuoteID: ev.QuoteID, ContractorID: ev.ContractorID,
+			EngagementKey: ev.EngagementKey,
+		}).Get(ctx, &targets)
+		if err == nil && len(targets.WorkflowIDs) > 0 {
+			delivered := []string{}
+			for _, id := range targets.WorkflowIDs {
+				if workflow.SignalExternalWorkflow(ctx, id, "", SignalPolicyEvent, ev).Get(ctx, nil) == nil {
+					delivered = append(delivered, id)
+				}
+			}
+			workflow.SetCurrentDetails(ctx, "delivered to "+joinIDs(delivered))
+			return delivered, nil
+		}
+		if workflow.Now(ctx).Sub(started) > RouterGiveUpAfter {
+			return nil, err
+		}
+		workflow.SetCurrentDetails(ctx, "**parked**: no engagement found for "+ev.Type+" "+ev.ObjectID+
+			"; retrying every 10 minutes, or signal `replay`")
+		workflow.NewSelector(ctx).
+			AddReceive(replay, func(c workflow.ReceiveChannel, _ bool) { c.Receive(ctx, nil) }).
+			AddFuture(workflow.NewTimer(ctx, RouterRetryEvery), func(workflow.Future) {}).
+			Select(ctx)
+	}
+}
+
+func joinIDs(ids []string) string {
+	out := ""
+	for i, id := range ids {
+		if i > 0 {
+			out += ", "
+		}
+		out += id
+	}
+	if out == "" {
+		return "no running engagement"
+	}
+	return out
+}

@@ -1,0 +1,192 @@
+package workflows
+
+import (
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/coverage-orchestrator/coverage/activities"
+	"github.com/coverage-orchestrator/coverage/vendors"
+)
+
+// CoverageStatus is the engagement's compliance state (search attribute CoverageStatus).
+type CoverageStatus string
+
+// Coverage statuses.
+const (
+	StatusPending               CoverageStatus = "PENDING"
+	StatusAwaitingApplication   CoverageStatus = "AWAITING_APPLICATION"
+	StatusApplicationInProgress CoverageStatus = "APPLICATION_IN_PROGRESS"
+	StatusManualReview          CoverageStatus = "MANUAL_REVIEW"
+	StatusInsured               CoverageStatus = "INSURED"
+	StatusUnprotected           CoverageStatus = "UNPROTECTED"
+	StatusNeedsAttention        CoverageStatus = "NEEDS_ATTENTION"
+	StatusEnded                 CoverageStatus = "ENDED"
+	StatusCanceled              CoverageStatus = "CANCELED"
+)
+
+// CertificateStatus is the BYO-COI review state (search attribute CertificateStatus).
+type CertificateStatus string
+
+// Certificate statuses.
+const (
+	CertificateNone     CertificateStatus = "NONE"
+	CertificatePending  CertificateStatus = "PENDING"
+	CertificateApproved CertificateStatus = "APPROVED"
+	CertificateFlagged  CertificateStatus = "FLAGGED"
+	CertificateDenied   CertificateStatus = "DENIED"
+)
+
+// PolicyRefs are the ids of every 1099Policy object of the engagement.
+type PolicyRefs struct {
+	ContractorID  string   `json:"contractor_id"`
+	JobID         string   `json:"job_id"`
+	QuoteID       string   `json:"quote_id"`
+	SessionID     string   `json:"session_id"`
+	SessionURL    string   `json:"session_url"`
+	AssignmentID  string   `json:"assignment_id"`
+	PolicyID      string   `json:"policy_id"`
+	CertificateID string   `json:"certificate_id"`
+	InvoiceIDs    []string `json:"invoice_ids,omitempty"`
+}
+
+// Transition is one entry of the engagement's audit trail. From equals To for a change that
+// kept the status (dates moved, invoice recorded…).
+type Transition struct {
+	At    time.Time      `json:"at"`
+	From  CoverageStatus `json:"from"`
+	To    CoverageStatus `json:"to"`
+	Cause string         `json:"cause"`
+}
+
+// EndRequest is a pending end of the engagement.
+type EndRequest struct {
+	Kind  vendors.EventKind `json:"kind"` // end or cancel
+	At    int64             `json:"at"`   // actual end, Unix seconds
+	Cause string            `json:"cause"`
+}
+
+// Status is the whole engagement state: the answer of the status query and the body of
+// GET /v1/engagements/{vendor}/{id}. It holds no personal data.
+type Status struct {
+	WorkflowID        string            `json:"workflow_id"`
+	Vendor            string            `json:"vendor"`
+	EngagementID      string            `json:"engagement_id"`
+	CoverageStatus    CoverageStatus    `json:"coverage_status"`
+	CertificateStatus CertificateStatus `json:"certificate_status"`
+	AttentionReason   string            `json:"attention_reason"`
+	Policy            PolicyRefs        `json:"policy"`
+	CoverageStart     int64             `json:"coverage_start"`
+	CoverageEnd       int64             `json:"coverage_end"`
+	Wage              int64             `json:"wage"`
+	WageType          string            `json:"wage_type"`
+	CoverageTypes     []string          `json:"coverage_types,omitempty"`
+	Transitions       []Transition      `json:"transitions"`
+}
+
+// EngagementState is Status plus the bookkeeping the workflow carries across continue-as-new.
+type EngagementState struct {
+	Status
+
+	Onboarded            bool                   `json:"onboarded"`
+	NeedsSync            bool                   `json:"needs_sync,omitempty"`
+	NeedsBinding         bool                   `json:"needs_binding,omitempty"`
+	NeedsNewSession      bool                   `json:"needs_new_session,omitempty"`
+	ReturningContractor  bool                   `json:"returning_contractor,omitempty"` // found by email: try an assignment first
+	TriedAssignment      bool                   `json:"tried_assignment,omitempty"`
+	AwaitingLease        bool                   `json:"awaiting_lease,omitempty"`
+	HoldsLease           bool                   `json:"holds_lease,omitempty"`
+	LeaseQueued          bool                   `json:"lease_queued,omitempty"`
+	BindAttempt          int                    `json:"bind_attempt"`
+	SessionCount         int                    `json:"session_count,omitempty"`
+	SessionCreatedAt     time.Time              `json:"session_created_at,omitzero"`
+	ExpiredSessions      []string               `json:"expired_sessions,omitempty"`
+	PolicyExpiresAt      int64                  `json:"policy_expires_at,omitempty"`
+	CoveredByCertificate bool                   `json:"covered_by_certificate,omitempty"`
+	CertificateCount     int                    `json:"certificate_count,omitempty"`
+	NextCertificatePoll  time.Time              `json:"next_certificate_poll,omitzero"`
+	PendingCOIs          []string               `json:"pending_cois,omitempty"`
+	PendingInvoices      []string               `json:"pending_invoices,omitempty"`
+	RecordedInvoices     []string               `json:"recorded_invoices,omitempty"`
+	StartChecked         bool                   `json:"start_checked,omitempty"`
+	LastSourceUpdate     time.Time              `json:"last_source_update,omitzero"`
+	SourceFingerprint    activities.Fingerprint `json:"source_fingerprint"`
+	Metadata             vendors.Metadata       `json:"metadata"`
+	ClientID             string                 `json:"client_id,omitempty"`
+	SourceContractorID   string                 `json:"source_contractor_id,omitempty"`
+	End                  *EndRequest            `json:"end,omitempty"`
+	Parked               bool                   `json:"parked,omitempty"`
+	ParkedStep           string                 `json:"parked_step,omitempty"`
+	ParkedFrom           CoverageStatus         `json:"parked_from,omitempty"`
+	KeyGeneration        int                    `json:"key_generation"`
+	Closed               bool                   `json:"closed,omitempty"`
+}
+
+// maxTransitions bounds the audit trail carried in state (the oldest are dropped).
+const maxTransitions = 200
+
+func (s *EngagementState) record(at time.Time, to CoverageStatus, cause string) {
+	s.Transitions = append(s.Transitions, Transition{At: at.UTC(), From: s.CoverageStatus, To: to, Cause: cause})
+	if len(s.Transitions) > maxTransitions {
+		s.Transitions = slices.Delete(s.Transitions, 0, len(s.Transitions)-maxTransitions)
+	}
+	s.CoverageStatus = to
+}
+
+// covered reports whether the engagement is insured or carries an approved certificate.
+func (s *EngagementState) covered() bool {
+	return s.CoverageStatus == StatusInsured || s.CertificateStatus == CertificateApproved
+}
+
+// sessionOpen reports an application session waiting for the contractor.
+func (s *EngagementState) sessionOpen() bool {
+	return s.Policy.SessionID != "" && s.Policy.PolicyID == "" && !s.covered()
+}
+
+// summary is the one-line description the Temporal UI shows.
+func (s *EngagementState) summary() string {
+	window := "window unknown"
+	if s.CoverageStart > 0 {
+		window = fmt.Sprintf("%s → %s", time.Unix(s.CoverageStart, 0).UTC().Format("2006-01-02"),
+			time.Unix(s.CoverageEnd, 0).UTC().Format("2006-01-02"))
+	}
+	line := fmt.Sprintf("**%s %s** · %s · certificate %s · %s", s.Vendor, s.EngagementID, s.CoverageStatus, s.CertificateStatus, window)
+	if s.AttentionReason != "" {
+		line += "\n\nNeeds attention: " + s.AttentionReason
+	}
+	if s.sessionOpen() && s.Policy.SessionURL != "" {
+		line += "\n\nApplication session: " + s.Policy.SessionURL
+	}
+	return line
+}
+
+// seenSet is the bounded set of event ids already recorded, oldest evicted first.
+type seenSet struct {
+	order []string
+	index map[string]bool
+	limit int
+}
+
+const seenLimit = 1000
+
+func newSeenSet(ids []string) *seenSet {
+	s := &seenSet{index: map[string]bool{}, limit: seenLimit}
+	for _, id := range ids {
+		s.add(id)
+	}
+	return s
+}
+
+// add reports false when id was seen already.
+func (s *seenSet) add(id string) bool {
+	if s.index[id] {
+		return false
+	}
+	s.order = append(s.order, id)
+	s.index[id] = true
+	if len(s.order) > s.limit {
+		delete(s.index, s.order[0])
+		s.order = s.order[1:]
+	}
+	return true
+}
