@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	pc "github.com/coverage-orchestrator/coverage/policyclient"
 	"github.com/coverage-orchestrator/coverage/vendors"
 )
 
@@ -101,4 +102,10 @@ type ContractorInput struct {
 	ContractorID string   `json:"contractor_id"`
 	Holder       string   `json:"holder,omitempty"`
 	Queue        []string `json:"queue,omitempty"`
+}
+
+// PolicyEventFrom reduces a parsed 1099Policy webhook event to the signal payload.
+func PolicyEventFrom(ev pc.Event) PolicyEvent {
+	return PolicyEvent{EventID: ev.ID, Type: ev.Type, Created: int64(ev.Created), ObjectID: ev.ObjectID, QuoteID: ev.QuoteID,
+		ContractorID: ev.ContractorID, Status: ev.Status, ExpirationDate: int64(ev.ExpirationDate), EngagementKey: ev.EngagementKey()}
 }

@@ -159,8 +159,13 @@ func (e *engagement) waitForWork() {
 	}
 }
 
+// forceContinueAsNew, when set, continues as new before the server suggests it (tests use it
+// to exercise continue-as-new without thousands of events).
+var forceContinueAsNew func(*EngagementState) bool
+
 func (e *engagement) shouldContinueAsNew() bool {
-	return len(e.inbox) == 0 && workflow.GetInfo(e.ctx).GetContinueAsNewSuggested() && workflow.AllHandlersFinished(e.ctx)
+	due := workflow.GetInfo(e.ctx).GetContinueAsNewSuggested() || (forceContinueAsNew != nil && forceContinueAsNew(e.s))
+	return due && len(e.inbox) == 0 && workflow.AllHandlersFinished(e.ctx)
 }
 
 // continueAsNew carries the state, the dedupe set and anything still unread.
@@ -291,9 +296,12 @@ func (e *engagement) applyPlatformEvent(ev PlatformEvent) {
 	}
 	switch ev.Kind {
 	case vendors.KindStart, vendors.KindUpdate, vendors.KindContractorUpdate:
-		if !ev.OccurredAt.IsZero() && ev.OccurredAt.Before(s.LastSourceUpdate) {
+		if !ev.OccurredAt.IsZero() && ev.OccurredAt.Before(s.LastEventAt) {
 			e.logger.Info("stale platform update ignored", "event_id", ev.EventID)
 			return
+		}
+		if ev.OccurredAt.After(s.LastEventAt) {
+			s.LastEventAt = ev.OccurredAt
 		}
 		s.NeedsSync = true
 	case vendors.KindEnd, vendors.KindCancel:

@@ -109,6 +109,7 @@ type EngagementState struct {
 	PendingInvoices      []string               `json:"pending_invoices,omitempty"`
 	RecordedInvoices     []string               `json:"recorded_invoices,omitempty"`
 	StartChecked         bool                   `json:"start_checked,omitempty"`
+	LastEventAt          time.Time              `json:"last_event_at,omitzero"` // newest platform update event applied
 	LastSourceUpdate     time.Time              `json:"last_source_update,omitzero"`
 	SourceFingerprint    activities.Fingerprint `json:"source_fingerprint"`
 	Metadata             vendors.Metadata       `json:"metadata"`

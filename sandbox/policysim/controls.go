@@ -211,6 +211,19 @@ func (s *Server) CancelPolicy(id string) error {
 	return nil
 }
 
+// ExpirePolicy moves a policy's expiration date to now; as in 1099Policy no event is sent.
+func (s *Server) ExpirePolicy(id string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p, ok := s.st.policies.get(id)
+	if !ok {
+		return notFound("policy", id)
+	}
+	p.ExpirationDate = pc.Time(s.cfg.Now().Unix())
+	s.refreshPolicyStatuses()
+	return nil
+}
+
 // ReviewCertificate finishes a certificate's review with outcome (approved, flagged, denied, error).
 func (s *Server) ReviewCertificate(id, outcome string) error {
 	if err := s.reviewCertificate(id, outcome); err != nil {
