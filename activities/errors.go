@@ -43,6 +43,11 @@ func classify(err error) error {
 	if errors.As(err, &vr) {
 		return retryable(err, vr.RetryAfter)
 	}
+	// checked after RetryableError, which may wrap an APIError (429, 5xx)
+	var va *vendors.APIError
+	if errors.As(err, &va) {
+		return temporal.NewNonRetryableApplicationError(err.Error(), ErrBusiness, err)
+	}
 	pe, ok := pc.AsError(err)
 	if !ok {
 		return err // unknown: let the retry policy decide (retryable by default)

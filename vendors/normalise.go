@@ -189,3 +189,29 @@ func FirstNonEmpty(vals ...string) string {
 	}
 	return ""
 }
+
+// KindFromStatus is the event a polled record becomes: end or cancel for a terminal status,
+// else a start (which updates an engagement that already runs).
+func KindFromStatus(status string, ends, cancels []string) EventKind {
+	if k := TerminalFromStatus(status, ends, cancels); k != "" {
+		return k
+	}
+	return KindStart
+}
+
+// MapInvoice converts an invoice's amount and period (dates as given).
+func MapInvoice(id string, amount Amount, periodStart, periodEnd string, layouts ...string) (Invoice, error) {
+	cents, err := amount.Cents()
+	if err != nil {
+		return Invoice{}, &APIError{What: "invoice " + id + " amount", Body: err.Error()}
+	}
+	start, err := WindowStart(periodStart, layouts...)
+	if err != nil {
+		return Invoice{}, &APIError{What: "invoice " + id + " period start", Body: err.Error()}
+	}
+	end, err := WindowStart(periodEnd, layouts...)
+	if err != nil {
+		return Invoice{}, &APIError{What: "invoice " + id + " period end", Body: err.Error()}
+	}
+	return Invoice{ID: id, GrossPay: cents, PeriodStart: start, PeriodEnd: end}, nil
+}

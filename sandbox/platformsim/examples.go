@@ -1,0 +1,227 @@
+package platformsim
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/coverage-orchestrator/coverage/vendors"
+	"github.com/coverage-orchestrator/coverage/vendors/jobdiva"
+	"github.com/coverage-orchestrator/coverage/vendors/remote"
+	"github.com/coverage-orchestrator/coverage/vendors/upwork"
+	"github.com/coverage-orchestrator/coverage/vendors/workmarket"
+)
+
+// Example is one engagement to seed on a platform, in the shape of the reference's examples.
+type Example struct {
+	ID           string    // contract, work order or placement id
+	ContractorID string    // contractor, worker, freelancer or candidate id
+	Email        string    // "" : the platform has no email (a proxy is used)
+	FirstName    string
+	LastName     string
+	Start, End   time.Time // days (UTC)
+	Rate         string    // as the platform sends it, e.g. "75.00"
+	Hourly       bool
+	ClientID     string
+	Category     string
+	Status       string // platform status; a sensible active one when empty
+	JobID        string // JobDiva job id
+}
+
+func ptr(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+func orDefault(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}
+
+// Seed stores the example's records on its platform.
+func (s *Server) Seed(platform string, e Example) error {
+	first, last := orDefault(e.FirstName, "Jordan"), orDefault(e.LastName, "Cruz")
+	switch platform {
+	case remote.Vendor:
+		rateType := "fixed"
+		if e.Hourly {
+			rateType = "hourly"
+		}
+		c := remote.Contractor{ID: e.ContractorID, FirstName: first, LastName: last, Email: ptr(e.Email), Country: "US", Region: "CA", City: "Oakland", EmploymentType: "contractor"}
+		if err := s.Put(platform, "contractors", e.ContractorID, c); err != nil {
+			return err
+		}
+		return s.Put(platform, "contracts", e.ID, map[string]any{"id": e.ID, "contractor_id": e.ContractorID, "title": "Q4 Launch Assets",
+			"description": "Landing page and brand kit", "client_id": orDefault(e.ClientID, "acct_77"), "role": orDefault(e.Category, "marketing_design"),
+			"rate":       map[string]string{"amount": e.Rate, "currency": "USD", "type": rateType},
+			"start_date": e.Start.Format("2006-01-02"), "end_date": e.End.Format("2006-01-02"), "invoice_schedule_id": "cis_" + e.ID,
+			"status": orDefault(e.Status, "finalized"), "region": "CA"})
+	case workmarket.Vendor:
+		w := workmarket.Worker{WorkerID: e.ContractorID, FirstName: first, LastName: last, Email: ptr(e.Email), Country: "US", Region: "CA"}
+		if err := s.Put(platform, "workers", e.ContractorID, w); err != nil {
+			return err
+		}
+		pricing := map[string]any{"type": "FLAT", "flat_price": e.Rate, "per_hour_price": nil, "max_number_of_hours": nil}
+		if e.Hourly {
+			pricing = map[string]any{"type": "PER_HOUR", "flat_price": nil, "per_hour_price": e.Rate, "max_number_of_hours": "40"}
+		}
+		return s.Put(platform, "workorders", e.ID, map[string]any{"id": e.ID, "title": "Low Voltage Cabling", "description": "Install Cat6",
+			"client_id": orDefault(e.ClientID, "acct_9"), "category": orDefault(e.Category, "low_voltage"), "pricing": pricing,
+			"scheduled_start": e.Start.Unix(), "scheduled_end": e.End.Unix(), "location": map[string]string{"state": "CA", "country": "US"},
+			"status": orDefault(e.Status, "active"), "worker_id": e.ContractorID, "payment": map[string]any{"total_cost": "340.00", "paid_on": nil}})
+	case upwork.Vendor:
+		f := map[string]any{"id": e.ContractorID, "displayName": first + " " + last, "email": ptr(e.Email),
+			"location": map[string]string{"country": "US", "region": "CA", "locality": "San Francisco"}}
+		if err := s.Put(platform, "freelancers", e.ContractorID, f); err != nil {
+			return err
+		}
+		var hourly, fixed any
+		if e.Hourly {
+			hourly = map[string]string{"amount": e.Rate}
+		} else {
+			fixed = map[string]string{"amount": e.Rate}
+		}
+		return s.Put(platform, "contracts", e.ID, map[string]any{"id": e.ID, "title": "Frontend Developer", "description": "Dashboard UI",
+			"clientId": orDefault(e.ClientID, "acct_5"), "hourlyRate": hourly, "fixedBudget": fixed,
+			"category": map[string]string{"name": orDefault(e.Category, "Web Development")},
+			"startDate": e.Start.Format("2006-01-02"), "endDate": e.End.Format("2006-01-02"), "status": orDefault(e.Status, "ACTIVE"),
+			"freelancerId": e.ContractorID, "attachments": []map[string]string{{"id": "a_" + e.ID, "fileName": "coi.pdf", "url": "/files/a_" + e.ID, "contentType": "application/pdf"}}})
+	case jobdiva.Vendor:
+		jobID := orDefault(e.JobID, "job_"+e.ID)
+		c := jobdiva.Candidate{CandidateID: e.ContractorID, FirstName: first, LastName: last, Email: ptr(e.Email), Country: "US", State: "CA", Phone: "415-555-0100"}
+		if err := s.Put(platform, "candidates", e.ContractorID, c); err != nil {
+			return err
+		}
+		if err := s.Put(platform, "jobs", jobID, jobdiva.Job{JobID: jobID, Title: "Contract Data Analyst", Description: "Reporting migration",
+			ClientID: orDefault(e.ClientID, "acct_3"), Category: orDefault(e.Category, "data_analytics"), State: "CA"}); err != nil {
+			return err
+		}
+		unit := "F"
+		if e.Hourly {
+			unit = "H"
+		}
+		return s.Put(platform, "placements", e.ID, map[string]any{"placementId": e.ID, "candidateId": e.ContractorID, "jobId": jobID,
+			"startDate": e.Start.Format(vendors.LayoutJobDiva), "endDate": e.End.Format(vendors.LayoutJobDiva), "payRate": e.Rate,
+			"payRateUnit": unit, "positionType": "Contract", "employmentCategory": "1099", "workState": "CA",
+			"status": orDefault(e.Status, "Active"), "dateUpdated": s.cfg.Now().UTC().Format(vendors.LayoutJobDiva)})
+	}
+	return fmt.Errorf("unknown platform %q", platform)
+}
+
+// Webhook kinds the examples can produce.
+const (
+	HookStart   = "start"
+	HookUpdate  = "update"
+	HookEnd     = "end"
+	HookCancel  = "cancel"
+	HookCOI     = "coi"
+	HookInvoice = "invoice"
+)
+
+// WebhookBody is the platform's webhook body for an event of the example. ref is the
+// document or invoice id for COI and invoice events; eventID makes the body unique.
+func WebhookBody(platform, kind string, e Example, eventID, ref string, at time.Time) ([]byte, error) {
+	var body any
+	occurred := at.UTC().Format(time.RFC3339)
+	switch platform {
+	case remote.Vendor:
+		names := map[string]string{HookStart: "contract.finalized", HookUpdate: "contract.updated", HookEnd: "contract.ended",
+			HookCancel: "contract.cancelled", HookCOI: "document.uploaded", HookInvoice: "contractor_invoice.paid_out"}
+		m := map[string]any{"event_type": names[kind], "company_id": "co_1", "contract_id": e.ID, "contractor_id": e.ContractorID, "delivery": eventID}
+		switch kind {
+		case HookCOI:
+			m["document_id"], m["document_type"] = ref, "coi"
+		case HookInvoice:
+			m["invoice_id"] = ref
+		}
+		body = m
+	case workmarket.Vendor:
+		names := map[string]string{HookStart: "work_order.assigned", HookUpdate: "work_order.rescheduled", HookEnd: "work_order.completed",
+			HookCancel: "work_order.cancelled", HookCOI: "work_order.attachment_added", HookInvoice: "work_order.paid"}
+		m := map[string]any{"event": names[kind], "event_id": eventID, "work_order_id": e.ID, "worker_id": e.ContractorID, "status": "active", "occurred_at": occurred}
+		if kind == HookCOI {
+			m["attachment_id"] = ref
+		}
+		body = m
+	case upwork.Vendor:
+		names := map[string]string{HookStart: "offer.accepted", HookUpdate: "contract.updated", HookEnd: "contract.ended",
+			HookCancel: "contract.ended", HookCOI: "contract.attachment_added"}
+		m := map[string]any{"event": names[kind], "event_id": eventID, "contract_id": e.ID, "freelancer_id": e.ContractorID, "occurred_at": occurred}
+		if kind == HookCOI {
+			m["attachment_id"] = ref
+		}
+		body = m
+	case jobdiva.Vendor:
+		date := at.UTC().Format(vendors.LayoutJobDiva)
+		switch kind {
+		case HookStart, HookUpdate:
+			op := map[string]string{HookStart: "Insert", HookUpdate: "Update"}[kind]
+			body = map[string]any{"type": "placement", "operation": op, "id": e.ID, "data": []map[string]string{{"placementId": e.ID, "candidateId": e.ContractorID, "jobId": orDefault(e.JobID, "job_"+e.ID), "dateUpdated": date}}}
+		case HookEnd:
+			body = map[string]any{"type": "placement", "operation": "Update", "id": e.ID, "data": []map[string]string{{"placementId": e.ID, "candidateId": e.ContractorID, "status": "Terminated", "dateUpdated": date}}}
+		case HookCancel:
+			body = map[string]any{"type": "placement", "operation": "Delete", "id": e.ID, "data": []map[string]string{{"placementId": e.ID, "candidateId": e.ContractorID, "dateUpdated": date}}}
+		case HookCOI:
+			body = map[string]any{"type": "attachment", "operation": "Insert", "id": ref, "data": []map[string]string{{"attachmentId": ref, "candidateId": e.ContractorID, "placementId": e.ID, "attachmentType": "COI", "fileName": "coi.pdf", "dateUpdated": date}}}
+		case HookInvoice:
+			body = map[string]any{"type": "timesheet", "operation": "Insert", "id": ref, "data": []map[string]string{{"timesheetId": ref, "placementId": e.ID, "dateUpdated": date}}}
+		}
+	default:
+		return nil, fmt.Errorf("unknown platform %q", platform)
+	}
+	return json.Marshal(body)
+}
+
+// SeedDocument stores a COI document (a PDF) the platform's COI event can point at; the
+// file name decides the 1099Policy sandbox's review ("flag", "deny", "slow").
+func (s *Server) SeedDocument(platform string, e Example, docID, fileName string, pdf []byte) error {
+	switch platform {
+	case remote.Vendor:
+		s.PutFile(platform, docID, pdf)
+		return s.Put(platform, "documents", docID, map[string]string{"id": docID, "contractor_id": e.ContractorID, "type": "coi",
+			"content_type": "application/pdf", "download_url": "/v1/documents/" + docID + "/content"})
+	case workmarket.Vendor:
+		s.PutFile(platform, docID, pdf)
+		return s.Put(platform, "attachments", docID, map[string]string{"id": docID, "name": fileName, "type": "coi", "content_url": "/v1/attachments/" + docID + "/content"})
+	case upwork.Vendor:
+		s.PutFile(platform, docID, pdf)
+		raw, ok := s.get(platform, "contracts", e.ID)
+		if !ok {
+			return fmt.Errorf("seed the contract first")
+		}
+		var c map[string]any
+		_ = json.Unmarshal(raw, &c)
+		c["attachments"] = []map[string]string{{"id": docID, "fileName": fileName, "url": "/files/" + docID, "contentType": "application/pdf"}}
+		return s.Put(platform, "contracts", e.ID, c)
+	case jobdiva.Vendor:
+		s.PutFile(platform, docID, pdf)
+		return nil
+	}
+	return fmt.Errorf("unknown platform %q", platform)
+}
+
+// SeedInvoice stores an invoice or timesheet of the example.
+func (s *Server) SeedInvoice(platform string, e Example, invoiceID, amount string) error {
+	switch platform {
+	case remote.Vendor:
+		return s.Put(platform, "contractor-invoices", invoiceID, map[string]string{"id": invoiceID, "contract_id": e.ID, "amount": amount,
+			"period_start": e.Start.Format("2006-01-02"), "period_end": e.Start.AddDate(0, 0, 14).Format("2006-01-02")})
+	case jobdiva.Vendor:
+		return s.Put(platform, "timesheets", invoiceID, map[string]string{"timesheetId": invoiceID, "placementId": e.ID, "grossPay": amount,
+			"weekStart": e.Start.Format(vendors.LayoutJobDiva), "weekEnd": e.Start.AddDate(0, 0, 6).Format(vendors.LayoutJobDiva)})
+	case workmarket.Vendor:
+		raw, ok := s.get(platform, "workorders", e.ID)
+		if !ok {
+			return fmt.Errorf("seed the work order first")
+		}
+		var wo map[string]any
+		_ = json.Unmarshal(raw, &wo)
+		wo["payment"] = map[string]any{"total_cost": amount, "paid_on": s.cfg.Now().Unix()}
+		return s.Put(platform, "workorders", e.ID, wo)
+	}
+	return fmt.Errorf("%s invoices are not part of the integration", platform)
+}

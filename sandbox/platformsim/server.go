@@ -1,0 +1,288 @@
+// Package platformsim simulates the four platforms' APIs (Remote, WorkMarket, Upwork,
+// JobDiva) with the exact JSON of shared/reference/vendors.md, from records the test or demo
+// puts in, and sends correctly signed webhooks for any event to the ingress. Each platform
+// lives under its own prefix, so its API URL is <sandbox>/<platform>.
+package platformsim
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/coverage-orchestrator/coverage/vendors/jobdiva"
+	"github.com/coverage-orchestrator/coverage/vendors/remote"
+	"github.com/coverage-orchestrator/coverage/vendors/upwork"
+	"github.com/coverage-orchestrator/coverage/vendors/workmarket"
+)
+
+// Platforms served.
+var Platforms = []string{remote.Vendor, workmarket.Vendor, upwork.Vendor, jobdiva.Vendor}
+
+// Config configures the simulator.
+type Config struct {
+	Tokens         map[string]string // bearer token each platform accepts (JobDiva issues its own)
+	JobDivaLogin   [3]string         // client id, username, password
+	WebhookSecrets map[string]string // per platform
+	WebhookURLs    map[string]string // where each platform's webhooks go (the ingress routes)
+	Now            func() time.Time
+}
+
+// Server is the simulator; it is an http.Handler.
+type Server struct {
+	cfg      Config
+	mux      *http.ServeMux
+	mu       sync.Mutex
+	records  map[string]json.RawMessage // platform/kind/id
+	updated  map[string]time.Time
+	files    map[string][]byte // platform/id
+	faults   map[string]*fault
+	tokens   map[string]bool // JobDiva tokens issued and valid
+	tokenSeq int
+	gqlErrs  int
+	log      []Request
+	client   *http.Client
+}
+
+type fault struct {
+	status, retryAfter, left int
+}
+
+// Request is one API call the simulator received.
+type Request struct {
+	Method, Path, Query string
+	Status              int
+}
+
+// New returns a simulator.
+func New(cfg Config) *Server {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	s := &Server{cfg: cfg, client: &http.Client{Timeout: 30 * time.Second}}
+	s.Reset()
+	s.routes()
+	return s
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+
+// Reset forgets every record, file, fault, token and logged request.
+func (s *Server) Reset() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.records, s.updated, s.files = map[string]json.RawMessage{}, map[string]time.Time{}, map[string][]byte{}
+	s.faults, s.tokens, s.gqlErrs, s.log = map[string]*fault{}, map[string]bool{}, 0, nil
+}
+
+// Put stores a record (any JSON-encodable value) as the platform will serve it.
+func (s *Server) Put(platform, kind, id string, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	key := platform + "/" + kind + "/" + id
+	s.records[key] = b
+	s.updated[key] = s.cfg.Now().UTC()
+	return nil
+}
+
+// PutFile stores a document's bytes.
+func (s *Server) PutFile(platform, id string, data []byte) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.files[platform+"/"+id] = data
+}
+
+// AddFault makes the next count API calls of a platform answer status (429 with
+// Retry-After, or Remote's x-ratelimit-reset in ms).
+func (s *Server) AddFault(platform string, status, retryAfterSeconds, count int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults[platform] = &fault{status: status, retryAfter: retryAfterSeconds, left: count}
+}
+
+// ExpireJobDivaTokens invalidates every issued JobDiva token (the next call gets 401).
+func (s *Server) ExpireJobDivaTokens() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.tokens = map[string]bool{}
+}
+
+// FailGraphQL makes the next n Upwork GraphQL calls answer 200 with errors[].
+func (s *Server) FailGraphQL(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.gqlErrs = n
+}
+
+// Requests returns the API calls received so far.
+func (s *Server) Requests() []Request {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Request(nil), s.log...)
+}
+
+func (s *Server) get(platform, kind, id string) (json.RawMessage, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, ok := s.records[platform+"/"+kind+"/"+id]
+	return r, ok
+}
+
+// list returns the records of a kind changed after since, oldest change first.
+func (s *Server) list(platform, kind string, since time.Time) []listed {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	prefix := platform + "/" + kind + "/"
+	var out []listed
+	for k, v := range s.records {
+		if strings.HasPrefix(k, prefix) && s.updated[k].After(since) {
+			out = append(out, listed{id: strings.TrimPrefix(k, prefix), raw: v, at: s.updated[k]})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].at.Equal(out[j].at) {
+			return out[i].id < out[j].id
+		}
+		return out[i].at.Before(out[j].at)
+	})
+	return out
+}
+
+type listed struct {
+	id  string
+	raw json.RawMessage
+	at  time.Time
+}
+
+// field reads one string field of a stored record.
+func field(raw json.RawMessage, name string) string {
+	var m map[string]any
+	_ = json.Unmarshal(raw, &m)
+	switch v := m[name].(type) {
+	case string:
+		return v
+	case float64:
+		return fmt.Sprint(int64(v))
+	}
+	return ""
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	if raw, ok := v.(json.RawMessage); ok {
+		w.Write(raw)
+		return
+	}
+	json.NewEncoder(w).Encode(v)
+}
+
+func notFound(w http.ResponseWriter, what string) {
+	writeJSON(w, http.StatusNotFound, map[string]string{"error": what + " not found"})
+}
+
+// api wraps a platform endpoint with the request log, faults and the auth check.
+func (s *Server) api(platform string, auth bool, h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		rec := &statusRecorder{ResponseWriter: w, status: 200}
+		defer func() {
+			s.mu.Lock()
+			s.log = append(s.log, Request{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Status: rec.status})
+			s.mu.Unlock()
+		}()
+		s.mu.Lock()
+		f := s.faults[platform]
+		var hit *fault
+		if f != nil && f.left > 0 {
+			f.left--
+			cp := *f
+			hit = &cp
+		}
+		s.mu.Unlock()
+		if hit != nil {
+			if platform == remote.Vendor {
+				rec.Header().Set("x-ratelimit-reset", fmt.Sprint(s.cfg.Now().Add(time.Duration(hit.retryAfter)*time.Second).UnixMilli()))
+			} else {
+				rec.Header().Set("Retry-After", fmt.Sprint(hit.retryAfter))
+			}
+			writeJSON(rec, hit.status, map[string]string{"error": "rate limited"})
+			return
+		}
+		if auth && !s.authorized(platform, r) {
+			writeJSON(rec, http.StatusUnauthorized, map[string]string{"error": "invalid or expired token"})
+			return
+		}
+		h(rec, r)
+	}
+}
+
+func (s *Server) authorized(platform string, r *http.Request) bool {
+	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if !ok || tok == "" {
+		return false
+	}
+	if platform == jobdiva.Vendor {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return s.tokens[tok]
+	}
+	return tok == s.cfg.Tokens[platform]
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *statusRecorder) WriteHeader(code int) { r.status = code; r.ResponseWriter.WriteHeader(code) }
+
+// SendWebhook signs body as the platform does and POSTs it to the platform's webhook URL;
+// it returns the ingress's status and body.
+func (s *Server) SendWebhook(ctx context.Context, platform string, body []byte) (int, []byte, error) {
+	url := s.cfg.WebhookURLs[platform]
+	if url == "" {
+		return 0, nil, fmt.Errorf("no webhook URL configured for %s", platform)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		return 0, nil, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	for k, v := range SignatureHeaders(platform, s.cfg.WebhookSecrets[platform], body, s.cfg.Now()) {
+		req.Header.Set(k, v)
+	}
+	resp, err := s.client.Do(req)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer resp.Body.Close()
+	out, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, out, nil
+}
+
+// SignatureHeaders are the headers with which a platform signs body.
+func SignatureHeaders(platform, secret string, body []byte, now time.Time) map[string]string {
+	switch platform {
+	case remote.Vendor:
+		sig, ts := remote.Sign(secret, body, now)
+		return map[string]string{remote.HeaderSignature: sig, remote.HeaderTimestamp: ts}
+	case workmarket.Vendor:
+		return map[string]string{workmarket.HeaderSecret: secret}
+	case upwork.Vendor:
+		return map[string]string{upwork.HeaderSignature: upwork.Sign(secret, body)}
+	case jobdiva.Vendor:
+		return map[string]string{jobdiva.HeaderSignature: jobdiva.Sign(secret, body)}
+	}
+	return nil
+}
