@@ -116,7 +116,7 @@ func (s *Server) workmarketWorkOrders(w http.ResponseWriter, r *http.Request) {
 	if limit <= 0 || limit > 100 {
 		limit = 100
 	}
-	all := s.list(workmarket.Vendor, "workorders", time.Unix(sinceUnix, 0).Add(-time.Nanosecond))
+	all := s.list(workmarket.Vendor, "workorders", time.Unix(sinceUnix, 0))
 	data := []map[string]any{}
 	for i := start; i < len(all) && i < start+limit; i++ {
 		wo := all[i]

@@ -139,15 +139,17 @@ func (s *Server) get(platform, kind, id string) (json.RawMessage, bool) {
 	return r, ok
 }
 
-// list returns the records of a kind changed after since, oldest change first.
+// list returns the records of a kind changed at or after since (whole seconds, as the
+// platforms report them), oldest change first.
 func (s *Server) list(platform, kind string, since time.Time) []listed {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	prefix := platform + "/" + kind + "/"
 	var out []listed
 	for k, v := range s.records {
-		if strings.HasPrefix(k, prefix) && s.updated[k].After(since) {
-			out = append(out, listed{id: strings.TrimPrefix(k, prefix), raw: v, at: s.updated[k]})
+		at := s.updated[k].Truncate(time.Second)
+		if strings.HasPrefix(k, prefix) && !at.Before(since) {
+			out = append(out, listed{id: strings.TrimPrefix(k, prefix), raw: v, at: at})
 		}
 	}
 	sort.Slice(out, func(i, j int) bool {
@@ -250,6 +252,12 @@ func (r *statusRecorder) WriteHeader(code int) { r.status = code; r.ResponseWrit
 // SendWebhook signs body as the platform does and POSTs it to the platform's webhook URL;
 // it returns the ingress's status and body.
 func (s *Server) SendWebhook(ctx context.Context, platform string, body []byte) (int, []byte, error) {
+	return s.SendWebhookAt(ctx, platform, body, s.cfg.Now())
+}
+
+// SendWebhookAt is SendWebhook signed at a given time: a platform's retry of one delivery
+// (Remote keeps the first timestamp) is the same body signed at the same time.
+func (s *Server) SendWebhookAt(ctx context.Context, platform string, body []byte, at time.Time) (int, []byte, error) {
 	url := s.cfg.WebhookURLs[platform]
 	if url == "" {
 		return 0, nil, fmt.Errorf("no webhook URL configured for %s", platform)
@@ -259,7 +267,7 @@ func (s *Server) SendWebhook(ctx context.Context, platform string, body []byte) 
 		return 0, nil, err
 	}
 	req.Header.Set("Content-Type", "application/json")
-	for k, v := range SignatureHeaders(platform, s.cfg.WebhookSecrets[platform], body, s.cfg.Now()) {
+	for k, v := range SignatureHeaders(platform, s.cfg.WebhookSecrets[platform], body, at) {
 		req.Header.Set(k, v)
 	}
 	resp, err := s.client.Do(req)
