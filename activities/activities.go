@@ -32,7 +32,10 @@ type Activities struct {
 	SessionSuccess   string // URL template with {vendor} and {engagement_id}
 	SessionCancel    string
 	Temporal         client.Client // for signal-with-start of the per-contractor coordinator
-	Now              func() time.Time
+	// Deliver hands a platform event to its engagement (workflows.DeliverPlatformEvent); the
+	// poller uses it so a polled change travels exactly like a webhook.
+	Deliver func(ctx context.Context, ev vendors.Event) (string, error)
+	Now     func() time.Time
 }
 
 func (a *Activities) now() time.Time {
@@ -614,4 +617,66 @@ func (a *Activities) runningEngagementsOf(ctx context.Context, contractorID stri
 			return out, nil
 		}
 	}
+}
+
+// ListChangesInput asks a platform for what changed since a watermark.
+type ListChangesInput struct {
+	Vendor string
+	Since  time.Time
+}
+
+// ListChangesOutput is the changes as events, and the new watermark.
+type ListChangesOutput struct {
+	Events    []vendors.Event
+	Watermark time.Time
+}
+
+// ListPlatformChanges lists what changed on a platform since the watermark.
+func (a *Activities) ListPlatformChanges(ctx context.Context, in ListChangesInput) (ListChangesOutput, error) {
+	ad, err := a.Vendors.Get(in.Vendor)
+	if err != nil {
+		return ListChangesOutput{}, classify(err)
+	}
+	evs, mark, err := ad.ListChanges(ctx, in.Since)
+	if err != nil {
+		return ListChangesOutput{}, classify(err)
+	}
+	return ListChangesOutput{Events: evs, Watermark: mark}, nil
+}
+
+// DeliverEventsInput is a batch of platform events to hand to their engagements.
+type DeliverEventsInput struct{ Events []vendors.Event }
+
+// DeliverEventsOutput counts what happened to them.
+type DeliverEventsOutput struct {
+	Accepted, Closed, Ignored int
+}
+
+// DeliverPlatformEvents signal-with-starts each event's engagement, exactly as the webhook
+// ingress does (Deliver is injected by the worker). It heartbeats its progress, so a retry
+// resumes where the last attempt stopped.
+func (a *Activities) DeliverPlatformEvents(ctx context.Context, in DeliverEventsInput) (DeliverEventsOutput, error) {
+	var out DeliverEventsOutput
+	start := 0
+	if activity.HasHeartbeatDetails(ctx) {
+		_ = activity.GetHeartbeatDetails(ctx, &start)
+	}
+	for i := start; i < len(in.Events); i++ {
+		ev := in.Events[i]
+		if ev.Kind == vendors.KindIgnore {
+			out.Ignored++
+			continue
+		}
+		outcome, err := a.Deliver(ctx, ev)
+		if err != nil {
+			return out, err
+		}
+		if outcome == "closed" {
+			out.Closed++
+		} else {
+			out.Accepted++
+		}
+		activity.RecordHeartbeat(ctx, i+1)
+	}
+	return out, nil
 }

@@ -1,0 +1,87 @@
+// Command starter is the ingress: platform and 1099Policy webhooks become Temporal signals,
+// answered 2xx only once Temporal has accepted them; operators read and act on engagements
+// through /v1. Configuration comes from the environment (README).
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"go.temporal.io/sdk/client"
+	"go.uber.org/zap"
+
+	"github.com/coverage-orchestrator/coverage/config"
+	pc "github.com/coverage-orchestrator/coverage/policyclient"
+	"github.com/coverage-orchestrator/coverage/telemetry"
+	"github.com/coverage-orchestrator/coverage/vendors/all"
+)
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "starter:", err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	cfg, err := config.Load()
+	if err != nil {
+		return err
+	}
+	if err := cfg.RequireOpsToken(); err != nil {
+		return err
+	}
+	logger, err := telemetry.NewLogger(cfg.LogFormat)
+	if err != nil {
+		return err
+	}
+	defer logger.Sync()
+	metrics, err := telemetry.NewMetrics()
+	if err != nil {
+		return err
+	}
+	defer metrics.Close()
+	opts, err := cfg.Temporal.ClientOptions()
+	if err != nil {
+		return err
+	}
+	opts.Logger, opts.MetricsHandler = telemetry.NewTemporalLogger(logger), metrics.Handler
+	// Lazy: the ingress starts (and answers /healthz, and 503 on webhooks) while Temporal is down.
+	c, err := client.NewLazyClient(opts)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+
+	srv := &Server{Temporal: c, TaskQueue: cfg.Temporal.TaskQueue, Adapters: all.Adapters(cfg),
+		PolicyVerify: pc.Verifier{Secret: cfg.Policy.WebhookSecret}, OpsToken: cfg.OpsAPIToken, Logger: logger,
+		Registry: metrics.Registry, MetricsHTTP: metrics.HTTPHandler()}
+	httpServer := &http.Server{Addr: cfg.ListenAddr, Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	errc := make(chan error, 1)
+	go func() { errc <- httpServer.ListenAndServe() }()
+	logger.Info("ingress listening", zap.String("addr", cfg.ListenAddr), zap.Strings("platforms", srv.Adapters.Names()))
+	select {
+	case err := <-errc:
+		if !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
+	case <-ctx.Done():
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := httpServer.Shutdown(shutdown); err != nil {
+		return err
+	}
+	logger.Info("ingress stopped after finishing in-flight requests")
+	return nil
+}

@@ -1,0 +1,382 @@
+package main
+
+import (
+	"context"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus"
+	"go.temporal.io/api/workflowservice/v1"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
+	"go.uber.org/zap"
+
+	pc "github.com/coverage-orchestrator/coverage/policyclient"
+	"github.com/coverage-orchestrator/coverage/vendors"
+	"github.com/coverage-orchestrator/coverage/workflows"
+)
+
+// MaxBody is the largest webhook body accepted (413 beyond it).
+const MaxBody = 1 << 20
+
+// temporalTimeout bounds each Temporal call of a request: past it the answer is 503 and the
+// sender retries.
+const temporalTimeout = 5 * time.Second
+
+// Server is the ingress: webhook routes, the operator API and health endpoints.
+type Server struct {
+	Temporal     client.Client
+	TaskQueue    string
+	Adapters     vendors.Registry
+	PolicyVerify pc.Verifier
+	OpsToken     string
+	Logger       *zap.Logger
+	Registry     *prometheus.Registry
+	MetricsHTTP  http.Handler
+	requests     *prometheus.CounterVec
+	ackLatency   *prometheus.HistogramVec
+	echo         *echo.Echo
+}
+
+// Handler builds the routes; call once.
+func (s *Server) Handler() http.Handler {
+	s.requests = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "ingress_requests_total",
+		Help: "Requests by route, platform and outcome."}, []string{"route", "platform", "outcome"})
+	s.ackLatency = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "ingress_ack_seconds",
+		Help: "Time from a webhook's arrival to its answer.", Buckets: prometheus.DefBuckets}, []string{"route", "platform"})
+	s.Registry.MustRegister(s.requests, s.ackLatency)
+
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = s.errorHandler
+	e.Use(s.observe)
+	e.POST("/webhooks/1099policy", s.policyWebhook)
+	e.POST("/webhooks/:vendor", s.platformWebhook)
+	ops := e.Group("/v1", s.requireOpsToken)
+	ops.GET("/engagements", s.listEngagements)
+	ops.GET("/engagements/:vendor/:id", s.getEngagement)
+	ops.POST("/engagements/:vendor/:id/actions/:action", s.operatorAction)
+	e.GET("/healthz", func(c echo.Context) error { return c.JSON(http.StatusOK, map[string]string{"status": "ok"}) })
+	e.GET("/readyz", s.ready)
+	e.GET("/metrics", echo.WrapHandler(s.MetricsHTTP))
+	return e
+}
+
+// answer is every JSON answer of the ingress.
+type answer struct {
+	Status      string   `json:"status,omitempty"`
+	Reason      string   `json:"reason,omitempty"`
+	Error       string   `json:"error,omitempty"`
+	WorkflowIDs []string `json:"workflow_ids,omitempty"`
+}
+
+// fail is an error answer with a status code.
+func fail(code int, format string, args ...any) error {
+	return echo.NewHTTPError(code, fmt.Sprintf(format, args...))
+}
+
+func (s *Server) errorHandler(err error, c echo.Context) {
+	if c.Response().Committed {
+		return
+	}
+	code, msg := http.StatusInternalServerError, "internal error"
+	var he *echo.HTTPError
+	if errors.As(err, &he) {
+		code, msg = he.Code, fmt.Sprint(he.Message)
+	}
+	c.Set("outcome", strconv.Itoa(code))
+	if code >= 500 {
+		c.Set("error", err.Error())
+	}
+	_ = c.JSON(code, answer{Error: msg})
+}
+
+// observe logs each request (no bodies, no personal data) and counts it.
+func (s *Server) observe(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		start := time.Now()
+		err := next(c)
+		if err != nil {
+			c.Error(err)
+		}
+		route, platform := c.Path(), c.Param("vendor")
+		if route == "/webhooks/1099policy" {
+			platform = "1099policy"
+		}
+		outcome, _ := c.Get("outcome").(string)
+		if outcome == "" {
+			outcome = strconv.Itoa(c.Response().Status)
+		}
+		elapsed := time.Since(start)
+		s.requests.WithLabelValues(route, platform, outcome).Inc()
+		if strings.HasPrefix(route, "/webhooks/") {
+			s.ackLatency.WithLabelValues(route, platform).Observe(elapsed.Seconds())
+		}
+		fields := []zap.Field{zap.String("method", c.Request().Method), zap.String("route", route), zap.String("platform", platform),
+			zap.Int("status", c.Response().Status), zap.String("outcome", outcome), zap.Duration("latency", elapsed)}
+		if ids, ok := c.Get("workflow_ids").([]string); ok {
+			fields = append(fields, zap.Strings("workflow_ids", ids))
+		}
+		if e, ok := c.Get("error").(string); ok {
+			fields = append(fields, zap.String("error", e))
+		}
+		s.Logger.Info("request", fields...)
+		return nil
+	}
+}
+
+// readBody reads at most MaxBody bytes; a larger body is 413.
+func readBody(c echo.Context) ([]byte, error) {
+	body, err := io.ReadAll(io.LimitReader(c.Request().Body, MaxBody+1))
+	if err != nil {
+		return nil, fail(http.StatusBadRequest, "body could not be read: %v", err)
+	}
+	if len(body) > MaxBody {
+		return nil, fail(http.StatusRequestEntityTooLarge, "body is larger than 1 MiB")
+	}
+	return body, nil
+}
+
+// temporalError turns a Temporal failure into 503, so the sender retries.
+func temporalError(c echo.Context, err error) error {
+	c.Set("error", err.Error())
+	return fail(http.StatusServiceUnavailable, "Temporal is unavailable; retry later")
+}
+
+func (s *Server) platformWebhook(c echo.Context) error {
+	adapter, err := s.Adapters.Get(c.Param("vendor"))
+	if err != nil {
+		return fail(http.StatusNotFound, "platform %q is not enabled", c.Param("vendor"))
+	}
+	body, err := readBody(c)
+	if err != nil {
+		return err
+	}
+	if err := adapter.VerifyWebhook(c.Request().Header, body); err != nil {
+		return fail(http.StatusUnauthorized, "%v", err)
+	}
+	events, err := adapter.ParseWebhook(c.Request().Header, body)
+	if err != nil {
+		var pe *vendors.ParseError
+		if errors.As(err, &pe) {
+			return fail(http.StatusBadRequest, "malformed %s webhook: %v", adapter.Vendor(), pe)
+		}
+		return fail(http.StatusBadRequest, "malformed %s webhook: %v", adapter.Vendor(), err)
+	}
+	ctx, cancel := context.WithTimeout(c.Request().Context(), temporalTimeout)
+	defer cancel()
+	res := answer{Status: "ignored"}
+	var reasons []string
+	closed := 0
+	for _, ev := range events {
+		if ev.Kind == vendors.KindIgnore {
+			reasons = append(reasons, ev.Reason)
+			continue
+		}
+		outcome, err := workflows.DeliverPlatformEvent(ctx, s.Temporal, s.TaskQueue, ev)
+		if err != nil {
+			return temporalError(c, err)
+		}
+		res.WorkflowIDs = append(res.WorkflowIDs, workflows.EngagementWorkflowID(ev.Vendor, ev.EngagementID))
+		if outcome == workflows.Closed {
+			closed++
+		}
+	}
+	switch {
+	case len(res.WorkflowIDs) == 0:
+		res.Reason = strings.Join(reasons, "; ")
+	case closed == len(res.WorkflowIDs):
+		res.Status, res.Reason = workflows.Closed, "the engagement has ended; nothing changed"
+	default:
+		res.Status = workflows.Accepted
+	}
+	c.Set("outcome", res.Status)
+	c.Set("workflow_ids", res.WorkflowIDs)
+	return c.JSON(http.StatusOK, res) // exactly 200: JobDiva counts nothing else as delivered
+}
+
+func (s *Server) policyWebhook(c echo.Context) error {
+	body, err := readBody(c)
+	if err != nil {
+		return err
+	}
+	if err := s.PolicyVerify.Verify(c.Request().Header.Get(pc.HeaderSignature), body); err != nil {
+		return fail(http.StatusUnauthorized, "%v", err)
+	}
+	parsed, err := pc.ParseEvent(body)
+	if err != nil {
+		return fail(http.StatusBadRequest, "%v", err)
+	}
+	ev := workflows.PolicyEventFrom(parsed)
+	ctx, cancel := context.WithTimeout(c.Request().Context(), temporalTimeout)
+	defer cancel()
+	res := answer{}
+	// An event that names its engagement and concerns only it is signalled directly; policy
+	// events (which may concern every engagement of the contractor) and events without an
+	// engagement key go through the durable routing step.
+	if key := ev.EngagementKey; key != "" && !strings.HasPrefix(ev.Type, "policy.") {
+		res.Status, err = workflows.SignalEngagement(ctx, s.Temporal, key, workflows.SignalPolicyEvent, ev)
+		res.WorkflowIDs = []string{key}
+		if res.Status == workflows.Closed {
+			res.Reason = "the engagement has ended; nothing changed"
+		}
+	} else {
+		res.Status, err = workflows.RoutePolicyEvent(ctx, s.Temporal, s.TaskQueue, ev)
+		res.WorkflowIDs = []string{workflows.PolicyEventWorkflowID(ev.EventID)}
+		res.Reason = "kept by its routing workflow until delivered to every engagement it concerns"
+	}
+	if err != nil {
+		return temporalError(c, err)
+	}
+	c.Set("outcome", res.Status)
+	c.Set("workflow_ids", res.WorkflowIDs)
+	return c.JSON(http.StatusOK, res)
+}
+
+func (s *Server) requireOpsToken(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		tok, ok := strings.CutPrefix(c.Request().Header.Get("Authorization"), "Bearer ")
+		if !ok || s.OpsToken == "" || subtle.ConstantTimeCompare([]byte(tok), []byte(s.OpsToken)) != 1 {
+			return fail(http.StatusUnauthorized, "operator routes need Authorization: Bearer <OPS_API_TOKEN>")
+		}
+		return next(c)
+	}
+}
+
+func (s *Server) knownVendor(v string) bool {
+	return slices.Contains([]string{"remote", "workmarket", "upwork", "jobdiva"}, v)
+}
+
+func (s *Server) getEngagement(c echo.Context) error {
+	vendor, id := c.Param("vendor"), c.Param("id")
+	if !s.knownVendor(vendor) {
+		return fail(http.StatusNotFound, "unknown platform %q", vendor)
+	}
+	ctx, cancel := context.WithTimeout(c.Request().Context(), temporalTimeout)
+	defer cancel()
+	st, found, err := workflows.QueryEngagement(ctx, s.Temporal, vendor, id)
+	if err != nil {
+		return temporalError(c, err)
+	}
+	if !found {
+		return fail(http.StatusNotFound, "no engagement %s/%s", vendor, id)
+	}
+	return c.JSON(http.StatusOK, st)
+}
+
+var coverageStatuses = []string{"PENDING", "AWAITING_APPLICATION", "APPLICATION_IN_PROGRESS", "MANUAL_REVIEW", "INSURED",
+	"UNPROTECTED", "NEEDS_ATTENTION", "ENDED", "CANCELED"}
+
+// listItem is one engagement of the list route.
+type listItem struct {
+	WorkflowID        string `json:"workflow_id"`
+	Vendor            string `json:"vendor"`
+	EngagementID      string `json:"engagement_id"`
+	CoverageStatus    string `json:"coverage_status"`
+	CertificateStatus string `json:"certificate_status"`
+}
+
+func (s *Server) listEngagements(c echo.Context) error {
+	query := []string{"WorkflowType = 'EngagementWorkflow'"}
+	if st := c.QueryParam("status"); st != "" {
+		if !slices.Contains(coverageStatuses, st) {
+			return fail(http.StatusBadRequest, "status %q is not one of %s", st, strings.Join(coverageStatuses, ", "))
+		}
+		query = append(query, "CoverageStatus = '"+st+"'")
+	}
+	if v := c.QueryParam("vendor"); v != "" {
+		if !s.knownVendor(v) {
+			return fail(http.StatusBadRequest, "vendor %q is not one of remote, workmarket, upwork, jobdiva", v)
+		}
+		query = append(query, "Vendor = '"+v+"'")
+	}
+	size := 50
+	if v := c.QueryParam("page_size"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 1000 {
+			return fail(http.StatusBadRequest, "page_size must be a number from 1 to 1000")
+		}
+		size = n
+	}
+	token, err := base64.RawURLEncoding.DecodeString(c.QueryParam("page_token"))
+	if err != nil {
+		return fail(http.StatusBadRequest, "page_token is not a token this service gave out")
+	}
+	ctx, cancel := context.WithTimeout(c.Request().Context(), temporalTimeout)
+	defer cancel()
+	resp, err := s.Temporal.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{
+		Query: strings.Join(query, " AND "), PageSize: int32(size), NextPageToken: token})
+	if err != nil {
+		return temporalError(c, err)
+	}
+	out := struct {
+		Engagements   []listItem `json:"engagements"`
+		NextPageToken string     `json:"next_page_token"`
+	}{Engagements: []listItem{}, NextPageToken: base64.RawURLEncoding.EncodeToString(resp.NextPageToken)}
+	dc := converter.GetDefaultDataConverter()
+	for _, ex := range resp.Executions {
+		item := listItem{WorkflowID: ex.GetExecution().GetWorkflowId()}
+		item.Vendor, item.EngagementID, _ = workflows.ParseEngagementWorkflowID(item.WorkflowID)
+		fieldsOf := ex.GetSearchAttributes().GetIndexedFields()
+		_ = dc.FromPayload(fieldsOf["CoverageStatus"], &item.CoverageStatus)
+		_ = dc.FromPayload(fieldsOf["CertificateStatus"], &item.CertificateStatus)
+		out.Engagements = append(out.Engagements, item)
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+var operatorPaths = map[string]string{
+	"retry": workflows.ActionRetry, "resend-session": workflows.ActionResendSession,
+	"approve-certificate": workflows.ActionApproveCertificate, "reject-certificate": workflows.ActionRejectCertificate,
+}
+
+func (s *Server) operatorAction(c echo.Context) error {
+	vendor, id := c.Param("vendor"), c.Param("id")
+	action, ok := operatorPaths[c.Param("action")]
+	if !ok {
+		return fail(http.StatusNotFound, "unknown action %q: one of retry, resend-session, approve-certificate, reject-certificate", c.Param("action"))
+	}
+	if !s.knownVendor(vendor) {
+		return fail(http.StatusNotFound, "unknown platform %q", vendor)
+	}
+	var body struct {
+		Note string `json:"note"`
+	}
+	if c.Request().ContentLength != 0 {
+		if err := c.Bind(&body); err != nil {
+			return fail(http.StatusBadRequest, "body must be JSON like {\"note\": \"…\"}")
+		}
+	}
+	op := workflows.OperatorAction{Action: action, RequestID: c.Request().Header.Get("Idempotency-Key"), Note: body.Note}
+	ctx, cancel := context.WithTimeout(c.Request().Context(), temporalTimeout)
+	defer cancel()
+	wid := workflows.EngagementWorkflowID(vendor, id)
+	outcome, err := workflows.SignalEngagement(ctx, s.Temporal, wid, workflows.SignalOperatorAction, op)
+	if err != nil {
+		return temporalError(c, err)
+	}
+	c.Set("workflow_ids", []string{wid})
+	if outcome == workflows.Closed {
+		return fail(http.StatusConflict, "engagement %s is not running", wid)
+	}
+	return c.JSON(http.StatusAccepted, answer{Status: outcome, WorkflowIDs: []string{wid}})
+}
+
+func (s *Server) ready(c echo.Context) error {
+	ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
+	defer cancel()
+	if _, err := s.Temporal.CheckHealth(ctx, &client.CheckHealthRequest{}); err != nil {
+		c.Set("error", err.Error())
+		return fail(http.StatusServiceUnavailable, "Temporal is not reachable")
+	}
+	return c.JSON(http.StatusOK, map[string]string{"status": "ready"})
+}

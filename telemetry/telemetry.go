@@ -1,0 +1,94 @@
+// Package telemetry sets up logging (zap, bridged into the Temporal SDK) and Prometheus
+// metrics (the SDK's metrics through the tally contrib handler) for the worker and ingress.
+package telemetry
+
+import (
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/uber-go/tally/v4"
+	tallyprom "github.com/uber-go/tally/v4/prometheus"
+	"go.temporal.io/sdk/client"
+	sdktally "go.temporal.io/sdk/contrib/tally"
+	"go.temporal.io/sdk/log"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+)
+
+// NewLogger returns a zap logger: JSON in production, console locally.
+func NewLogger(format string) (*zap.Logger, error) {
+	if format == "console" {
+		cfg := zap.NewDevelopmentConfig()
+		cfg.EncoderConfig.EncodeLevel = zapcore.CapitalColorLevelEncoder
+		return cfg.Build()
+	}
+	cfg := zap.NewProductionConfig()
+	cfg.EncoderConfig.TimeKey = "ts"
+	cfg.EncoderConfig.EncodeTime = zapcore.ISO8601TimeEncoder
+	return cfg.Build()
+}
+
+// TemporalLogger adapts zap to the SDK's log.Logger (workflow and activity logs then carry
+// the workflow id, run id and activity fields the SDK adds).
+type TemporalLogger struct{ z *zap.Logger }
+
+// NewTemporalLogger wraps z.
+func NewTemporalLogger(z *zap.Logger) *TemporalLogger {
+	return &TemporalLogger{z: z.WithOptions(zap.AddCallerSkip(1))}
+}
+
+func fields(keyvals []any) []zap.Field {
+	out := make([]zap.Field, 0, len(keyvals)/2)
+	for i := 0; i+1 < len(keyvals); i += 2 {
+		out = append(out, zap.Any(fmt.Sprint(keyvals[i]), keyvals[i+1]))
+	}
+	if len(keyvals)%2 == 1 {
+		out = append(out, zap.Any("extra", keyvals[len(keyvals)-1]))
+	}
+	return out
+}
+
+// Debug implements log.Logger.
+func (l *TemporalLogger) Debug(msg string, kv ...any) { l.z.Debug(msg, fields(kv)...) }
+
+// Info implements log.Logger.
+func (l *TemporalLogger) Info(msg string, kv ...any) { l.z.Info(msg, fields(kv)...) }
+
+// Warn implements log.Logger.
+func (l *TemporalLogger) Warn(msg string, kv ...any) { l.z.Warn(msg, fields(kv)...) }
+
+// Error implements log.Logger.
+func (l *TemporalLogger) Error(msg string, kv ...any) { l.z.Error(msg, fields(kv)...) }
+
+// With implements log.WithLogger.
+func (l *TemporalLogger) With(kv ...any) log.Logger { return &TemporalLogger{z: l.z.With(fields(kv)...)} }
+
+// Metrics is a Prometheus registry with the SDK's metrics handler on it.
+type Metrics struct {
+	Registry *prometheus.Registry
+	Handler  client.MetricsHandler
+	closer   func() error
+}
+
+// NewMetrics creates the registry and the SDK metrics handler (prefix "temporal_").
+func NewMetrics() (*Metrics, error) {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
+	reporter := tallyprom.NewReporter(tallyprom.Options{Registerer: reg})
+	scope, closer := tally.NewRootScope(tally.ScopeOptions{
+		Prefix: "temporal", CachedReporter: reporter, Separator: tallyprom.DefaultSeparator,
+		SanitizeOptions: &sdktally.PrometheusSanitizeOptions,
+	}, time.Second)
+	return &Metrics{Registry: reg, Handler: sdktally.NewMetricsHandler(scope), closer: closer.Close}, nil
+}
+
+// HTTPHandler serves the registry.
+func (m *Metrics) HTTPHandler() http.Handler {
+	return promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{Registry: m.Registry})
+}
+
+// Close flushes the metrics scope.
+func (m *Metrics) Close() error { return m.closer() }

@@ -1,0 +1,152 @@
+package testenv
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"go.temporal.io/sdk/client"
+
+	"github.com/coverage-orchestrator/coverage/sandbox/platformsim"
+	"github.com/coverage-orchestrator/coverage/sandbox/policysim"
+	"github.com/coverage-orchestrator/coverage/workflows"
+)
+
+// Secrets and tokens of the test stack (local only).
+const (
+	PolicyKey     = "t9k_test_stack"
+	PolicySecret  = "whsec_stack"
+	OpsToken      = "ops_stack_token"
+	PlatformToken = "platform-token"
+)
+
+// StackOptions tune the sandboxes.
+type StackOptions struct {
+	AutoCompleteAfter      time.Duration // 1099Policy sessions complete by themselves after this
+	CertificateReviewAfter time.Duration
+	DuplicateWebhooks      bool
+	PollInterval           string // "0" (default) disables polling
+	ExtraEnv               []string
+}
+
+// Stack is the whole service on one machine: dev server, sandboxes, worker and ingress.
+type Stack struct {
+	Temporal    *DevServer
+	Client      client.Client
+	Policy      *policysim.Server
+	PolicyURL   string
+	Platforms   *platformsim.Server
+	PlatformURL string
+	IngressURL  string
+	TaskQueue   string
+	Env         []string
+	Worker      *Process
+	Ingress     *Process
+	tb          testing.TB
+}
+
+// NewStack starts everything and waits until the ingress answers.
+func NewStack(tb testing.TB, opts StackOptions) *Stack {
+	tb.Helper()
+	s := &Stack{tb: tb, Temporal: StartDevServer(tb), TaskQueue: fmt.Sprintf("coverage-%d", time.Now().UnixNano())}
+	s.Client = s.Temporal.Client(tb)
+	ingressAddr := FreeAddr(tb)
+	s.IngressURL = "http://" + ingressAddr
+	if opts.CertificateReviewAfter == 0 {
+		opts.CertificateReviewAfter = 500 * time.Millisecond
+	}
+	s.Policy = policysim.New(policysim.Config{APIKey: PolicyKey, WebhookURL: s.IngressURL + "/webhooks/1099policy", WebhookSecret: PolicySecret,
+		AutoCompleteAfter: opts.AutoCompleteAfter, CertificateReviewAfter: opts.CertificateReviewAfter,
+		AssignmentActiveAfter: 200 * time.Millisecond, DuplicateWebhooks: opts.DuplicateWebhooks})
+	policySrv := httptest.NewServer(s.Policy)
+	tb.Cleanup(func() { policySrv.Close(); s.Policy.Close() })
+	s.PolicyURL = policySrv.URL
+
+	secrets := map[string]string{}
+	hooks := map[string]string{}
+	tokens := map[string]string{}
+	for _, p := range platformsim.Platforms {
+		secrets[p], hooks[p], tokens[p] = p+"-webhook-secret", s.IngressURL+"/webhooks/"+p, PlatformToken
+	}
+	s.Platforms = platformsim.New(platformsim.Config{Tokens: tokens, WebhookSecrets: secrets, WebhookURLs: hooks,
+		JobDivaLogin: [3]string{"jd-client", "jd-user", "jd-pass"}})
+	platformSrv := httptest.NewServer(s.Platforms)
+	tb.Cleanup(platformSrv.Close)
+	s.PlatformURL = platformSrv.URL
+
+	poll := opts.PollInterval
+	if poll == "" {
+		poll = "0"
+	}
+	s.Env = []string{
+		"TEMPORAL_ADDRESS=" + s.Temporal.HostPort, "TEMPORAL_NAMESPACE=default", "TEMPORAL_TASK_QUEUE=" + s.TaskQueue,
+		"LISTEN_ADDR=" + ingressAddr, "METRICS_ADDR=" + FreeAddr(tb), "OPS_API_TOKEN=" + OpsToken,
+		"POLICY_API_URL=" + s.PolicyURL, "POLICY_API_KEY=" + PolicyKey, "POLICY_WEBHOOK_SECRET=" + PolicySecret,
+		"PROXY_EMAIL_DOMAIN=relay.example.com", "LOG_FORMAT=json",
+		"MAPPING_FILE=" + filepath.Join(ModuleRoot(), "scripts", "mapping.yaml"),
+		"REMOTE_API_URL=" + s.PlatformURL + "/remote", "REMOTE_API_TOKEN=" + PlatformToken, "REMOTE_WEBHOOK_SECRET=" + secrets["remote"],
+		"WORKMARKET_API_URL=" + s.PlatformURL + "/workmarket", "WORKMARKET_API_TOKEN=" + PlatformToken, "WORKMARKET_WEBHOOK_SECRET=" + secrets["workmarket"],
+		"UPWORK_API_URL=" + s.PlatformURL + "/upwork", "UPWORK_ACCESS_TOKEN=" + PlatformToken, "UPWORK_WEBHOOK_SECRET=" + secrets["upwork"],
+		"JOBDIVA_API_URL=" + s.PlatformURL + "/jobdiva", "JOBDIVA_CLIENT_ID=jd-client", "JOBDIVA_USERNAME=jd-user", "JOBDIVA_PASSWORD=jd-pass",
+		"JOBDIVA_WEBHOOK_SECRET=" + secrets["jobdiva"],
+		"REMOTE_POLL_INTERVAL=" + poll, "WORKMARKET_POLL_INTERVAL=" + poll, "UPWORK_POLL_INTERVAL=" + poll, "JOBDIVA_POLL_INTERVAL=" + poll,
+	}
+	s.Env = append(s.Env, opts.ExtraEnv...)
+	s.StartWorker()
+	s.Ingress = StartProcess(tb, "starter", s.Env)
+	s.waitFor(s.IngressURL + "/healthz")
+	return s
+}
+
+// StartWorker starts (or restarts) the worker process.
+func (s *Stack) StartWorker() {
+	s.Worker = StartProcess(s.tb, "worker", s.Env)
+}
+
+func (s *Stack) waitFor(url string) {
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		if resp, err := http.Get(url); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	s.tb.Fatalf("%s did not answer within 30 s", url)
+}
+
+// Status queries an engagement.
+func (s *Stack) Status(vendor, id string) (workflows.Status, bool) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	st, ok, err := workflows.QueryEngagement(ctx, s.Client, vendor, id)
+	if err != nil {
+		return workflows.Status{}, false
+	}
+	return st, ok
+}
+
+// WaitStatus waits until an engagement satisfies cond, failing the test after timeout.
+func (s *Stack) WaitStatus(vendor, id string, timeout time.Duration, what string, cond func(workflows.Status) bool) workflows.Status {
+	s.tb.Helper()
+	deadline := time.Now().Add(timeout)
+	var last workflows.Status
+	for time.Now().Before(deadline) {
+		if st, ok := s.Status(vendor, id); ok {
+			last = st
+			if cond(st) {
+				return st
+			}
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	s.tb.Fatalf("%s/%s: %s not reached within %s; last status %s (certificate %s, reason %q), transitions %+v",
+		vendor, id, what, timeout, last.CoverageStatus, last.CertificateStatus, last.AttentionReason, last.Transitions)
+	return last
+}

@@ -1,0 +1,228 @@
+// Package testenv runs the real parts for tests and benchmarks: a Temporal dev server from
+// ./bin/temporal (testsuite.StartDevServer with ExistingPath, never a download), the
+// 1099Policy and platform sandboxes on real HTTP, and the worker and ingress binaries as
+// processes that can be killed and restarted.
+package testenv
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/testsuite"
+
+	"github.com/coverage-orchestrator/coverage/workflows"
+)
+
+// ModuleRoot is the repository root (the folder holding go.mod).
+func ModuleRoot() string {
+	dir, _ := os.Getwd()
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return ""
+		}
+		dir = parent
+	}
+}
+
+// CLIPath is the Temporal CLI that `make tools` installs. Tests that need it skip under
+// -short and fail otherwise when it is missing, naming the fix.
+func CLIPath(tb testing.TB) string {
+	tb.Helper()
+	if testing.Short() {
+		tb.Skip("needs a Temporal dev server (skipped with -short)")
+	}
+	p := os.Getenv("TEMPORAL_CLI_PATH")
+	if p == "" {
+		p = filepath.Join(ModuleRoot(), "bin", "temporal")
+	}
+	if _, err := os.Stat(p); err != nil {
+		tb.Fatalf("Temporal CLI not found at %s: run `make tools` (make test does)", p)
+	}
+	return p
+}
+
+// FreeAddr returns a free 127.0.0.1 address.
+func FreeAddr(tb testing.TB) string {
+	tb.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// DevServer is a Temporal dev server that can be stopped and started again on the same
+// address and database file.
+type DevServer struct {
+	tb       testing.TB
+	HostPort string
+	DBFile   string
+	mu       sync.Mutex
+	srv      *testsuite.DevServer
+}
+
+// StartDevServer starts a dev server with the service's search attributes registered.
+func StartDevServer(tb testing.TB) *DevServer {
+	tb.Helper()
+	d := &DevServer{tb: tb, HostPort: FreeAddr(tb), DBFile: filepath.Join(tb.TempDir(), "temporal.db")}
+	d.Start()
+	tb.Cleanup(d.Stop)
+	return d
+}
+
+// Start (re)starts the server on its address and database file.
+func (d *DevServer) Start() {
+	d.tb.Helper()
+	var args []string
+	for _, name := range slices.Sorted(maps.Keys(workflows.SearchAttributes)) {
+		kind := "Keyword"
+		if workflows.SearchAttributes[name] == enumspb.INDEXED_VALUE_TYPE_DATETIME {
+			kind = "Datetime"
+		}
+		args = append(args, "--search-attribute", name+"="+kind)
+	}
+	logFile, _ := os.OpenFile(filepath.Join(filepath.Dir(d.DBFile), "temporal.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	srv, err := testsuite.StartDevServer(ctx, testsuite.DevServerOptions{
+		ExistingPath:  CLIPath(d.tb),
+		ClientOptions: &client.Options{HostPort: d.HostPort, Namespace: "default", Logger: quietLogger{}},
+		DBFilename:    d.DBFile, LogLevel: "error", ExtraArgs: args, Stdout: logFile, Stderr: logFile,
+	})
+	if err != nil {
+		d.tb.Fatalf("start Temporal dev server: %v", err)
+	}
+	d.mu.Lock()
+	d.srv = srv
+	d.mu.Unlock()
+}
+
+// Stop stops the server (its database file stays).
+func (d *DevServer) Stop() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.srv != nil {
+		_ = d.srv.Stop()
+		d.srv = nil
+	}
+}
+
+// Client dials the server.
+func (d *DevServer) Client(tb testing.TB) client.Client {
+	tb.Helper()
+	c, err := client.Dial(client.Options{HostPort: d.HostPort, Namespace: "default", Logger: quietLogger{}})
+	if err != nil {
+		tb.Fatalf("dial Temporal: %v", err)
+	}
+	tb.Cleanup(c.Close)
+	return c
+}
+
+// quietLogger keeps the SDK's client logs out of test output.
+type quietLogger struct{}
+
+func (quietLogger) Debug(string, ...any) {}
+func (quietLogger) Info(string, ...any)  {}
+func (quietLogger) Warn(string, ...any)  {}
+func (quietLogger) Error(string, ...any) {}
+
+var buildOnce sync.Once
+var buildDir, buildErr = "", error(nil)
+
+// Binaries builds the worker and starter binaries once per test process.
+func Binaries(tb testing.TB) string {
+	tb.Helper()
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "coverage-bin-")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		cmd := exec.Command("go", "build", "-o", dir+"/", "./worker", "./starter")
+		cmd.Dir = ModuleRoot()
+		if out, err := cmd.CombinedOutput(); err != nil {
+			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+		buildDir = dir
+	})
+	if buildErr != nil {
+		tb.Fatal(buildErr)
+	}
+	return buildDir
+}
+
+// Process is a running binary with its log.
+type Process struct {
+	Name string
+	cmd  *exec.Cmd
+	Log  string
+}
+
+// StartProcess starts a built binary with env; it is stopped at the end of the test.
+func StartProcess(tb testing.TB, name string, env []string) *Process {
+	tb.Helper()
+	logPath := filepath.Join(tb.TempDir(), name+".log")
+	f, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	cmd := exec.Command(filepath.Join(Binaries(tb), name))
+	cmd.Env = append(os.Environ(), env...)
+	cmd.Stdout, cmd.Stderr = f, f
+	if err := cmd.Start(); err != nil {
+		tb.Fatalf("start %s: %v", name, err)
+	}
+	p := &Process{Name: name, cmd: cmd, Log: logPath}
+	tb.Cleanup(func() {
+		p.Stop()
+		if tb.Failed() {
+			data, _ := os.ReadFile(logPath)
+			lines := strings.Split(string(data), "\n")
+			if len(lines) > 60 {
+				lines = lines[len(lines)-60:]
+			}
+			tb.Logf("last lines of %s log:\n%s", name, strings.Join(lines, "\n"))
+		}
+	})
+	return p
+}
+
+// Kill sends SIGKILL: no graceful shutdown.
+func (p *Process) Kill() {
+	if p.cmd.Process != nil {
+		_ = p.cmd.Process.Kill()
+		_, _ = p.cmd.Process.Wait()
+	}
+}
+
+// Stop sends SIGTERM and waits.
+func (p *Process) Stop() {
+	if p.cmd.Process == nil || p.cmd.ProcessState != nil {
+		return
+	}
+	_ = p.cmd.Process.Signal(os.Interrupt)
+	done := make(chan struct{})
+	go func() { _, _ = p.cmd.Process.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second):
+		_ = p.cmd.Process.Kill()
+	}
+}

@@ -1,0 +1,112 @@
+// Command worker runs the engagement workflows and their activities, and keeps one polling
+// schedule per enabled platform. Configuration comes from the environment (README).
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/worker"
+	"go.uber.org/zap"
+
+	"github.com/coverage-orchestrator/coverage/activities"
+	"github.com/coverage-orchestrator/coverage/config"
+	pc "github.com/coverage-orchestrator/coverage/policyclient"
+	"github.com/coverage-orchestrator/coverage/telemetry"
+	"github.com/coverage-orchestrator/coverage/vendors"
+	"github.com/coverage-orchestrator/coverage/vendors/all"
+	"github.com/coverage-orchestrator/coverage/workflows"
+)
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "worker:", err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	cfg, err := config.Load()
+	if err != nil {
+		return err
+	}
+	logger, err := telemetry.NewLogger(cfg.LogFormat)
+	if err != nil {
+		return err
+	}
+	defer logger.Sync()
+	metrics, err := telemetry.NewMetrics()
+	if err != nil {
+		return err
+	}
+	defer metrics.Close()
+
+	opts, err := cfg.Temporal.ClientOptions()
+	if err != nil {
+		return err
+	}
+	opts.Logger, opts.MetricsHandler = telemetry.NewTemporalLogger(logger), metrics.Handler
+	c, err := client.Dial(opts)
+	if err != nil {
+		return fmt.Errorf("temporal at %s: %w", cfg.Temporal.Address, err)
+	}
+	defer c.Close()
+
+	registry := all.Adapters(cfg)
+	acts := &activities.Activities{
+		Policy:           pc.New(pc.Config{BaseURL: cfg.Policy.APIURL, APIKey: cfg.Policy.APIKey, Environment: cfg.Policy.Environment}),
+		Vendors:          registry,
+		Mapping:          cfg.Mapping,
+		ProxyEmailDomain: cfg.ProxyEmailDomain,
+		SessionSuccess:   cfg.SessionSuccess,
+		SessionCancel:    cfg.SessionCancel,
+		Temporal:         c,
+		Deliver: func(ctx context.Context, ev vendors.Event) (string, error) {
+			return workflows.DeliverPlatformEvent(ctx, c, cfg.Temporal.TaskQueue, ev)
+		},
+	}
+	w := worker.New(c, cfg.Temporal.TaskQueue, worker.Options{})
+	workflows.Register(w, acts)
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	for _, vendor := range config.Vendors {
+		p := cfg.Platforms[vendor]
+		if !p.Enabled() {
+			continue
+		}
+		if p.PollInterval <= 0 {
+			err = workflows.DeletePollSchedule(ctx, c, vendor)
+		} else {
+			err = workflows.EnsurePollSchedule(ctx, c, cfg.Temporal.TaskQueue, vendor, p.PollInterval)
+		}
+		if err != nil {
+			return fmt.Errorf("poll schedule for %s: %w", vendor, err)
+		}
+	}
+
+	metricsServer := &http.Server{Addr: cfg.MetricsAddr, Handler: metrics.HTTPHandler(), ReadHeaderTimeout: 5 * time.Second}
+	go func() {
+		if err := metricsServer.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			logger.Error("metrics server", zap.Error(err))
+		}
+	}()
+	defer metricsServer.Close()
+
+	logger.Info("worker started", zap.String("task_queue", cfg.Temporal.TaskQueue), zap.Strings("platforms", registry.Names()),
+		zap.String("metrics", cfg.MetricsAddr))
+	if err := w.Start(); err != nil {
+		return err
+	}
+	<-ctx.Done()
+	w.Stop()
+	logger.Info("worker stopped")
+	return nil
+}

@@ -1,0 +1,101 @@
+package workflows
+
+import (
+	"context"
+	"errors"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/coverage-orchestrator/coverage/vendors"
+)
+
+// Client-side helpers: how the ingress and the poller hand events to Temporal. Both go
+// through here, so a webhook and a poll of the same change reach the same workflow with the
+// same dedupe key.
+
+// Delivery outcomes.
+const (
+	Accepted = "accepted" // Temporal durably holds the signal (and started the workflow if new)
+	Closed   = "closed"   // the engagement is over; nothing was changed
+)
+
+// SearchAttributes are the custom search attributes this service needs registered.
+var SearchAttributes = map[string]enumspb.IndexedValueType{
+	"Vendor":             enumspb.INDEXED_VALUE_TYPE_KEYWORD,
+	"EngagementID":       enumspb.INDEXED_VALUE_TYPE_KEYWORD,
+	"CoverageStatus":     enumspb.INDEXED_VALUE_TYPE_KEYWORD,
+	"CertificateStatus":  enumspb.INDEXED_VALUE_TYPE_KEYWORD,
+	"PolicyContractorID": enumspb.INDEXED_VALUE_TYPE_KEYWORD,
+	"CoverageStart":      enumspb.INDEXED_VALUE_TYPE_DATETIME,
+	"CoverageEnd":        enumspb.INDEXED_VALUE_TYPE_DATETIME,
+}
+
+// DeliverPlatformEvent signal-with-starts the engagement's workflow. A closed engagement is
+// never restarted: the reuse policy rejects a second run and the answer is Closed.
+func DeliverPlatformEvent(ctx context.Context, c client.Client, taskQueue string, ev vendors.Event) (string, error) {
+	id := EngagementWorkflowID(ev.Vendor, ev.EngagementID)
+	_, err := c.SignalWithStartWorkflow(ctx, id, SignalPlatformEvent, ev, client.StartWorkflowOptions{
+		ID: id, TaskQueue: taskQueue,
+		WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+		StaticSummary:         ev.Vendor + " engagement " + ev.EngagementID,
+		TypedSearchAttributes: temporal.NewSearchAttributes(saVendor.ValueSet(ev.Vendor), saEngagementID.ValueSet(ev.EngagementID),
+			saCoverageStatus.ValueSet(string(StatusPending)), saCertificateStatus.ValueSet(string(CertificateNone))),
+	}, EngagementWorkflow, EngagementInput{Vendor: ev.Vendor, EngagementID: ev.EngagementID})
+	if temporal.IsWorkflowExecutionAlreadyStartedError(err) {
+		return Closed, nil
+	}
+	if err != nil {
+		return "", err
+	}
+	return Accepted, nil
+}
+
+// SignalEngagement signals a running engagement; one that is closed (or never existed)
+// answers Closed.
+func SignalEngagement(ctx context.Context, c client.Client, workflowID, signal string, payload any) (string, error) {
+	err := c.SignalWorkflow(ctx, workflowID, "", signal, payload)
+	var nf *serviceerror.NotFound
+	if errors.As(err, &nf) {
+		return Closed, nil
+	}
+	if err != nil {
+		return "", err
+	}
+	return Accepted, nil
+}
+
+// RoutePolicyEvent starts the durable routing step for a 1099Policy event whose payload does
+// not name its engagement (or that may concern several). Its workflow ID is the event id, so
+// a redelivered event is recognised: the answer is then Accepted without a second router.
+func RoutePolicyEvent(ctx context.Context, c client.Client, taskQueue string, ev PolicyEvent) (string, error) {
+	id := PolicyEventWorkflowID(ev.EventID)
+	_, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID: id, TaskQueue: taskQueue, StaticSummary: "route " + ev.Type + " " + ev.ObjectID,
+		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
+	}, PolicyEventRouterWorkflow, ev)
+	if err != nil && !temporal.IsWorkflowExecutionAlreadyStartedError(err) {
+		return "", err
+	}
+	return Accepted, nil
+}
+
+// QueryEngagement reads an engagement's status; ok is false when it does not exist.
+func QueryEngagement(ctx context.Context, c client.Client, vendor, engagementID string) (Status, bool, error) {
+	v, err := c.QueryWorkflow(ctx, EngagementWorkflowID(vendor, engagementID), "", QueryStatus)
+	var nf *serviceerror.NotFound
+	if errors.As(err, &nf) {
+		return Status{}, false, nil
+	}
+	if err != nil {
+		return Status{}, false, err
+	}
+	var s Status
+	if err := v.Get(&s); err != nil {
+		return Status{}, false, err
+	}
+	return s, true, nil
+}
