@@ -49,25 +49,25 @@ type Platform struct {
 func (p Platform) Enabled() bool { return p.APIURL != "" }
 
 type platforms struct {
-	RemoteURL          string        `env:"REMOTE_API_URL"`
-	RemoteSecret       string        `env:"REMOTE_WEBHOOK_SECRET"`
-	RemoteToken        string        `env:"REMOTE_API_TOKEN"`
-	RemotePoll         time.Duration `env:"REMOTE_POLL_INTERVAL" envDefault:"5m"`
-	WorkMarketURL      string        `env:"WORKMARKET_API_URL"`
-	WorkMarketSecret   string        `env:"WORKMARKET_WEBHOOK_SECRET"`
-	WorkMarketToken    string        `env:"WORKMARKET_API_TOKEN"`
-	WorkMarketPoll     time.Duration `env:"WORKMARKET_POLL_INTERVAL" envDefault:"5m"`
-	UpworkURL          string        `env:"UPWORK_API_URL"`
-	UpworkSecret       string        `env:"UPWORK_WEBHOOK_SECRET"`
-	UpworkToken        string        `env:"UPWORK_ACCESS_TOKEN"`
-	UpworkTenant       string        `env:"UPWORK_TENANT_ID"`
-	UpworkPoll         time.Duration `env:"UPWORK_POLL_INTERVAL" envDefault:"5m"`
-	JobDivaURL         string        `env:"JOBDIVA_API_URL"`
-	JobDivaSecret      string        `env:"JOBDIVA_WEBHOOK_SECRET"`
-	JobDivaClientID    string        `env:"JOBDIVA_CLIENT_ID"`
-	JobDivaUsername    string        `env:"JOBDIVA_USERNAME"`
-	JobDivaPassword    string        `env:"JOBDIVA_PASSWORD"`
-	JobDivaPoll        time.Duration `env:"JOBDIVA_POLL_INTERVAL" envDefault:"5m"`
+	RemoteURL        string        `env:"REMOTE_API_URL"`
+	RemoteSecret     string        `env:"REMOTE_WEBHOOK_SECRET"`
+	RemoteToken      string        `env:"REMOTE_API_TOKEN"`
+	RemotePoll       time.Duration `env:"REMOTE_POLL_INTERVAL" envDefault:"5m"`
+	WorkMarketURL    string        `env:"WORKMARKET_API_URL"`
+	WorkMarketSecret string        `env:"WORKMARKET_WEBHOOK_SECRET"`
+	WorkMarketToken  string        `env:"WORKMARKET_API_TOKEN"`
+	WorkMarketPoll   time.Duration `env:"WORKMARKET_POLL_INTERVAL" envDefault:"5m"`
+	UpworkURL        string        `env:"UPWORK_API_URL"`
+	UpworkSecret     string        `env:"UPWORK_WEBHOOK_SECRET"`
+	UpworkToken      string        `env:"UPWORK_ACCESS_TOKEN"`
+	UpworkTenant     string        `env:"UPWORK_TENANT_ID"`
+	UpworkPoll       time.Duration `env:"UPWORK_POLL_INTERVAL" envDefault:"5m"`
+	JobDivaURL       string        `env:"JOBDIVA_API_URL"`
+	JobDivaSecret    string        `env:"JOBDIVA_WEBHOOK_SECRET"`
+	JobDivaClientID  string        `env:"JOBDIVA_CLIENT_ID"`
+	JobDivaUsername  string        `env:"JOBDIVA_USERNAME"`
+	JobDivaPassword  string        `env:"JOBDIVA_PASSWORD"`
+	JobDivaPoll      time.Duration `env:"JOBDIVA_POLL_INTERVAL" envDefault:"5m"`
 }
 
 // Config is every setting of the worker and the ingress.

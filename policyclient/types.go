@@ -123,7 +123,7 @@ const (
 
 // Certificate is an uploaded certificate of insurance under review.
 type Certificate struct {
-	ID             string          `json:"id"`
+	ID             string        `json:"id"`
 	Contractor     ContractorRef `json:"contractor"`
 	Status         string        `json:"status"`
 	FileName       string        `json:"file_name,omitempty"`

@@ -64,7 +64,9 @@ func (l *TemporalLogger) Warn(msg string, kv ...any) { l.z.Warn(msg, fields(kv).
 func (l *TemporalLogger) Error(msg string, kv ...any) { l.z.Error(msg, fields(kv)...) }
 
 // With implements log.WithLogger.
-func (l *TemporalLogger) With(kv ...any) log.Logger { return &TemporalLogger{z: l.z.With(fields(kv)...)} }
+func (l *TemporalLogger) With(kv ...any) log.Logger {
+	return &TemporalLogger{z: l.z.With(fields(kv)...)}
+}
 
 // Metrics is a Prometheus registry with the SDK's metrics handler on it.
 type Metrics struct {

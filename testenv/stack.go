@@ -53,7 +53,12 @@ type Stack struct {
 func NewStack(tb testing.TB, opts StackOptions) *Stack {
 	tb.Helper()
 	s := &Stack{tb: tb, Temporal: StartDevServer(tb), TaskQueue: fmt.Sprintf("coverage-%d", time.Now().UnixNano())}
-	s.Client = s.Temporal.Client(tb)
+	c, err := s.Temporal.Client()
+	if err != nil {
+		tb.Fatalf("dial Temporal: %v", err)
+	}
+	tb.Cleanup(c.Close)
+	s.Client = c
 	ingressAddr := FreeAddr(tb)
 	s.IngressURL = "http://" + ingressAddr
 	if opts.CertificateReviewAfter == 0 {

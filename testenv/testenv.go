@@ -47,12 +47,9 @@ func CLIPath(tb testing.TB) string {
 	if testing.Short() {
 		tb.Skip("needs a Temporal dev server (skipped with -short)")
 	}
-	p := os.Getenv("TEMPORAL_CLI_PATH")
-	if p == "" {
-		p = filepath.Join(ModuleRoot(), "bin", "temporal")
-	}
-	if _, err := os.Stat(p); err != nil {
-		tb.Fatalf("Temporal CLI not found at %s: run `make tools` (make test does)", p)
+	p, err := FindCLI()
+	if err != nil {
+		tb.Fatal(err)
 	}
 	return p
 }
@@ -71,25 +68,40 @@ func FreeAddr(tb testing.TB) string {
 // DevServer is a Temporal dev server that can be stopped and started again on the same
 // address and database file.
 type DevServer struct {
-	tb       testing.TB
+	cli      string
 	HostPort string
 	DBFile   string
 	mu       sync.Mutex
 	srv      *testsuite.DevServer
 }
 
-// StartDevServer starts a dev server with the service's search attributes registered.
+// StartDevServer starts a dev server with the service's search attributes registered; it is
+// stopped at the end of the test.
 func StartDevServer(tb testing.TB) *DevServer {
 	tb.Helper()
-	d := &DevServer{tb: tb, HostPort: FreeAddr(tb), DBFile: filepath.Join(tb.TempDir(), "temporal.db")}
-	d.Start()
+	d, err := NewDevServer(CLIPath(tb), tb.TempDir())
+	if err != nil {
+		tb.Fatal(err)
+	}
 	tb.Cleanup(d.Stop)
 	return d
 }
 
+// NewDevServer starts a dev server keeping its database and log in dir (for TestMain, where
+// there is no testing.TB; the caller stops it).
+func NewDevServer(cliPath, dir string) (*DevServer, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	addr := l.Addr().String()
+	l.Close()
+	d := &DevServer{cli: cliPath, HostPort: addr, DBFile: filepath.Join(dir, "temporal.db")}
+	return d, d.Start()
+}
+
 // Start (re)starts the server on its address and database file.
-func (d *DevServer) Start() {
-	d.tb.Helper()
+func (d *DevServer) Start() error {
 	var args []string
 	for _, name := range slices.Sorted(maps.Keys(workflows.SearchAttributes)) {
 		kind := "Keyword"
@@ -102,16 +114,29 @@ func (d *DevServer) Start() {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	srv, err := testsuite.StartDevServer(ctx, testsuite.DevServerOptions{
-		ExistingPath:  CLIPath(d.tb),
+		ExistingPath:  d.cli,
 		ClientOptions: &client.Options{HostPort: d.HostPort, Namespace: "default", Logger: quietLogger{}},
 		DBFilename:    d.DBFile, LogLevel: "error", ExtraArgs: args, Stdout: logFile, Stderr: logFile,
 	})
 	if err != nil {
-		d.tb.Fatalf("start Temporal dev server: %v", err)
+		return fmt.Errorf("start Temporal dev server: %w", err)
 	}
 	d.mu.Lock()
 	d.srv = srv
 	d.mu.Unlock()
+	return nil
+}
+
+// FindCLI is CLIPath without a test: the path, or an error naming the fix.
+func FindCLI() (string, error) {
+	p := os.Getenv("TEMPORAL_CLI_PATH")
+	if p == "" {
+		p = filepath.Join(ModuleRoot(), "bin", "temporal")
+	}
+	if _, err := os.Stat(p); err != nil {
+		return "", fmt.Errorf("Temporal CLI not found at %s: run `make tools` (make test does)", p)
+	}
+	return p, nil
 }
 
 // Stop stops the server (its database file stays).
@@ -124,15 +149,9 @@ func (d *DevServer) Stop() {
 	}
 }
 
-// Client dials the server.
-func (d *DevServer) Client(tb testing.TB) client.Client {
-	tb.Helper()
-	c, err := client.Dial(client.Options{HostPort: d.HostPort, Namespace: "default", Logger: quietLogger{}})
-	if err != nil {
-		tb.Fatalf("dial Temporal: %v", err)
-	}
-	tb.Cleanup(c.Close)
-	return c
+// Client dials the server; the caller closes it.
+func (d *DevServer) Client() (client.Client, error) {
+	return client.Dial(client.Options{HostPort: d.HostPort, Namespace: "default", Logger: quietLogger{}})
 }
 
 // quietLogger keeps the SDK's client logs out of test output.

@@ -33,7 +33,7 @@ type HTTPClient struct {
 	Base    string
 	HTTP    *http.Client
 	Token   func(ctx context.Context) (string, error) // bearer token; nil sends none
-	Reauth  func(ctx context.Context) error            // called once on 401, then the call is repeated
+	Reauth  func(ctx context.Context) error           // called once on 401, then the call is repeated
 	Headers map[string]string
 	// RetryAfter reads the platform's rate-limit header; Retry-After seconds when nil.
 	RetryAfter func(h http.Header, now time.Time) time.Duration

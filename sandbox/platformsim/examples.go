@@ -14,9 +14,9 @@ import (
 
 // Example is one engagement to seed on a platform, in the shape of the reference's examples.
 type Example struct {
-	ID           string    // contract, work order or placement id
-	ContractorID string    // contractor, worker, freelancer or candidate id
-	Email        string    // "" : the platform has no email (a proxy is used)
+	ID           string // contract, work order or placement id
+	ContractorID string // contractor, worker, freelancer or candidate id
+	Email        string // "" : the platform has no email (a proxy is used)
 	FirstName    string
 	LastName     string
 	Start, End   time.Time // days (UTC)
@@ -87,7 +87,7 @@ func (s *Server) Seed(platform string, e Example) error {
 		}
 		return s.Put(platform, "contracts", e.ID, map[string]any{"id": e.ID, "title": "Frontend Developer", "description": "Dashboard UI",
 			"clientId": orDefault(e.ClientID, "acct_5"), "hourlyRate": hourly, "fixedBudget": fixed,
-			"category": map[string]string{"name": orDefault(e.Category, "Web Development")},
+			"category":  map[string]string{"name": orDefault(e.Category, "Web Development")},
 			"startDate": e.Start.Format("2006-01-02"), "endDate": e.End.Format("2006-01-02"), "status": orDefault(e.Status, "ACTIVE"),
 			"freelancerId": e.ContractorID, "attachments": []map[string]string{{"id": "a_" + e.ID, "fileName": "coi.pdf", "url": "/files/a_" + e.ID, "contentType": "application/pdf"}}})
 	case jobdiva.Vendor:

@@ -68,11 +68,11 @@ func TestParseWebhook(t *testing.T) {
 	again, _ := a.ParseWebhook(nil, []byte(`{"type":"placement","operation":"Insert","id":"pl_1","data":[{"placementId":"pl_1","dateUpdated":"11/20/2026 10:00:00"}]}`))
 	assert.Equal(t, evs[0].EventID, again[0].EventID, "a stale resend dedupes")
 	for body, field := range map[string]string{
-		`{"operation":"Insert","data":[{}]}`:                                         "type",
-		`{"type":"placement","data":[{}]}`:                                           "operation",
-		`{"type":"placement","operation":"Insert"}`:                                  "data",
-		`{"type":"placement","operation":"Insert","data":[{"candidateId":"1"}]}`:     "placementId",
-		`{"type":"timesheet","operation":"Insert","data":[{"placementId":"p"}]}`:     "timesheetId",
+		`{"operation":"Insert","data":[{}]}`:                                                                "type",
+		`{"type":"placement","data":[{}]}`:                                                                  "operation",
+		`{"type":"placement","operation":"Insert"}`:                                                         "data",
+		`{"type":"placement","operation":"Insert","data":[{"candidateId":"1"}]}`:                            "placementId",
+		`{"type":"timesheet","operation":"Insert","data":[{"placementId":"p"}]}`:                            "timesheetId",
 		`{"type":"placement","operation":"Insert","data":[{"placementId":"p","dateUpdated":"2026-11-20"}]}`: "dateUpdated",
 	} {
 		_, err := a.ParseWebhook(nil, []byte(body))

@@ -40,8 +40,14 @@ func TestVerifyWebhook(t *testing.T) {
 	assert.NoError(t, a.VerifyWebhook(signed(body, now.Add(4*time.Minute)), body))
 
 	for name, h := range map[string]http.Header{
-		"tampered":         signed(body, now),
-		"wrong secret":     func() http.Header { sig, ts := remote.Sign("other", body, now); h := http.Header{}; h.Set(remote.HeaderSignature, sig); h.Set(remote.HeaderTimestamp, ts); return h }(),
+		"tampered": signed(body, now),
+		"wrong secret": func() http.Header {
+			sig, ts := remote.Sign("other", body, now)
+			h := http.Header{}
+			h.Set(remote.HeaderSignature, sig)
+			h.Set(remote.HeaderTimestamp, ts)
+			return h
+		}(),
 		"missing header":   {},
 		"future timestamp": signed(body, now.Add(6*time.Minute)),
 		"no timestamp":     func() http.Header { h := signed(body, now); h.Del(remote.HeaderTimestamp); return h }(),

@@ -64,7 +64,7 @@ func TestParseWebhook(t *testing.T) {
 	assert.Equal(t, "att_1", coi[0].DocumentID)
 	for body, field := range map[string]string{
 		`{"work_order_id":"1"}`: "event", `{"event":"work_order.assigned"}`: "work_order_id",
-		`{"event":"work_order.attachment_added","work_order_id":"1"}`:          "attachment_id",
+		`{"event":"work_order.attachment_added","work_order_id":"1"}`:           "attachment_id",
 		`{"event":"work_order.assigned","work_order_id":"1","occurred_at":"x"}`: "occurred_at", `nope`: "body",
 	} {
 		_, err := a.ParseWebhook(nil, []byte(body))
