@@ -19,6 +19,6 @@ func TestSmokeRemoteFirstTime(t *testing.T) {
 	}
 	status, body := hook(t, s, "remote", platformsim.HookStart, ex, "e1", "")
 	assert.Equal(t, 200, status, "%v", body)
-	st := s.WaitStatus("remote", ex.ID, 60*time.Second, "INSURED", func(st workflows.Status) bool { return st.CoverageStatus == workflows.StatusInsured })
+	st := s.WaitStatus(t, "remote", ex.ID, 60*time.Second, "INSURED", func(st workflows.Status) bool { return st.CoverageStatus == workflows.StatusInsured })
 	assert.NotEmpty(t, st.Policy.PolicyID)
 }

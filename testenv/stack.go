@@ -137,9 +137,9 @@ func (s *Stack) Status(vendor, id string) (workflows.Status, bool) {
 	return st, ok
 }
 
-// WaitStatus waits until an engagement satisfies cond, failing the test after timeout.
-func (s *Stack) WaitStatus(vendor, id string, timeout time.Duration, what string, cond func(workflows.Status) bool) workflows.Status {
-	s.tb.Helper()
+// WaitStatus waits until an engagement satisfies cond, failing t after timeout.
+func (s *Stack) WaitStatus(t testing.TB, vendor, id string, timeout time.Duration, what string, cond func(workflows.Status) bool) workflows.Status {
+	t.Helper()
 	deadline := time.Now().Add(timeout)
 	var last workflows.Status
 	for time.Now().Before(deadline) {
@@ -151,7 +151,7 @@ func (s *Stack) WaitStatus(vendor, id string, timeout time.Duration, what string
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-	s.tb.Fatalf("%s/%s: %s not reached within %s; last status %s (certificate %s, reason %q), transitions %+v",
+	t.Fatalf("%s/%s: %s not reached within %s; last status %s (certificate %s, reason %q), transitions %+v",
 		vendor, id, what, timeout, last.CoverageStatus, last.CertificateStatus, last.AttentionReason, last.Transitions)
 	return last
 }

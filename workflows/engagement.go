@@ -125,6 +125,8 @@ func dedupeKey(m Message) string {
 func (e *engagement) nextStep() bool {
 	s := e.s
 	switch {
+	case s.End != nil && len(s.PendingInvoices) > 0 && s.Onboarded && !s.Parked:
+		e.recordInvoice() // actual pay is recorded even when the engagement ends at once
 	case s.End != nil && (!s.Parked || s.ParkedStep != "end"):
 		e.finish()
 	case s.Parked:
@@ -353,8 +355,8 @@ func (e *engagement) applyPolicyEvent(ev PolicyEvent) {
 		case ours(s.Policy.QuoteID) && ev.QuoteID == s.Policy.QuoteID:
 			s.Policy.PolicyID, s.PolicyExpiresAt = ev.ObjectID, ev.ExpirationDate
 			s.NeedsBinding, s.NeedsNewSession = false, false
-			e.releaseLease()
 			e.transition(StatusInsured, "policy "+ev.ObjectID+" active")
+			e.releaseLease()
 		case ev.ContractorID != "" && ev.ContractorID == s.Policy.ContractorID && !s.covered():
 			// Another engagement's application gave the contractor a policy: an assignment
 			// now covers this one too.
@@ -440,8 +442,8 @@ func (e *engagement) applyCertificateStatus(status, cause string) {
 	switch {
 	case next == CertificateApproved && s.CoverageStatus != StatusInsured:
 		s.CoveredByCertificate, s.NeedsBinding, s.NeedsNewSession = true, false, false
-		e.releaseLease()
 		e.transition(StatusInsured, cause+"; the approved certificate covers the engagement")
+		e.releaseLease()
 	case next != CertificateApproved && s.CoveredByCertificate:
 		s.CoveredByCertificate = false
 		s.NeedsBinding = s.Policy.PolicyID == "" && s.Policy.AssignmentID == ""
@@ -645,6 +647,11 @@ func (e *engagement) applyChanges(eng vendors.Engagement, fp activities.Fingerpr
 	e.transition("", fmt.Sprintf("coverage window moved to %s → %s", day(eng.Start), day(eng.End)))
 }
 
+func nextMidnight(unix int64) int64 {
+	const dayS = 24 * 3600
+	return (unix/dayS + 1) * dayS
+}
+
 func day(unix int64) string { return time.Unix(unix, 0).UTC().Format("2006-01-02") }
 
 // bind gets coverage: an assignment for a returning contractor, else a quote and an
@@ -701,8 +708,8 @@ func (e *engagement) tryAssignment(why string) bool {
 	case "":
 		s.Policy.AssignmentID = asg.ID
 		s.NeedsBinding, s.NeedsNewSession = false, false
-		e.releaseLease()
 		e.transition(StatusInsured, "assignment "+asg.ID+" created ("+why+")")
+		e.releaseLease()
 		return true
 	case activities.ErrNoMatchingPolicy:
 		e.transition("", "assignment ineligible ("+why+"); falling back to quote and application session")
@@ -927,7 +934,7 @@ func (e *engagement) finish() {
 				e.park("end", err)
 				return
 			}
-		} else if end.At < s.CoverageEnd {
+		} else {
 			e.moveAssignmentEnd(end)
 		}
 	}
@@ -940,9 +947,14 @@ func (e *engagement) finish() {
 	e.transition(final, end.Cause)
 }
 
+// moveAssignmentEnd ends coverage with the day the engagement ended: at the next 00:00 UTC,
+// as a date-only end is read everywhere else.
 func (e *engagement) moveAssignmentEnd(end EndRequest) {
 	s := e.s
-	at := max(end.At, s.CoverageStart+1)
+	at := nextMidnight(max(end.At, s.CoverageStart))
+	if at >= s.CoverageEnd {
+		return
+	}
 	_, err := call(e, (*activities.Activities).UpdateAssignment, activities.CoverageInput{ID: s.Policy.AssignmentID, Start: s.CoverageStart, End: at})
 	if err != nil {
 		e.transition("", "assignment end date not moved: "+attentionReason("update assignment", err))

@@ -401,3 +401,50 @@ func (w *webhookSender) deliver(body []byte) {
 		backoff = min(backoff*2, 5*time.Second)
 	}
 }
+
+// ObjectCounts counts the objects of each kind per engagement key (custom_metadata
+// engagement_key), and contractors per email: what tests check for duplicates.
+type ObjectCounts struct {
+	Jobs, Quotes, Sessions, Assignments, Certificates, Invoices map[string]int
+	ContractorsByEmail                                          map[string]int
+}
+
+// Counts returns the object counts.
+func (s *Server) Counts() ObjectCounts {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := ObjectCounts{Jobs: map[string]int{}, Quotes: map[string]int{}, Sessions: map[string]int{}, Assignments: map[string]int{},
+		Certificates: map[string]int{}, Invoices: map[string]int{}, ContractorsByEmail: map[string]int{}}
+	key := func(m pc.Metadata) string { return m["engagement_key"] }
+	for _, o := range s.st.jobs.byID {
+		c.Jobs[key(o.CustomMetadata)]++
+	}
+	for _, o := range s.st.quotes.byID {
+		c.Quotes[key(o.CustomMetadata)]++
+	}
+	for _, o := range s.st.sessions.byID {
+		c.Sessions[key(o.CustomMetadata)]++
+	}
+	for _, o := range s.st.assignments.byID {
+		c.Assignments[key(o.CustomMetadata)]++
+	}
+	for _, o := range s.st.certificates.byID {
+		c.Certificates[key(o.CustomMetadata)]++
+	}
+	for _, o := range s.st.invoices.byID {
+		c.Invoices[key(o.CustomMetadata)]++
+	}
+	for _, o := range s.st.contractors.byID {
+		c.ContractorsByEmail[o.Email]++
+	}
+	return c
+}
+
+// CreateContractor adds a contractor directly (tests use it to make a returning contractor).
+func (s *Server) CreateContractor(c pc.Contractor) pc.Contractor {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c.ID = s.newID("cn")
+	s.st.contractors.put(c.ID, &c)
+	return c
+}

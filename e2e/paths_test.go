@@ -1,0 +1,309 @@
+package e2e
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	pc "github.com/coverage-orchestrator/coverage/policyclient"
+	"github.com/coverage-orchestrator/coverage/sandbox/platformsim"
+	"github.com/coverage-orchestrator/coverage/testenv"
+	"github.com/coverage-orchestrator/coverage/workflows"
+)
+
+// platformCase is what the mapping and the reference say each platform's example becomes.
+type platformCase struct {
+	name       string
+	hourly     bool
+	wage       int64
+	wageType   string
+	entity     string
+	category   string
+	metaKey    string // the guide's key on quotes, sessions and assignments
+	jobMeta    []string
+	dateOnly   bool // a date-only end: the window ends at 00:00 UTC of the next day
+	invoiceRef func(ex platformsim.Example) string
+}
+
+var cases = []platformCase{
+	{name: "remote", wage: 500000, wageType: "flatfee", entity: "en_12AbC3", category: "jc_MARKETING", metaKey: "contract_id",
+		jobMeta: []string{"contract_id", "contractor_id", "invoice_schedule_id"}, dateOnly: true,
+		invoiceRef: func(platformsim.Example) string { return "inv_1" }},
+	{name: "workmarket", wage: 32500, wageType: "flatfee", entity: "en_abc123", category: "jc_LOW_VOLTAGE", metaKey: "work_order_id",
+		jobMeta: []string{"work_order_id"}, invoiceRef: func(platformsim.Example) string { return "" }},
+	{name: "upwork", hourly: true, wage: 7500, wageType: "hourly", entity: "en_abc123", category: "jc_SOFTWARE", metaKey: "engagement_id",
+		jobMeta: []string{"engagement_id"}, dateOnly: true},
+	{name: "jobdiva", hourly: true, wage: 9500, wageType: "hourly", entity: "en_12AbC3", category: "jc_DATA", metaKey: "jobdiva_placement_id",
+		jobMeta: []string{"jobdiva_job_id", "jobdiva_candidate_id"}, dateOnly: true,
+		invoiceRef: func(platformsim.Example) string { return "ts_1" }},
+}
+
+func is(s workflows.CoverageStatus) func(workflows.Status) bool {
+	return func(st workflows.Status) bool { return st.CoverageStatus == s }
+}
+
+// start seeds the example and sends its start webhook, expecting 200.
+func start(t *testing.T, s *testenv.Stack, pcase platformCase, ex platformsim.Example) {
+	t.Helper()
+	require.NoError(t, s.Platforms.Seed(pcase.name, ex))
+	status, body := hook(t, s, pcase.name, platformsim.HookStart, ex, "start-"+ex.ID, "")
+	require.Equal(t, http.StatusOK, status, "%v", body)
+	require.Equal(t, "accepted", body["status"])
+}
+
+// returning makes the example's contractor a returning one: known to 1099Policy with an
+// active policy.
+func returning(t *testing.T, s *testenv.Stack, email string, withPolicy bool) {
+	t.Helper()
+	c := s.Policy.CreateContractor(pc.Contractor{FirstName: "Jordan", LastName: "Cruz", Email: email})
+	if withPolicy {
+		_, err := s.Policy.SeedPolicy(pc.Policy{Contractor: c.ID})
+		require.NoError(t, err)
+	}
+}
+
+func decode(t *testing.T, body string) map[string]any {
+	var m map[string]any
+	require.NoError(t, json.Unmarshal([]byte(body), &m), body)
+	return m
+}
+
+func TestPaths(t *testing.T) {
+	s := testenv.NewStack(t, testenv.StackOptions{AutoCompleteAfter: time.Second})
+	for _, pcase := range cases {
+		t.Run(pcase.name, func(t *testing.T) {
+			p := pcase.name
+			wf := func(id string) string { return workflows.EngagementWorkflowID(p, id) }
+
+			t.Run("first-time contractor is insured after the application", func(t *testing.T) {
+				t.Parallel()
+				ex := example(p, p+"-first", "", pcase.hourly)
+				ex.Hourly = pcase.hourly
+				start(t, s, pcase, ex)
+				st := s.WaitStatus(t, p, ex.ID, 60*time.Second, "INSURED", is(workflows.StatusInsured))
+				assert.NotEmpty(t, st.Policy.PolicyID)
+				assert.Contains(t, fmt.Sprint(st.Transitions), "AWAITING_APPLICATION")
+
+				cons := posts(s, "/contractors")
+				var con map[string]any
+				for _, r := range cons {
+					if strings.Contains(r.Body, "c-"+ex.ID) {
+						con = decode(t, r.Body)
+						assert.Equal(t, workflows.ContractorKey(p, "c-"+ex.ID), r.Header(pc.HeaderIdempotentKey))
+					}
+				}
+				require.NotNil(t, con, "contractor created")
+				assert.Equal(t, p+"-c-"+strings.ToLower(ex.ID)+"@relay.example.com", con["email"], "proxy email")
+
+				jobs := postsFor(s, "/jobs", wf(ex.ID))
+				require.Len(t, jobs, 1)
+				job := decode(t, jobs[0].Body)
+				assert.EqualValues(t, pcase.wage, job["wage"], "exact cents")
+				assert.Equal(t, pcase.wageType, job["wage_type"])
+				assert.Equal(t, pcase.entity, job["entity"])
+				assert.Equal(t, pcase.category, job["category_code"])
+				assert.Equal(t, "CA", job["region"])
+				meta := job["custom_metadata"].(map[string]any)
+				for _, k := range pcase.jobMeta {
+					assert.NotEmpty(t, meta[k], "job custom_metadata.%s", k)
+				}
+				quotes := postsFor(s, "/quotes", wf(ex.ID))
+				require.Len(t, quotes, 1)
+				q := decode(t, quotes[0].Body)
+				wantEnd := ex.End.Unix()
+				if pcase.dateOnly {
+					wantEnd = ex.End.AddDate(0, 0, 1).Unix()
+				}
+				assert.EqualValues(t, ex.Start.Unix(), q["effective_date"], "window start in Unix seconds")
+				assert.EqualValues(t, wantEnd, q["end_date"])
+				assert.NotEmpty(t, q["custom_metadata"].(map[string]any)[pcase.metaKey])
+				assert.Len(t, postsFor(s, "/apply/sessions", wf(ex.ID)), 1)
+			})
+
+			t.Run("returning contractor gets an assignment", func(t *testing.T) {
+				t.Parallel()
+				email := p + "-returning@example.com"
+				returning(t, s, email, true)
+				ex := example(p, p+"-ret", email, pcase.hourly)
+				start(t, s, pcase, ex)
+				st := s.WaitStatus(t, p, ex.ID, 60*time.Second, "INSURED", is(workflows.StatusInsured))
+				assert.NotEmpty(t, st.Policy.AssignmentID)
+				assert.Empty(t, postsFor(s, "/quotes", wf(ex.ID)))
+				asg := postsFor(s, "/assignments", wf(ex.ID))
+				require.Len(t, asg, 1)
+				assert.NotEmpty(t, decode(t, asg[0].Body)["custom_metadata"].(map[string]any)[pcase.metaKey])
+			})
+
+			t.Run("ineligible assignment falls back to quote and session", func(t *testing.T) {
+				t.Parallel()
+				email := p + "-known@manual.example"
+				returning(t, s, email, false)
+				ex := example(p, p+"-inel", email, pcase.hourly)
+				start(t, s, pcase, ex)
+				st := s.WaitStatus(t, p, ex.ID, 60*time.Second, "AWAITING_APPLICATION", is(workflows.StatusAwaitingApplication))
+				assert.NotEmpty(t, st.Policy.SessionURL)
+				assert.Contains(t, fmt.Sprint(st.Transitions), "assignment ineligible")
+			})
+
+			t.Run("certificate approved covers the engagement", func(t *testing.T) {
+				t.Parallel()
+				ex := example(p, p+"-coi", p+"-coi@manual.example", pcase.hourly)
+				start(t, s, pcase, ex)
+				s.WaitStatus(t, p, ex.ID, 60*time.Second, "AWAITING_APPLICATION", is(workflows.StatusAwaitingApplication))
+				require.NoError(t, s.Platforms.SeedDocument(p, ex, "doc-"+ex.ID, "coi.pdf", []byte("%PDF-1.4 coi")))
+				status, body := hook(t, s, p, platformsim.HookCOI, ex, "coi-"+ex.ID, "doc-"+ex.ID)
+				require.Equal(t, 200, status, "%v", body)
+				st := s.WaitStatus(t, p, ex.ID, 60*time.Second, "certificate APPROVED", func(st workflows.Status) bool {
+					return st.CertificateStatus == workflows.CertificateApproved
+				})
+				assert.Equal(t, workflows.StatusInsured, st.CoverageStatus)
+				certs := postsFor(s, "/files/certificates", wf(ex.ID))
+				require.Len(t, certs, 1)
+				assert.Contains(t, certs[0].Body, "custom_metadata["+pcase.metaKey+"]")
+			})
+
+			t.Run("certificate flagged then approved by an operator", func(t *testing.T) {
+				t.Parallel()
+				ex := example(p, p+"-flag", p+"-flag@manual.example", pcase.hourly)
+				start(t, s, pcase, ex)
+				s.WaitStatus(t, p, ex.ID, 60*time.Second, "AWAITING_APPLICATION", is(workflows.StatusAwaitingApplication))
+				require.NoError(t, s.Platforms.SeedDocument(p, ex, "flag-"+ex.ID, "coi-flag.pdf", []byte("%PDF-1.4 coi")))
+				status, _ := hook(t, s, p, platformsim.HookCOI, ex, "coi-"+ex.ID, "flag-"+ex.ID)
+				require.Equal(t, 200, status)
+				s.WaitStatus(t, p, ex.ID, 60*time.Second, "certificate FLAGGED", func(st workflows.Status) bool {
+					return st.CertificateStatus == workflows.CertificateFlagged
+				})
+				code, resp := ops(t, s, "POST", "/v1/engagements/"+p+"/"+ex.ID+"/actions/approve-certificate", map[string]string{"note": "verified with the carrier"})
+				require.Equal(t, 202, code, string(resp))
+				st := s.WaitStatus(t, p, ex.ID, 60*time.Second, "certificate APPROVED", func(st workflows.Status) bool {
+					return st.CertificateStatus == workflows.CertificateApproved
+				})
+				assert.Equal(t, workflows.StatusInsured, st.CoverageStatus)
+			})
+
+			t.Run("date change after binding updates the assignment", func(t *testing.T) {
+				t.Parallel()
+				email := p + "-dates@example.com"
+				returning(t, s, email, true)
+				ex := example(p, p+"-dates", email, pcase.hourly)
+				start(t, s, pcase, ex)
+				st := s.WaitStatus(t, p, ex.ID, 60*time.Second, "INSURED", is(workflows.StatusInsured))
+				ex.End = ex.End.AddDate(0, 0, 10)
+				require.NoError(t, s.Platforms.Seed(p, ex))
+				status, _ := hook(t, s, p, platformsim.HookUpdate, ex, "update-"+ex.ID, "")
+				require.Equal(t, 200, status)
+				s.WaitStatus(t, p, ex.ID, 60*time.Second, "window moved", func(st workflows.Status) bool {
+					return strings.Contains(fmt.Sprint(st.Transitions), "coverage window moved")
+				})
+				var put string
+				for _, r := range s.Policy.Requests() {
+					if r.Method == "PUT" && r.Path == "/api/v1/assignments/"+st.Policy.AssignmentID {
+						put = r.Body
+					}
+				}
+				wantEnd := ex.End.Unix()
+				if pcase.dateOnly {
+					wantEnd = ex.End.AddDate(0, 0, 1).Unix()
+				}
+				assert.Contains(t, put, fmt.Sprintf(`"end_date":%d`, wantEnd))
+			})
+
+			t.Run("end before start cancels the assignment", func(t *testing.T) {
+				t.Parallel()
+				email := p + "-cancel@example.com"
+				returning(t, s, email, true)
+				ex := example(p, p+"-cancel", email, pcase.hourly)
+				start(t, s, pcase, ex)
+				insured := s.WaitStatus(t, p, ex.ID, 60*time.Second, "INSURED", is(workflows.StatusInsured))
+				status, _ := hook(t, s, p, platformsim.HookCancel, ex, "cancel-"+ex.ID, "")
+				require.Equal(t, 200, status)
+				s.WaitStatus(t, p, ex.ID, 60*time.Second, "CANCELED", is(workflows.StatusCanceled))
+				cancels := 0
+				for _, r := range posts(s, "/assignments/cancel") {
+					if strings.Contains(r.Body, `"job_id":"`+insured.Policy.JobID+`"`) {
+						cancels++
+					}
+				}
+				assert.Equal(t, 1, cancels, "the job's assignment was cancelled")
+			})
+
+			t.Run("end after start moves the assignment end", func(t *testing.T) {
+				t.Parallel()
+				email := p + "-ended@example.com"
+				returning(t, s, email, true)
+				ex := example(p, p+"-ended", email, pcase.hourly)
+				ex.Start = day(-1)
+				start(t, s, pcase, ex)
+				st := s.WaitStatus(t, p, ex.ID, 60*time.Second, "INSURED", is(workflows.StatusInsured))
+				status, _ := hook(t, s, p, platformsim.HookEnd, ex, "end-"+ex.ID, "")
+				require.Equal(t, 200, status)
+				s.WaitStatus(t, p, ex.ID, 60*time.Second, "ENDED", is(workflows.StatusEnded))
+				moved := false
+				for _, r := range s.Policy.Requests() {
+					moved = moved || (r.Method == "PUT" && r.Path == "/api/v1/assignments/"+st.Policy.AssignmentID && r.Status == 200)
+				}
+				assert.True(t, moved, "the assignment end date was moved to the actual end")
+			})
+
+			if pcase.invoiceRef != nil {
+				t.Run("invoice recorded once when its event arrives twice", func(t *testing.T) {
+					t.Parallel()
+					email := p + "-invoice@example.com"
+					returning(t, s, email, true)
+					ex := example(p, p+"-inv", email, pcase.hourly)
+					start(t, s, pcase, ex)
+					s.WaitStatus(t, p, ex.ID, 60*time.Second, "INSURED", is(workflows.StatusInsured))
+					ref := pcase.invoiceRef(ex)
+					require.NoError(t, s.Platforms.SeedInvoice(p, ex, ref, "1,250.50"))
+					for i := range 2 {
+						status, _ := hook(t, s, p, platformsim.HookInvoice, ex, fmt.Sprintf("inv-%s-%d", ex.ID, i), ref)
+						require.Equal(t, 200, status)
+					}
+					st := s.WaitStatus(t, p, ex.ID, 60*time.Second, "invoice recorded", func(st workflows.Status) bool { return len(st.Policy.InvoiceIDs) > 0 })
+					time.Sleep(time.Second)
+					invs := postsFor(s, "/invoices", wf(ex.ID))
+					require.Len(t, invs, 1, "once per platform invoice id")
+					assert.EqualValues(t, 125050, decode(t, invs[0].Body)["gross_pay"])
+					assert.Len(t, st.Policy.InvoiceIDs, 1)
+				})
+			}
+
+			t.Run("webhook after close and forged webhook change nothing", func(t *testing.T) {
+				t.Parallel()
+				email := p + "-late@example.com"
+				returning(t, s, email, true)
+				ex := example(p, p+"-late", email, pcase.hourly)
+				start(t, s, pcase, ex)
+				s.WaitStatus(t, p, ex.ID, 60*time.Second, "INSURED", is(workflows.StatusInsured))
+				status, _ := hook(t, s, p, platformsim.HookCancel, ex, "cancel-"+ex.ID, "")
+				require.Equal(t, 200, status)
+				final := s.WaitStatus(t, p, ex.ID, 60*time.Second, "CANCELED", is(workflows.StatusCanceled))
+				status, body := hook(t, s, p, platformsim.HookUpdate, ex, "late-"+ex.ID, "")
+				assert.Equal(t, 200, status)
+				assert.Equal(t, "closed", body["status"])
+				after, _ := s.Status(p, ex.ID)
+				assert.Equal(t, final, after, "nothing changed")
+
+				forged := example(p, p+"-forged", "", pcase.hourly)
+				require.NoError(t, s.Platforms.Seed(p, forged))
+				body2, _ := platformsim.WebhookBody(p, platformsim.HookStart, forged, "f", "", time.Now())
+				req, _ := http.NewRequest(http.MethodPost, s.IngressURL+"/webhooks/"+p, strings.NewReader(string(body2)))
+				for k, v := range platformsim.SignatureHeaders(p, "not-the-secret", body2, time.Now()) {
+					req.Header.Set(k, v)
+				}
+				resp, err := http.DefaultClient.Do(req)
+				require.NoError(t, err)
+				resp.Body.Close()
+				assert.Equal(t, 401, resp.StatusCode)
+				_, exists := s.Status(p, forged.ID)
+				assert.False(t, exists, "a forged webhook starts nothing")
+			})
+		})
+	}
+}
