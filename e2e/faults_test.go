@@ -1,0 +1,280 @@
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/coverage-orchestrator/coverage/sandbox/platformsim"
+	"github.com/coverage-orchestrator/coverage/sandbox/policysim"
+	"github.com/coverage-orchestrator/coverage/testenv"
+	"github.com/coverage-orchestrator/coverage/workflows"
+)
+
+// engagement is one engagement of a fault test.
+type engagement struct {
+	platform string
+	ex       platformsim.Example
+	start    []byte    // the start webhook's body
+	at       time.Time // when it was signed: a retry resends the same body at the same time
+}
+
+func (e engagement) workflowID() string { return workflows.EngagementWorkflowID(e.platform, e.ex.ID) }
+
+// fleet seeds n engagements spread over the four platforms, every other one of a returning
+// contractor (assignment) and the rest first-time (quote, session, completed by the sandbox).
+func fleet(t *testing.T, s *testenv.Stack, prefix string, n int) []engagement {
+	t.Helper()
+	out := make([]engagement, 0, n)
+	for i := range n {
+		c := cases[i%len(cases)]
+		id := fmt.Sprintf("%s-%02d", prefix, i)
+		email := ""
+		if i%2 == 0 {
+			email = id + "@example.com"
+			returning(t, s, email, true)
+		}
+		ex := example(c.name, id, email, c.hourly)
+		require.NoError(t, s.Platforms.Seed(c.name, ex))
+		at := time.Now()
+		body, err := platformsim.WebhookBody(c.name, platformsim.HookStart, ex, "start-"+id, "", at)
+		require.NoError(t, err)
+		out = append(out, engagement{platform: c.name, ex: ex, start: body, at: at})
+	}
+	return out
+}
+
+// deliver sends an engagement's start webhook as its platform would, and returns the status.
+func deliver(s *testenv.Stack, e engagement) int {
+	status, _, err := s.Platforms.SendWebhookAt(context.Background(), e.platform, e.start, e.at)
+	if err != nil {
+		return 0
+	}
+	return status
+}
+
+// waitAllInsured waits until every engagement is INSURED: 0 lost.
+func waitAllInsured(t *testing.T, s *testenv.Stack, list []engagement, timeout time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	pending := map[string]engagement{}
+	for _, e := range list {
+		pending[e.workflowID()] = e
+	}
+	for len(pending) > 0 && time.Now().Before(deadline) {
+		for id, e := range pending {
+			if st, ok := s.Status(e.platform, e.ex.ID); ok && st.CoverageStatus == workflows.StatusInsured {
+				delete(pending, id)
+			}
+		}
+		time.Sleep(300 * time.Millisecond)
+	}
+	if len(pending) > 0 {
+		var lost []string
+		for id, e := range pending {
+			st, _ := s.Status(e.platform, e.ex.ID)
+			lost = append(lost, fmt.Sprintf("%s=%s(%s)", id, st.CoverageStatus, st.AttentionReason))
+		}
+		sort.Strings(lost)
+		t.Fatalf("%d of %d engagements not INSURED within %s: %s", len(lost), len(list), timeout, strings.Join(lost, ", "))
+	}
+}
+
+// assertNoDuplicates checks the 1099Policy sandbox holds exactly one of each object per
+// engagement (and one contractor per email).
+func assertNoDuplicates(t *testing.T, s *testenv.Stack, list []engagement) {
+	t.Helper()
+	c := s.Policy.Counts()
+	for _, e := range list {
+		id := e.workflowID()
+		assert.Equal(t, 1, c.Jobs[id], "jobs of %s", id)
+		if e.ex.Email != "" {
+			assert.Equal(t, 1, c.Assignments[id], "assignments of %s", id)
+			assert.Equal(t, 0, c.Quotes[id], "quotes of %s", id)
+		} else {
+			assert.Equal(t, 1, c.Quotes[id], "quotes of %s", id)
+			assert.Equal(t, 1, c.Sessions[id], "sessions of %s", id)
+		}
+	}
+	for email, n := range c.ContractorsByEmail {
+		assert.Equal(t, 1, n, "contractors with email %s", email)
+	}
+}
+
+// assertStableKeys checks, from the sandbox's request log, that every create of one
+// engagement's step went out under one idempotency key (however often it was retried or
+// the worker restarted), and that a key always carried the same request.
+func assertStableKeys(t *testing.T, s *testenv.Stack) {
+	t.Helper()
+	keysPerStep := map[string]map[string]bool{}
+	bodyPerKey := map[string]string{}
+	for _, r := range s.Policy.Requests() {
+		if r.Method != http.MethodPost {
+			continue
+		}
+		key := r.Header("Ten99Policy-Idempotent-Key")
+		require.NotEmpty(t, key, "every POST carries a key: %s", r.Path)
+		var body struct {
+			Meta map[string]string `json:"custom_metadata"`
+		}
+		_ = json.Unmarshal([]byte(r.Body), &body)
+		if eng := body.Meta["engagement_key"]; eng != "" {
+			step := r.Path + " " + eng
+			if keysPerStep[step] == nil {
+				keysPerStep[step] = map[string]bool{}
+			}
+			keysPerStep[step][key] = true
+		}
+		if prev, ok := bodyPerKey[key]; ok {
+			assert.Equal(t, prev, r.Path+" "+r.Body, "key %s reused for another request", key)
+		}
+		bodyPerKey[key] = r.Path + " " + r.Body
+	}
+	for step, keys := range keysPerStep {
+		assert.Len(t, keys, 1, "one key for %s", step)
+	}
+}
+
+func TestEveryWebhookDeliveredThreeTimes(t *testing.T) {
+	s := testenv.NewStack(t, testenv.StackOptions{AutoCompleteAfter: time.Second, DuplicateWebhooks: true})
+	list := fleet(t, s, "triple", 50)
+	var wg sync.WaitGroup
+	statuses := make([]int, 0, 150)
+	var mu sync.Mutex
+	for i, e := range list {
+		copies := 1
+		if i%3 == 0 {
+			copies = 3 // these three copies race each other
+		}
+		for range copies {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				st := deliver(s, e)
+				mu.Lock()
+				statuses = append(statuses, st)
+				mu.Unlock()
+			}()
+		}
+		for range 3 - copies {
+			st := deliver(s, e)
+			mu.Lock()
+			statuses = append(statuses, st)
+			mu.Unlock()
+		}
+	}
+	wg.Wait()
+	for _, st := range statuses {
+		require.Equal(t, http.StatusOK, st)
+	}
+	waitAllInsured(t, s, list, 3*time.Minute)
+	assertNoDuplicates(t, s, list)
+	assertStableKeys(t, s)
+	// Duplicates were dropped inside the workflow: each engagement read its platform once.
+	fetches := map[string]int{}
+	for _, r := range s.Platforms.Requests() {
+		fetches[r.Path]++
+	}
+	for _, e := range list {
+		path := map[string]string{"remote": "/remote/v1/contracts/", "workmarket": "/workmarket/v1/workorders/",
+			"jobdiva": "/jobdiva/apiv2/placements/"}[e.platform]
+		if path != "" { // Upwork is one GraphQL path for every contract
+			assert.Equal(t, 1, fetches[path+e.ex.ID], "fetches of %s", e.workflowID())
+		}
+	}
+}
+
+func TestWorkerKilledMidway(t *testing.T) {
+	s := testenv.NewStack(t, testenv.StackOptions{AutoCompleteAfter: 2 * time.Second})
+	list := fleet(t, s, "kill", 50)
+	for i, e := range list {
+		require.Equal(t, http.StatusOK, deliver(s, e))
+		if i == 25 {
+			s.Worker.Kill() // SIGKILL: no graceful shutdown, activities cut mid-flight
+		}
+	}
+	time.Sleep(2 * time.Second)
+	s.StartWorker()
+	waitAllInsured(t, s, list, 4*time.Minute)
+	assertNoDuplicates(t, s, list)
+	assertStableKeys(t, s)
+}
+
+func TestPolicyAPIFailingFor30Seconds(t *testing.T) {
+	s := testenv.NewStack(t, testenv.StackOptions{AutoCompleteAfter: time.Second})
+	list := fleet(t, s, "faulty", 20)
+	s.Policy.AddFault(policysim.Fault{Status: 500, Duration: 15 * time.Second})
+	s.Policy.AddFault(policysim.Fault{Status: 429, RetryAfter: 2, Duration: 30 * time.Second})
+	faultStart := time.Now()
+	for _, e := range list {
+		require.Equal(t, http.StatusOK, deliver(s, e))
+	}
+	time.Sleep(5 * time.Second)
+	for _, e := range list {
+		st, _ := s.Status(e.platform, e.ex.ID)
+		assert.NotEqual(t, workflows.StatusInsured, st.CoverageStatus, "nothing can be insured while 1099Policy fails")
+	}
+	waitAllInsured(t, s, list, 3*time.Minute)
+	assert.Greater(t, time.Since(faultStart), 30*time.Second)
+	var faulted, retryAfter int
+	for _, r := range s.Policy.Requests() {
+		switch r.Status {
+		case 500:
+			faulted++
+		case 429:
+			retryAfter++
+		}
+	}
+	assert.Positive(t, faulted, "500s were answered")
+	assert.Positive(t, retryAfter, "429s were answered")
+	assertNoDuplicates(t, s, list)
+	assertStableKeys(t, s)
+}
+
+func TestTemporalStoppedForTenSeconds(t *testing.T) {
+	s := testenv.NewStack(t, testenv.StackOptions{AutoCompleteAfter: time.Second})
+	list := fleet(t, s, "outage", 12)
+	before, during := list[:4], list[4:]
+	for _, e := range before {
+		require.Equal(t, http.StatusOK, deliver(s, e))
+	}
+	s.Temporal.Stop()
+	stopped := time.Now()
+	var refused []engagement
+	for _, e := range during {
+		st := deliver(s, e)
+		require.NotEqual(t, http.StatusOK, st, "no 2xx while Temporal is down")
+		assert.Equal(t, http.StatusServiceUnavailable, st)
+		refused = append(refused, e)
+	}
+	resp, err := http.Get(s.IngressURL + "/readyz")
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusServiceUnavailable, resp.StatusCode)
+	time.Sleep(time.Until(stopped.Add(10 * time.Second)))
+	require.NoError(t, s.Temporal.Start()) // same address, same database file
+	// The senders retry what got a 503, as platforms do.
+	deadline := time.Now().Add(60 * time.Second)
+	for len(refused) > 0 && time.Now().Before(deadline) {
+		var again []engagement
+		for _, e := range refused {
+			if deliver(s, e) != http.StatusOK {
+				again = append(again, e)
+			}
+		}
+		refused = again
+		time.Sleep(time.Second)
+	}
+	require.Empty(t, refused, "the ingress accepts again once Temporal is back")
+	waitAllInsured(t, s, list, 3*time.Minute)
+	assertNoDuplicates(t, s, list)
+}
