@@ -34,6 +34,9 @@ func EngagementWorkflow(ctx workflow.Context, in EngagementInput) (Status, error
 	if err := e.listen(); err != nil {
 		return e.s.Status, err
 	}
+	// The signal that started the workflow is already here: record it now, so the first
+	// sync covers it instead of a second sync following it.
+	e.drainSignals()
 	for !e.s.Closed {
 		e.applyInbox()
 		if e.nextStep() {
@@ -170,12 +173,17 @@ func (e *engagement) shouldContinueAsNew() bool {
 	return due && len(e.inbox) == 0 && workflow.AllHandlersFinished(e.ctx)
 }
 
-// continueAsNew carries the state, the dedupe set and anything still unread.
-func (e *engagement) continueAsNew() error {
+// drainSignals records every signal already delivered but not yet read by a listener.
+func (e *engagement) drainSignals() {
 	drain(e, SignalPlatformEvent, func(m *PlatformEvent) Message { return Message{Platform: m} })
 	drain(e, SignalPolicyEvent, func(m *PolicyEvent) Message { return Message{Policy: m} })
 	drain(e, SignalOperatorAction, func(m *OperatorAction) Message { return Message{Operator: m} })
 	drain(e, SignalSessionLease, func(m *SessionLease) Message { return Message{Lease: m} })
+}
+
+// continueAsNew carries the state, the dedupe set and anything still unread.
+func (e *engagement) continueAsNew() error {
+	e.drainSignals()
 	return workflow.NewContinueAsNewError(e.ctx, EngagementWorkflow, EngagementInput{
 		Vendor: e.s.Vendor, EngagementID: e.s.EngagementID,
 		Carried: &Carried{State: *e.s, Seen: slices.Clone(e.seen.order), Inbox: e.inbox},
