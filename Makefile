@@ -10,7 +10,7 @@ TEMPORAL := $(BIN)/temporal
 WORKFLOWCHECK := $(BIN)/workflowcheck
 export TEMPORAL_CLI_PATH := $(TEMPORAL)
 
-.PHONY: all tools build test unit lint run demo bench fuzz clean
+.PHONY: all tools build test unit lint run demo bench fuzz golden clean
 all: build
 
 tools: $(TEMPORAL) $(WORKFLOWCHECK)
@@ -40,6 +40,10 @@ test: tools lint
 # Quick loop without the dev-server suites.
 unit:
 	$(GO) test -short ./...
+
+# Record new golden histories on a real dev server (after a guarded workflow change).
+golden: tools
+	UPDATE_GOLDEN=1 $(GO) test -count=1 -run TestRecordGoldenHistories ./e2e/
 
 fuzz:
 	$(GO) test ./policyclient -run '^$$' -fuzz FuzzParseEvent -fuzztime 30s

@@ -1,0 +1,77 @@
+package e2e
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/coverage-orchestrator/coverage/sandbox/platformsim"
+	"github.com/coverage-orchestrator/coverage/testenv"
+	"github.com/coverage-orchestrator/coverage/workflows"
+)
+
+// TestRecordGoldenHistories runs representative engagements on a real dev server and exports
+// their histories with the Temporal CLI into workflows/testdata/golden, where the replay test
+// of `make test` reads them. Run it deliberately (make golden) when a workflow change is
+// meant to be incompatible and has been guarded with workflow.GetVersion.
+func TestRecordGoldenHistories(t *testing.T) {
+	if os.Getenv("UPDATE_GOLDEN") == "" {
+		t.Skip("set UPDATE_GOLDEN=1 (make golden) to record new golden histories")
+	}
+	s := testenv.NewStack(t, testenv.StackOptions{AutoCompleteAfter: time.Second})
+	dir := filepath.Join(testenv.ModuleRoot(), "workflows", "testdata", "golden")
+	require.NoError(t, os.MkdirAll(dir, 0o755))
+	export := func(name, platform, id string) {
+		out, err := exec.Command(testenv.CLIPath(t), "workflow", "show", "--address", s.Temporal.HostPort, "--namespace", "default",
+			"-w", workflows.EngagementWorkflowID(platform, id), "--output", "json").Output()
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(filepath.Join(dir, name+".json"), out, 0o644))
+	}
+	end := func(platform string, ex platformsim.Example, kind string, want workflows.CoverageStatus) {
+		status, _ := hook(t, s, platform, kind, ex, "end-"+ex.ID, "")
+		require.Equal(t, 200, status)
+		s.WaitStatus(t, platform, ex.ID, time.Minute, string(want), is(want))
+	}
+
+	// First-time contractor: contractor, job, quote, session, application, policy, cancel.
+	first := example("remote", "golden-first", "", false)
+	start(t, s, cases[0], first)
+	s.WaitStatus(t, "remote", first.ID, time.Minute, "INSURED", is(workflows.StatusInsured))
+	end("remote", first, platformsim.HookCancel, workflows.StatusCanceled)
+	export("first_time_remote", "remote", first.ID)
+
+	// Returning contractor: assignment, date change, invoice, end after start.
+	returning(t, s, "golden-returning@example.com", true)
+	ret := example("jobdiva", "golden-returning", "golden-returning@example.com", true)
+	ret.Start = day(-1)
+	start(t, s, cases[3], ret)
+	s.WaitStatus(t, "jobdiva", ret.ID, time.Minute, "INSURED", is(workflows.StatusInsured))
+	ret.End = ret.End.AddDate(0, 0, 5)
+	require.NoError(t, s.Platforms.Seed("jobdiva", ret))
+	status, _ := hook(t, s, "jobdiva", platformsim.HookUpdate, ret, "upd", "")
+	require.Equal(t, 200, status)
+	require.NoError(t, s.Platforms.SeedInvoice("jobdiva", ret, "ts_golden", "3800.00"))
+	status, _ = hook(t, s, "jobdiva", platformsim.HookInvoice, ret, "inv", "ts_golden")
+	require.Equal(t, 200, status)
+	s.WaitStatus(t, "jobdiva", ret.ID, time.Minute, "invoice", func(st workflows.Status) bool { return len(st.Policy.InvoiceIDs) == 1 })
+	end("jobdiva", ret, platformsim.HookEnd, workflows.StatusEnded)
+	export("returning_jobdiva", "jobdiva", ret.ID)
+
+	// Certificate flagged, approved by an operator, then ended.
+	coi := example("upwork", "golden-coi", "golden-coi@manual.example", true)
+	start(t, s, cases[2], coi)
+	s.WaitStatus(t, "upwork", coi.ID, time.Minute, "AWAITING_APPLICATION", is(workflows.StatusAwaitingApplication))
+	require.NoError(t, s.Platforms.SeedDocument("upwork", coi, "flag-golden", "coi-flag.pdf", []byte("%PDF-1.4")))
+	status, _ = hook(t, s, "upwork", platformsim.HookCOI, coi, "coi", "flag-golden")
+	require.Equal(t, 200, status)
+	s.WaitStatus(t, "upwork", coi.ID, time.Minute, "FLAGGED", func(st workflows.Status) bool { return st.CertificateStatus == workflows.CertificateFlagged })
+	code, _ := ops(t, s, "POST", "/v1/engagements/upwork/"+coi.ID+"/actions/approve-certificate", nil)
+	require.Equal(t, 202, code)
+	s.WaitStatus(t, "upwork", coi.ID, time.Minute, "APPROVED", func(st workflows.Status) bool { return st.CertificateStatus == workflows.CertificateApproved })
+	end("upwork", coi, platformsim.HookCancel, workflows.StatusCanceled)
+	export("certificate_upwork", "upwork", coi.ID)
+}
