@@ -10,7 +10,7 @@ TEMPORAL := $(BIN)/temporal
 WORKFLOWCHECK := $(BIN)/workflowcheck
 export TEMPORAL_CLI_PATH := $(TEMPORAL)
 
-.PHONY: all tools build test unit lint run demo bench fuzz golden clean
+.PHONY: all tools build test unit lint compose-check run demo bench fuzz golden clean
 all: build
 
 tools: $(TEMPORAL) $(WORKFLOWCHECK)
@@ -32,10 +32,18 @@ lint: $(WORKFLOWCHECK)
 	$(GO) vet ./...
 	$(WORKFLOWCHECK) ./workflows/...
 
-# Every test: vet, the determinism check, unit tests, replay of golden histories, and the
-# end-to-end suite on a real Temporal dev server (started by the tests from ./bin/temporal).
-test: tools lint
+# Every test: vet, the determinism check, the compose file check, unit tests, replay of
+# golden histories, and the end-to-end suite on a real Temporal dev server (started by the
+# tests from ./bin/temporal).
+test: tools lint compose-check
 	$(GO) test -count=1 -timeout 30m ./...
+
+# No Docker engine runs here: Debian's docker-compose validates the file instead.
+compose-check:
+	@command -v docker-compose >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-compose >/dev/null; }
+	POLICY_API_KEY=check POLICY_WEBHOOK_SECRET=check OPS_API_TOKEN=check docker-compose -f docker-compose.yml config -q
+	POLICY_API_KEY=check POLICY_WEBHOOK_SECRET=check OPS_API_TOKEN=check docker-compose -f docker-compose.yml --profile sandbox config --services | grep -qx sandbox
+	@echo "docker-compose.yml is valid"
 
 # Quick loop without the dev-server suites.
 unit:
@@ -48,8 +56,13 @@ golden: tools
 fuzz:
 	$(GO) test ./policyclient -run '^$$' -fuzz FuzzParseEvent -fuzztime 30s
 
+# The whole local stack; Ctrl-C stops it. State is kept in .data/ across restarts.
 run: tools build
 	./scripts/run.sh
+
+# Feeds the demo mix through the real webhook routes of a running `make run`.
+demo: build
+	source scripts/local.env && ./bin/sandbox demo
 
 clean:
 	rm -rf $(BIN) .data

@@ -28,9 +28,9 @@ type Temporal struct {
 // Policy is how to reach 1099Policy.
 type Policy struct {
 	APIURL        string `env:"POLICY_API_URL" envDefault:"https://api.1099policy.com"`
-	APIKey        string `env:"POLICY_API_KEY,required"`
+	APIKey        string `env:"POLICY_API_KEY,required,notEmpty"`
 	Environment   string `env:"POLICY_ENVIRONMENT" envDefault:"sandbox"`
-	WebhookSecret string `env:"POLICY_WEBHOOK_SECRET,required"`
+	WebhookSecret string `env:"POLICY_WEBHOOK_SECRET,required,notEmpty"`
 }
 
 // Platform is one contractor platform's connection. A platform without APIURL is disabled.

@@ -1,35 +1,63 @@
-// Command sandbox runs the local 1099Policy sandbox (and the platform simulators) so the
+// Command sandbox runs the local 1099Policy sandbox and the four platform simulators, so the
 // orchestrator can be developed, demonstrated and tested without accounts or internet.
+// `sandbox demo` feeds the demo mix into a running stack.
 package main
 
 import (
 	"context"
 	"errors"
 	"flag"
+	"fmt"
 	"log"
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
+	"github.com/coverage-orchestrator/coverage/sandbox/demo"
+	"github.com/coverage-orchestrator/coverage/sandbox/platformsim"
 	"github.com/coverage-orchestrator/coverage/sandbox/policysim"
 )
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "demo" {
+		runDemo(os.Args[2:])
+		return
+	}
+	serve()
+}
+
+func serve() {
 	policyAddr := flag.String("policy-addr", envOr("SANDBOX_POLICY_ADDR", "127.0.0.1:8090"), "1099Policy sandbox listen address")
+	platformAddr := flag.String("platform-addr", envOr("SANDBOX_PLATFORM_ADDR", "127.0.0.1:8091"), "platform simulators listen address")
+	ingress := flag.String("ingress", envOr("SANDBOX_INGRESS_URL", "http://127.0.0.1:8080"), "the ingress every webhook goes to")
 	apiKey := flag.String("api-key", envOr("POLICY_API_KEY", "t9k_test_local"), "API key the 1099Policy sandbox accepts")
-	hookURL := flag.String("webhook-url", envOr("SANDBOX_POLICY_WEBHOOK_URL", "http://127.0.0.1:8080/webhooks/1099policy"), "where 1099Policy events are sent (empty: none)")
 	hookSecret := flag.String("webhook-secret", envOr("POLICY_WEBHOOK_SECRET", "whsec_local"), "secret that signs 1099Policy events")
 	autoComplete := flag.Duration("auto-complete", 5*time.Second, "complete application sessions after this delay (0: only by hand); contractors with emails ending "+policysim.ManualEmailSuffix+" are never completed automatically")
 	review := flag.Duration("certificate-review", 3*time.Second, "certificate review time")
 	twice := flag.Bool("duplicate-webhooks", false, "deliver every 1099Policy event twice")
 	flag.Parse()
 
-	sim := policysim.New(policysim.Config{APIKey: *apiKey, WebhookURL: *hookURL, WebhookSecret: *hookSecret,
+	sim := policysim.New(policysim.Config{APIKey: *apiKey, WebhookURL: *ingress + "/webhooks/1099policy", WebhookSecret: *hookSecret,
 		AutoCompleteAfter: *autoComplete, CertificateReviewAfter: *review, DuplicateWebhooks: *twice})
 	defer sim.Close()
-	servers := []*http.Server{{Addr: *policyAddr, Handler: sim, ReadHeaderTimeout: 10 * time.Second}}
+	secrets, hooks, tokens := map[string]string{}, map[string]string{}, map[string]string{}
+	for _, p := range platformsim.Platforms {
+		up := strings.ToUpper(p)
+		secrets[p] = envOr(up+"_WEBHOOK_SECRET", p+"-local-secret")
+		hooks[p] = *ingress + "/webhooks/" + p
+		tokens[p] = envOr(up+"_API_TOKEN", p+"-local-token")
+	}
+	tokens["upwork"] = envOr("UPWORK_ACCESS_TOKEN", "upwork-local-token")
+	platforms := platformsim.New(platformsim.Config{Tokens: tokens, WebhookSecrets: secrets, WebhookURLs: hooks,
+		JobDivaLogin: [3]string{envOr("JOBDIVA_CLIENT_ID", "jd-client"), envOr("JOBDIVA_USERNAME", "jd-user"), envOr("JOBDIVA_PASSWORD", "jd-pass")}})
+
+	servers := []*http.Server{
+		{Addr: *policyAddr, Handler: sim, ReadHeaderTimeout: 10 * time.Second},
+		{Addr: *platformAddr, Handler: platforms, ReadHeaderTimeout: 10 * time.Second},
+	}
 	for _, srv := range servers {
 		go func() {
 			log.Printf("sandbox listening on http://%s", srv.Addr)
@@ -44,8 +72,26 @@ func main() {
 	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	for _, srv := range servers {
-		srv.Shutdown(shutdown)
+		_ = srv.Shutdown(shutdown)
 	}
+}
+
+func runDemo(args []string) {
+	fs := flag.NewFlagSet("demo", flag.ExitOnError)
+	platformURL := fs.String("platforms", envOr("SANDBOX_PLATFORM_URL", "http://127.0.0.1:8091"), "platform simulators")
+	policyURL := fs.String("policy", envOr("POLICY_API_URL", "http://127.0.0.1:8090"), "1099Policy sandbox")
+	apiKey := fs.String("api-key", envOr("POLICY_API_KEY", "t9k_test_local"), "1099Policy sandbox API key")
+	_ = fs.Parse(args)
+	prefix := fmt.Sprintf("d%d-", time.Now().Unix()%100000)
+	fmt.Println("Feeding the demo through the real webhook routes:")
+	list, err := demo.Run(context.Background(), demo.Config{PlatformSandboxURL: *platformURL, PolicySandboxURL: *policyURL,
+		PolicyAPIKey: *apiKey, Prefix: prefix, Log: func(f string, a ...any) { fmt.Printf("  "+f+"\n", a...) }})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "demo:", err)
+		os.Exit(1)
+	}
+	fmt.Printf("\n%d engagements started. Within a minute the Temporal UI (http://localhost:8233) shows them;\n", len(list))
+	fmt.Println(`filter with: WorkflowType = "EngagementWorkflow" AND CoverageStatus = "INSURED"`)
 }
 
 func envOr(name, def string) string {

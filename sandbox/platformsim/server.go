@@ -294,3 +294,23 @@ func SignatureHeaders(platform, secret string, body []byte, now time.Time) map[s
 	}
 	return nil
 }
+
+// Export hands every stored record to fn (the demo copies a locally built example into a
+// running simulator through its control API).
+func (s *Server) Export(fn func(platform, kind, id string, raw json.RawMessage) error) error {
+	s.mu.Lock()
+	keys := make([]string, 0, len(s.records))
+	for k := range s.records {
+		keys = append(keys, k)
+	}
+	s.mu.Unlock()
+	sort.Strings(keys)
+	for _, k := range keys {
+		parts := strings.SplitN(k, "/", 3)
+		raw, _ := s.get(parts[0], parts[1], parts[2])
+		if err := fn(parts[0], parts[1], parts[2], raw); err != nil {
+			return err
+		}
+	}
+	return nil
+}

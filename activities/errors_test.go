@@ -1,0 +1,53 @@
+package activities
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/coverage-orchestrator/coverage/config"
+	pc "github.com/coverage-orchestrator/coverage/policyclient"
+	"github.com/coverage-orchestrator/coverage/vendors"
+)
+
+func TestClassify(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		err       error
+		typ       string
+		retryable bool
+		delay     time.Duration
+	}{
+		{"duplicate email", &pc.Error{StatusCode: 400, Code: "duplicate_email"}, ErrDuplicateEmail, false, 0},
+		{"matching policy", &pc.Error{StatusCode: 400, Code: "contractor_has_matching_policy"}, ErrMatchingPolicy, false, 0},
+		{"matching policy, old name", &pc.Error{StatusCode: 400, Code: "contract_has_matching_policy"}, ErrMatchingPolicy, false, 0},
+		{"ineligible", &pc.Error{StatusCode: 400, Message: "No matching policy found for assignment."}, ErrNoMatchingPolicy, false, 0},
+		{"effective date", &pc.Error{StatusCode: 400, Code: "effective_date_invalid"}, ErrEffectiveDate, false, 0},
+		{"started", &pc.Error{StatusCode: 400, Code: "assignment_already_started"}, ErrAssignmentStart, false, 0},
+		{"other 4xx", &pc.Error{StatusCode: 403, Code: "forbidden"}, ErrBusiness, false, 0},
+		{"404", &pc.Error{StatusCode: 404}, ErrNotFound, false, 0},
+		{"429 with Retry-After", &pc.Error{StatusCode: 429, Retryable: true, RetryAfter: 7 * time.Second}, ErrRetryable, true, 7 * time.Second},
+		{"500", &pc.Error{StatusCode: 500, Retryable: true}, ErrRetryable, true, 0},
+		{"network", &pc.Error{Err: errors.New("connection refused"), Retryable: true}, ErrRetryable, true, 0},
+		{"missing mapping", &config.MissingMappingError{Kind: "category", Key: "remote/x"}, ErrMissingMapping, false, 0},
+		{"platform 429", &vendors.RetryableError{Err: &vendors.APIError{Status: 429}, RetryAfter: 3 * time.Second}, ErrRetryable, true, 3 * time.Second},
+		{"platform 400", &vendors.APIError{Status: 400}, ErrBusiness, false, 0},
+		{"platform 404", &vendors.NotFoundError{What: "x"}, ErrNotFound, false, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := classify(tc.err)
+			var ae *temporal.ApplicationError
+			if !assert.True(t, errors.As(err, &ae)) {
+				return
+			}
+			assert.Equal(t, tc.typ, ae.Type())
+			assert.Equal(t, !tc.retryable, ae.NonRetryable())
+			assert.Equal(t, tc.delay, ae.NextRetryDelay())
+			assert.ErrorIs(t, err, tc.err, "the cause is kept")
+		})
+	}
+	assert.NoError(t, classify(nil))
+}

@@ -1,0 +1,71 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestLoadNamesTheMissingSetting(t *testing.T) {
+	t.Setenv("POLICY_API_KEY", "")
+	t.Setenv("POLICY_WEBHOOK_SECRET", "x")
+	_, err := Load()
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "POLICY_API_KEY")
+	assert.NotContains(t, err.Error(), "\n", "one line")
+}
+
+func TestLoadDefaultsAndPlatforms(t *testing.T) {
+	t.Setenv("POLICY_API_KEY", "k")
+	t.Setenv("POLICY_WEBHOOK_SECRET", "s")
+	t.Setenv("REMOTE_API_URL", "http://r")
+	t.Setenv("REMOTE_POLL_INTERVAL", "0")
+	t.Setenv("UPWORK_POLL_INTERVAL", "90s")
+	c, err := Load()
+	require.NoError(t, err)
+	assert.Equal(t, "localhost:7233", c.Temporal.Address)
+	assert.Equal(t, "coverage", c.Temporal.TaskQueue)
+	assert.Equal(t, ":8080", c.ListenAddr)
+	assert.Equal(t, "relay.example.com", c.ProxyEmailDomain)
+	assert.True(t, c.Platforms["remote"].Enabled())
+	assert.False(t, c.Platforms["jobdiva"].Enabled(), "a platform without its URL is disabled")
+	assert.Zero(t, c.Platforms["remote"].PollInterval)
+	assert.Equal(t, "1m30s", c.Platforms["upwork"].PollInterval.String())
+	assert.Equal(t, "5m0s", c.Platforms["workmarket"].PollInterval.String())
+	assert.Error(t, c.RequireOpsToken())
+}
+
+func TestMapping(t *testing.T) {
+	m, err := ParseMapping([]byte(`
+entities:
+  remote/acct_77: en_12AbC3
+categories:
+  remote/marketing_design: jc_MARKETING
+coverage:
+  remote/acct_77: [general, workers-comp]
+default_category_code: jc_default
+`))
+	require.NoError(t, err)
+	e, err := m.Entity("remote", "acct_77")
+	require.NoError(t, err)
+	assert.Equal(t, "en_12AbC3", e)
+	_, err = m.Entity("remote", "acct_1")
+	assert.EqualError(t, err, `no entity mapping for "remote/acct_1" and no default`)
+	cat, _ := m.CategoryCode("upwork", "anything")
+	assert.Equal(t, "jc_default", cat)
+	assert.Equal(t, []string{"general", "workers-comp"}, m.CoverageTypes("remote", "acct_77"))
+	assert.Equal(t, []string{"general"}, m.CoverageTypes("remote", "other"))
+
+	_, err = ParseMapping([]byte("entitys:\n  a/b: c\n"))
+	assert.Error(t, err, "a misspelt key is refused")
+
+	path := filepath.Join(t.TempDir(), "m.yaml")
+	require.NoError(t, os.WriteFile(path, []byte("default_entity: en_x\n"), 0o644))
+	lm, err := LoadMapping(path)
+	require.NoError(t, err)
+	assert.Equal(t, "en_x", lm.DefaultEntity)
+	assert.Equal(t, "http://ops/remote/ct_1?x", SessionURL("http://ops/{vendor}/{engagement_id}?x", "remote", "ct_1"))
+}
