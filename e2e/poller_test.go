@@ -1,0 +1,36 @@
+package e2e
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/coverage-orchestrator/coverage/testenv"
+	"github.com/coverage-orchestrator/coverage/workflows"
+)
+
+// TestPollingFindsChangesWithoutWebhooks: records changed only in the platform sandboxes (no
+// webhook at all) reach their engagement workflows through the scheduled polls, for every
+// platform; a later change (a cancellation) arrives the same way.
+func TestPollingFindsChangesWithoutWebhooks(t *testing.T) {
+	s := testenv.NewStack(t, testenv.StackOptions{AutoCompleteAfter: time.Second, PollInterval: "2s"})
+	for _, c := range cases {
+		email := c.name + "-polled@example.com"
+		returning(t, s, email, true)
+		ex := example(c.name, c.name+"-polled", email, c.hourly)
+		require.NoError(t, s.Platforms.Seed(c.name, ex))
+		s.WaitStatus(t, c.name, ex.ID, time.Minute, "INSURED via polling", is(workflows.StatusInsured))
+
+		ex.Status = map[string]string{"remote": "cancelled", "workmarket": "cancelled", "upwork": "CANCELLED", "jobdiva": "Cancelled"}[c.name]
+		require.NoError(t, s.Platforms.Seed(c.name, ex))
+		s.WaitStatus(t, c.name, ex.ID, time.Minute, "CANCELED via polling", is(workflows.StatusCanceled))
+	}
+	for _, c := range cases {
+		desc, err := s.Client.ScheduleClient().GetHandle(context.Background(), workflows.PollerWorkflowID(c.name)).Describe(context.Background())
+		require.NoError(t, err)
+		assert.NotEmpty(t, desc.Info.RecentActions, "the %s schedule ran", c.name)
+	}
+}
