@@ -22,6 +22,7 @@ import (
 func NewLogger(format string) (*zap.Logger, error) {
 	if format == "console" {
 		cfg := zap.NewDevelopmentConfig()
+		cfg.Level = zap.NewAtomicLevelAt(zap.InfoLevel)
 		cfg.EncoderConfig.EncodeLevel = zapcore.CapitalColorLevelEncoder
 		return cfg.Build()
 	}
