@@ -53,6 +53,11 @@ unit:
 golden: tools
 	UPDATE_GOLDEN=1 $(GO) test -count=1 -run TestRecordGoldenHistories ./e2e/
 
+# Measures throughput, latency, cost and scale on this machine and writes BENCHMARKS.md.
+bench: tools
+	BENCHMARKS_OUT=$(CURDIR)/BENCHMARKS.md $(GO) test -count=1 -timeout 30m -run TestMacroBenchmarks -v ./bench/ 2>&1 | grep -v '^=== RUN'
+	@echo "wrote BENCHMARKS.md"
+
 fuzz:
 	$(GO) test ./policyclient -run '^$$' -fuzz FuzzParseEvent -fuzztime 30s
 

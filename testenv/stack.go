@@ -31,6 +31,8 @@ type StackOptions struct {
 	DuplicateWebhooks      bool
 	PollInterval           string // "0" (default) disables polling
 	ExtraEnv               []string
+	NoWorker               bool // ingress only: what arrives waits in Temporal
+	NoPolicyWebhooks       bool // the 1099Policy sandbox sends no events by itself
 }
 
 // Stack is the whole service on one machine: dev server, sandboxes, worker and ingress.
@@ -64,7 +66,11 @@ func NewStack(tb testing.TB, opts StackOptions) *Stack {
 	if opts.CertificateReviewAfter == 0 {
 		opts.CertificateReviewAfter = 500 * time.Millisecond
 	}
-	s.Policy = policysim.New(policysim.Config{APIKey: PolicyKey, WebhookURL: s.IngressURL + "/webhooks/1099policy", WebhookSecret: PolicySecret,
+	policyHooks := s.IngressURL + "/webhooks/1099policy"
+	if opts.NoPolicyWebhooks {
+		policyHooks = ""
+	}
+	s.Policy = policysim.New(policysim.Config{APIKey: PolicyKey, WebhookURL: policyHooks, WebhookSecret: PolicySecret,
 		AutoCompleteAfter: opts.AutoCompleteAfter, CertificateReviewAfter: opts.CertificateReviewAfter,
 		AssignmentActiveAfter: 200 * time.Millisecond, DuplicateWebhooks: opts.DuplicateWebhooks})
 	policySrv := httptest.NewServer(s.Policy)
@@ -101,7 +107,9 @@ func NewStack(tb testing.TB, opts StackOptions) *Stack {
 		"REMOTE_POLL_INTERVAL=" + poll, "WORKMARKET_POLL_INTERVAL=" + poll, "UPWORK_POLL_INTERVAL=" + poll, "JOBDIVA_POLL_INTERVAL=" + poll,
 	}
 	s.Env = append(s.Env, opts.ExtraEnv...)
-	s.StartWorker()
+	if !opts.NoWorker {
+		s.StartWorker()
+	}
 	s.Ingress = StartProcess(tb, "starter", s.Env)
 	s.waitFor(s.IngressURL + "/healthz")
 	return s

@@ -68,11 +68,13 @@ func FreeAddr(tb testing.TB) string {
 // DevServer is a Temporal dev server that can be stopped and started again on the same
 // address and database file.
 type DevServer struct {
-	cli      string
-	HostPort string
-	DBFile   string
-	mu       sync.Mutex
-	srv      *testsuite.DevServer
+	// ExtraArgs go to `temporal server start-dev` (the benchmarks pass SQLite pragmas).
+	ExtraArgs []string
+	cli       string
+	HostPort  string
+	DBFile    string
+	mu        sync.Mutex
+	srv       *testsuite.DevServer
 }
 
 // StartDevServer starts a dev server with the service's search attributes registered; it is
@@ -96,13 +98,17 @@ func NewDevServer(cliPath, dir string) (*DevServer, error) {
 	}
 	addr := l.Addr().String()
 	l.Close()
-	d := &DevServer{cli: cliPath, HostPort: addr, DBFile: filepath.Join(dir, "temporal.db")}
+	d := &DevServer{cli: cliPath, HostPort: addr, DBFile: filepath.Join(dir, "temporal.db"), ExtraArgs: DevServerArgs}
 	return d, d.Start()
 }
 
+// DevServerArgs are added to every dev server started from now on (benchmarks set SQLite
+// pragmas here).
+var DevServerArgs []string
+
 // Start (re)starts the server on its address and database file.
 func (d *DevServer) Start() error {
-	var args []string
+	args := slices.Clone(d.ExtraArgs)
 	for _, name := range slices.Sorted(maps.Keys(workflows.SearchAttributes)) {
 		kind := "Keyword"
 		if workflows.SearchAttributes[name] == enumspb.INDEXED_VALUE_TYPE_DATETIME {
@@ -244,4 +250,23 @@ func (p *Process) Stop() {
 	case <-time.After(20 * time.Second):
 		_ = p.cmd.Process.Kill()
 	}
+}
+
+// RSS is the process's resident memory in bytes (Linux), 0 when unknown.
+func (p *Process) RSS() int64 {
+	if p.cmd.Process == nil {
+		return 0
+	}
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", p.cmd.Process.Pid))
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			var kb int64
+			fmt.Sscan(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), &kb)
+			return kb * 1024
+		}
+	}
+	return 0
 }

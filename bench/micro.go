@@ -1,0 +1,107 @@
+// Package bench measures the service on this machine: ingress throughput and latency, end to
+// end throughput, cost per engagement, scale, and micro benchmarks. `make bench` runs it and
+// writes BENCHMARKS.md; nothing here asserts a speed.
+package bench
+
+import (
+	"encoding/json"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/coverage-orchestrator/coverage/vendors"
+	"github.com/coverage-orchestrator/coverage/vendors/jobdiva"
+	"github.com/coverage-orchestrator/coverage/vendors/remote"
+	"github.com/coverage-orchestrator/coverage/vendors/upwork"
+	"github.com/coverage-orchestrator/coverage/vendors/workmarket"
+)
+
+// Micro is one micro benchmark: webhook verification and parsing, or mapping, per platform.
+type Micro struct {
+	Name string
+	Fn   func(b *testing.B)
+}
+
+const secret = "bench-secret"
+
+var at = time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
+
+func verifyParse(a vendors.Adapter, h http.Header, body []byte) func(b *testing.B) {
+	return func(b *testing.B) {
+		b.ReportAllocs()
+		b.SetBytes(int64(len(body)))
+		for b.Loop() {
+			if err := a.VerifyWebhook(h, body); err != nil {
+				b.Fatal(err)
+			}
+			if _, err := a.ParseWebhook(h, body); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}
+
+func mapping[T any](raw string, fn func(T) error) func(b *testing.B) {
+	return func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			var v T
+			if err := json.Unmarshal([]byte(raw), &v); err != nil {
+				b.Fatal(err)
+			}
+			if err := fn(v); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}
+
+// Micros lists the micro benchmarks (also run by `go test -bench . ./bench`).
+func Micros() []Micro {
+	remoteBody := []byte(`{"event_type":"contract.finalized","company_id":"co_1","contract_id":"ct_8f21","contractor_id":"ctr_9a81"}`)
+	sig, ts := remote.Sign(secret, remoteBody, at)
+	rh := http.Header{}
+	rh.Set(remote.HeaderSignature, sig)
+	rh.Set(remote.HeaderTimestamp, ts)
+	wmBody := []byte(`{"event": "work_order.assigned", "event_id": "wm-evt-1", "work_order_id": "12345", "worker_id": "wk_421", "status": "active", "occurred_at": "2026-11-20T10:00:00Z"}`)
+	wh := http.Header{}
+	wh.Set(workmarket.HeaderSecret, secret)
+	upBody := []byte(`{"event": "offer.accepted", "event_id": "up-evt-1", "contract_id": "9001", "freelancer_id": "fl_12345", "occurred_at": "2026-11-20T10:00:00Z"}`)
+	uh := http.Header{}
+	uh.Set(upwork.HeaderSignature, upwork.Sign(secret, upBody))
+	jdBody := []byte(`{"type": "placement", "operation": "Insert", "id": "pl_45678", "data": [{"placementId": "pl_45678", "candidateId": "12345", "jobId": "job_78910", "dateUpdated": "11/20/2026 10:00:00"}]}`)
+	jh := http.Header{}
+	jh.Set(jobdiva.HeaderSignature, jobdiva.Sign(secret, jdBody))
+
+	type remotePair struct {
+		Contract   remote.Contract   `json:"contract"`
+		Contractor remote.Contractor `json:"contractor"`
+	}
+	type wmPair struct {
+		WorkOrder workmarket.WorkOrder `json:"work_order"`
+		Worker    workmarket.Worker    `json:"worker"`
+	}
+	type upPair struct {
+		Contract   upwork.Contract   `json:"contract"`
+		Freelancer upwork.Freelancer `json:"freelancer"`
+	}
+	type jdTriple struct {
+		Placement jobdiva.Placement `json:"placement"`
+		Candidate jobdiva.Candidate `json:"candidate"`
+		Job       jobdiva.Job       `json:"job"`
+	}
+	return []Micro{
+		{"VerifyParse/remote", verifyParse(remote.New(remote.Config{WebhookSecret: secret, Now: func() time.Time { return at }}), rh, remoteBody)},
+		{"VerifyParse/workmarket", verifyParse(workmarket.New(workmarket.Config{WebhookSecret: secret}), wh, wmBody)},
+		{"VerifyParse/upwork", verifyParse(upwork.New(upwork.Config{WebhookSecret: secret}), uh, upBody)},
+		{"VerifyParse/jobdiva", verifyParse(jobdiva.New(jobdiva.Config{WebhookSecret: secret}), jh, jdBody)},
+		{"Map/remote", mapping(`{"contract":{"id":"ct_8f21","contractor_id":"ctr_9a81","title":"Q4 Launch Assets","description":"Landing page and brand kit","client_id":"acct_77","role":"marketing_design","rate":{"amount":"5000.00","currency":"USD","type":"fixed"},"start_date":"2026-12-01","end_date":"2026-12-31","invoice_schedule_id":"cis_44fd","status":"finalized","region":"CA"},"contractor":{"id":"ctr_9a81","first_name":"Jordan","last_name":"Cruz","email":null,"country":"US","region":"CA","city":"Oakland","employment_type":"contractor"}}`,
+			func(p remotePair) error { _, err := remote.Map(p.Contract, p.Contractor); return err })},
+		{"Map/workmarket", mapping(`{"work_order":{"id":"12345","title":"Low Voltage Cabling","description":"Install Cat6","client_id":"acct_9","category":"low_voltage","pricing":{"type":"FLAT","flat_price":"325.00","per_hour_price":null,"max_number_of_hours":null},"scheduled_start":1796198400,"scheduled_end":1796284800,"location":{"state":"CA","country":"US"},"status":"active","worker_id":"wk_421","payment":{"total_cost":"340.00","paid_on":null}},"worker":{"worker_id":"wk_421","first_name":"Alex","last_name":"Nguyen","email":"alex@example.com","country":"US","region":"CA"}}`,
+			func(p wmPair) error { _, err := workmarket.Map(p.WorkOrder, p.Worker); return err })},
+		{"Map/upwork", mapping(`{"contract":{"id":"9001","title":"Frontend Developer","description":"Dashboard UI","clientId":"acct_5","hourlyRate":{"amount":"75.00"},"fixedBudget":null,"category":{"name":"Web Development"},"startDate":"2026-12-01","endDate":"2027-02-28","status":"ACTIVE","freelancerId":"fl_12345","attachments":[]},"freelancer":{"id":"fl_12345","displayName":"Ava Nguyen","email":null,"location":{"country":"US","region":"CA","locality":"San Francisco"}}}`,
+			func(p upPair) error { _, err := upwork.Map(p.Contract, p.Freelancer); return err })},
+		{"Map/jobdiva", mapping(`{"placement":{"placementId":"pl_45678","candidateId":"12345","jobId":"job_78910","startDate":"12/01/2026 00:00:00","endDate":"02/28/2027 00:00:00","payRate":"95.00","payRateUnit":"H","positionType":"Contract","employmentCategory":"1099","workState":"CA","status":"Active","dateUpdated":"11/20/2026 10:00:00"},"candidate":{"candidateId":"12345","firstName":"Jordan","lastName":"Lee","email":null,"country":"US","state":"CA","phone":"415-555-0100"},"job":{"jobId":"job_78910","title":"Contract Data Analyst","description":"Reporting migration","clientId":"acct_3","category":"data_analytics","state":"CA"}}`,
+			func(p jdTriple) error { _, err := jobdiva.Map(p.Placement, p.Candidate, p.Job); return err })},
+	}
+}
