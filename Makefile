@@ -2,6 +2,7 @@
 # Everything they need (Temporal CLI, workflowcheck, docker-compose for validation) is
 # installed by the targets below, once, into ./bin or through apt-get.
 SHELL := /bin/bash
+.SHELLFLAGS := -o pipefail -c
 GO ?= go
 BIN := $(CURDIR)/bin
 TEMPORAL_CLI_VERSION := v1.5.1

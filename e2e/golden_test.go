@@ -25,7 +25,10 @@ func TestRecordGoldenHistories(t *testing.T) {
 	s := testenv.NewStack(t, testenv.StackOptions{AutoCompleteAfter: time.Second})
 	dir := filepath.Join(testenv.ModuleRoot(), "workflows", "testdata", "golden")
 	require.NoError(t, os.MkdirAll(dir, 0o755))
+	// Histories of earlier versions stay committed beside these: every version must replay.
+	const version = "v2"
 	export := func(name, platform, id string) {
+		name += "_" + version
 		out, err := exec.Command(testenv.CLIPath(t), "workflow", "show", "--address", s.Temporal.HostPort, "--namespace", "default",
 			"-w", workflows.EngagementWorkflowID(platform, id), "--output", "json").Output()
 		require.NoError(t, err)

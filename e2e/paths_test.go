@@ -274,6 +274,30 @@ func TestPaths(t *testing.T) {
 				})
 			}
 
+			if p == "jobdiva" {
+				t.Run("candidate update reaches the candidate's open engagements", func(t *testing.T) {
+					t.Parallel()
+					email := "jobdiva-candidate@example.com"
+					returning(t, s, email, true)
+					ex := example(p, p+"-cand", email, pcase.hourly)
+					start(t, s, pcase, ex)
+					insured := s.WaitStatus(t, p, ex.ID, 60*time.Second, "INSURED", is(workflows.StatusInsured))
+					ex.LastName = "Okafor"
+					require.NoError(t, s.Platforms.Seed(p, ex))
+					status, body := hook(t, s, p, platformsim.HookContractor, ex, "cand-"+ex.ID, "")
+					require.Equal(t, 200, status, "%v", body)
+					assert.Equal(t, []any{wf(ex.ID)}, body["workflow_ids"])
+					require.Eventually(t, func() bool {
+						for _, r := range s.Policy.Requests() {
+							if r.Method == "PUT" && r.Path == "/api/v1/contractors/"+insured.Policy.ContractorID && strings.Contains(r.Body, `"last_name":"Okafor"`) {
+								return true
+							}
+						}
+						return false
+					}, 30*time.Second, 200*time.Millisecond, "the contractor was updated in 1099Policy")
+				})
+			}
+
 			t.Run("webhook after close and forged webhook change nothing", func(t *testing.T) {
 				t.Parallel()
 				email := p + "-late@example.com"

@@ -19,7 +19,7 @@ trap cleanup INT TERM EXIT
 ./bin/temporal server start-dev --db-filename .data/temporal.db --ui-port 8233 --log-level warn \
   --search-attribute Vendor=Keyword --search-attribute EngagementID=Keyword \
   --search-attribute CoverageStatus=Keyword --search-attribute CertificateStatus=Keyword \
-  --search-attribute PolicyContractorID=Keyword \
+  --search-attribute PolicyContractorID=Keyword --search-attribute SourceContractorID=Keyword \
   --search-attribute CoverageStart=Datetime --search-attribute CoverageEnd=Datetime &
 pids+=($!)
 until ./bin/temporal operator cluster health >/dev/null 2>&1; do sleep 0.5; done

@@ -182,6 +182,17 @@ func (s *Server) platformWebhook(c echo.Context) error {
 			reasons = append(reasons, ev.Reason)
 			continue
 		}
+		if ev.Kind == vendors.KindContractorUpdate && ev.EngagementID == "" {
+			ids, err := workflows.DeliverContractorUpdate(ctx, s.Temporal, ev)
+			if err != nil {
+				return temporalError(c, err)
+			}
+			if len(ids) == 0 {
+				reasons = append(reasons, "no open engagement of contractor "+ev.ContractorID)
+			}
+			res.WorkflowIDs = append(res.WorkflowIDs, ids...)
+			continue
+		}
 		outcome, err := workflows.DeliverPlatformEvent(ctx, s.Temporal, s.TaskQueue, ev)
 		if err != nil {
 			return temporalError(c, err)

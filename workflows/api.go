@@ -65,6 +65,9 @@ type EngagementInput struct {
 	Vendor       string   `json:"vendor"`
 	EngagementID string   `json:"engagement_id"`
 	Carried      *Carried `json:"carried,omitempty"` // set by continue-as-new only
+	// StartedWithSearchAttributes says the starter already set Vendor, EngagementID and the
+	// PENDING/NONE statuses (DeliverPlatformEvent does).
+	StartedWithSearchAttributes bool `json:"started_with_search_attributes,omitempty"`
 }
 
 // Carried is what continue-as-new hands to the next run.

@@ -3,9 +3,12 @@ package workflows
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
@@ -29,6 +32,7 @@ var SearchAttributes = map[string]enumspb.IndexedValueType{
 	"CoverageStatus":     enumspb.INDEXED_VALUE_TYPE_KEYWORD,
 	"CertificateStatus":  enumspb.INDEXED_VALUE_TYPE_KEYWORD,
 	"PolicyContractorID": enumspb.INDEXED_VALUE_TYPE_KEYWORD,
+	"SourceContractorID": enumspb.INDEXED_VALUE_TYPE_KEYWORD,
 	"CoverageStart":      enumspb.INDEXED_VALUE_TYPE_DATETIME,
 	"CoverageEnd":        enumspb.INDEXED_VALUE_TYPE_DATETIME,
 }
@@ -43,7 +47,7 @@ func DeliverPlatformEvent(ctx context.Context, c client.Client, taskQueue string
 		StaticSummary:         ev.Vendor + " engagement " + ev.EngagementID,
 		TypedSearchAttributes: temporal.NewSearchAttributes(saVendor.ValueSet(ev.Vendor), saEngagementID.ValueSet(ev.EngagementID),
 			saCoverageStatus.ValueSet(string(StatusPending)), saCertificateStatus.ValueSet(string(CertificateNone))),
-	}, EngagementWorkflow, EngagementInput{Vendor: ev.Vendor, EngagementID: ev.EngagementID})
+	}, EngagementWorkflow, EngagementInput{Vendor: ev.Vendor, EngagementID: ev.EngagementID, StartedWithSearchAttributes: true})
 	if temporal.IsWorkflowExecutionAlreadyStartedError(err) {
 		return Closed, nil
 	}
@@ -52,6 +56,41 @@ func DeliverPlatformEvent(ctx context.Context, c client.Client, taskQueue string
 	}
 	return Accepted, nil
 }
+
+// DeliverContractorUpdate hands a contractor change that names no engagement (a JobDiva
+// candidate update) to every running engagement of that platform contractor, found by the
+// SourceContractorID search attribute. It returns their workflow IDs (none: nothing to update).
+func DeliverContractorUpdate(ctx context.Context, c client.Client, ev vendors.Event) ([]string, error) {
+	query := fmt.Sprintf("WorkflowType = 'EngagementWorkflow' AND ExecutionStatus = 'Running' AND Vendor = '%s' AND SourceContractorID = '%s'",
+		quoteless(ev.Vendor), quoteless(ev.ContractorID))
+	var ids []string
+	var token []byte
+	for {
+		resp, err := c.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{Query: query, NextPageToken: token})
+		if err != nil {
+			return nil, err
+		}
+		for _, ex := range resp.Executions {
+			id := ex.GetExecution().GetWorkflowId()
+			_, engagementID, ok := ParseEngagementWorkflowID(id)
+			if !ok {
+				continue
+			}
+			one := ev
+			one.EngagementID = engagementID
+			if _, err := SignalEngagement(ctx, c, id, SignalPlatformEvent, one); err != nil {
+				return nil, err
+			}
+			ids = append(ids, id)
+		}
+		if token = resp.NextPageToken; len(token) == 0 {
+			return ids, nil
+		}
+	}
+}
+
+// quoteless strips quotes so an outside value cannot change a visibility query.
+func quoteless(s string) string { return strings.NewReplacer("'", "", `"`, "", `\`, "").Replace(s) }
 
 // SignalEngagement signals a running engagement; one that is closed (or never existed)
 // answers Closed.

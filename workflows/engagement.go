@@ -56,6 +56,8 @@ type engagement struct {
 	inbox  []Message
 	seen   *seenSet
 	logger log.Logger
+	// published is the search-attribute values last upserted in this run.
+	published string
 }
 
 func newEngagement(ctx workflow.Context, in EngagementInput) *engagement {
@@ -76,6 +78,9 @@ func newEngagement(ctx workflow.Context, in EngagementInput) *engagement {
 		BindAttempt: 1,
 	}
 	e.seen = newSeenSet(nil)
+	if in.StartedWithSearchAttributes {
+		e.published = publishedValues(e.s) // the dispatcher set them: nothing to upsert yet
+	}
 	return e
 }
 
@@ -222,9 +227,15 @@ var (
 	saCoverageStatus    = temporal.NewSearchAttributeKeyKeyword("CoverageStatus")
 	saCertificateStatus = temporal.NewSearchAttributeKeyKeyword("CertificateStatus")
 	saPolicyContractor  = temporal.NewSearchAttributeKeyKeyword("PolicyContractorID")
+	saSourceContractor  = temporal.NewSearchAttributeKeyKeyword("SourceContractorID")
 	saCoverageStart     = temporal.NewSearchAttributeKeyTime("CoverageStart")
 	saCoverageEnd       = temporal.NewSearchAttributeKeyTime("CoverageEnd")
 )
+
+// searchAttributesVersion guards the second way of publishing: upsert only values that changed
+// (none at start when the dispatcher set them) and add SourceContractorID. Histories from
+// before replay the first way.
+const searchAttributesVersion = "search-attributes-on-change"
 
 // publish upserts the search attributes and the UI summary (never personal data).
 func (e *engagement) publish() {
@@ -240,10 +251,26 @@ func (e *engagement) publish() {
 		updates = append(updates, saCoverageStart.ValueSet(time.Unix(s.CoverageStart, 0).UTC()),
 			saCoverageEnd.ValueSet(time.Unix(s.CoverageEnd, 0).UTC()))
 	}
+	workflow.SetCurrentDetails(e.ctx, s.summary())
+	if workflow.GetVersion(e.ctx, searchAttributesVersion, workflow.DefaultVersion, 1) >= 1 {
+		if s.SourceContractorID != "" {
+			updates = append(updates, saSourceContractor.ValueSet(s.SourceContractorID))
+		}
+		published := publishedValues(s)
+		if published == e.published {
+			return
+		}
+		e.published = published
+	}
 	if err := workflow.UpsertTypedSearchAttributes(e.ctx, updates...); err != nil {
 		e.logger.Warn("search attributes not upserted", "error", err)
 	}
-	workflow.SetCurrentDetails(e.ctx, s.summary())
+}
+
+// publishedValues is what the search attributes say, to tell whether an upsert changes them.
+func publishedValues(s *EngagementState) string {
+	return fmt.Sprintf("%s|%s|%s|%s|%s|%s|%d|%d", s.Vendor, s.EngagementID, s.CoverageStatus, s.CertificateStatus,
+		s.Policy.ContractorID, s.SourceContractorID, s.CoverageStart, s.CoverageEnd)
 }
 
 // park stops the step that failed until an operator retries it; the reason names the cause.

@@ -120,6 +120,8 @@ const (
 	HookCancel  = "cancel"
 	HookCOI     = "coi"
 	HookInvoice = "invoice"
+	// HookContractor is a contractor-only change (JobDiva's candidate Update).
+	HookContractor = "contractor"
 )
 
 // WebhookBody is the platform's webhook body for an event of the example. ref is the
@@ -169,6 +171,8 @@ func WebhookBody(platform, kind string, e Example, eventID, ref string, at time.
 			body = map[string]any{"type": "attachment", "operation": "Insert", "id": ref, "data": []map[string]string{{"attachmentId": ref, "candidateId": e.ContractorID, "placementId": e.ID, "attachmentType": "COI", "fileName": "coi.pdf", "dateUpdated": date}}}
 		case HookInvoice:
 			body = map[string]any{"type": "timesheet", "operation": "Insert", "id": ref, "data": []map[string]string{{"timesheetId": ref, "placementId": e.ID, "dateUpdated": date}}}
+		case HookContractor:
+			body = map[string]any{"type": "candidate", "operation": "Update", "id": e.ContractorID, "data": []map[string]string{{"candidateId": e.ContractorID, "dateUpdated": date}}}
 		}
 	default:
 		return nil, fmt.Errorf("unknown platform %q", platform)

@@ -440,6 +440,18 @@ func (s *Server) Counts() ObjectCounts {
 	return c
 }
 
+// AssignmentIDs maps each engagement key to its newest assignment's id.
+func (s *Server) AssignmentIDs() map[string]string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := map[string]string{}
+	for _, id := range s.st.assignments.order {
+		a := s.st.assignments.byID[id]
+		out[a.CustomMetadata["engagement_key"]] = a.ID
+	}
+	return out
+}
+
 // CreateContractor adds a contractor directly (tests use it to make a returning contractor).
 func (s *Server) CreateContractor(c pc.Contractor) pc.Contractor {
 	s.mu.Lock()

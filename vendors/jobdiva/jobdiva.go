@@ -212,9 +212,14 @@ func parseRecord(typ, op, id string, r record) (vendors.Event, error) {
 		}
 		ev.Kind, ev.EngagementID, ev.InvoiceID = vendors.KindInvoice, r.PlacementID, r.TimesheetID
 	case "candidate":
-		// A candidate change names no placement; it is applied at the next placement sync
-		// (every placement event and every poll re-reads the candidate).
-		return ignore("candidate updates are applied when one of the candidate's placements syncs")
+		if op != "update" {
+			return ignore("candidate " + op + " needs no action")
+		}
+		if r.CandidateID == "" {
+			return ev, vendors.Missing("candidateId")
+		}
+		// It names no placement: the ingress finds the candidate's open engagements.
+		ev.Kind = vendors.KindContractorUpdate
 	default:
 		return ignore("record type " + typ + " needs no action")
 	}

@@ -54,7 +54,8 @@ func TestParseWebhook(t *testing.T) {
 		{`{"type":"attachment","operation":"Insert","id":"att_1","data":[{"attachmentId":"att_1","candidateId":"12345","placementId":"pl_45678","attachmentType":"COI","fileName":"coi.pdf"}]}`, vendors.KindCOI, "pl_45678"},
 		{`{"type":"attachment","operation":"Insert","id":"att_2","data":[{"attachmentId":"att_2","placementId":"pl_45678","attachmentType":"Resume"}]}`, vendors.KindIgnore, ""},
 		{`{"type":"timesheet","operation":"Insert","id":"ts_1","data":[{"timesheetId":"ts_1","placementId":"pl_45678"}]}`, vendors.KindInvoice, "pl_45678"},
-		{`{"type":"candidate","operation":"Update","id":"12345","data":[{"candidateId":"12345","dateUpdated":"11/21/2026 09:00:00"}]}`, vendors.KindIgnore, ""},
+		{`{"type":"candidate","operation":"Update","id":"12345","data":[{"candidateId":"12345","dateUpdated":"11/21/2026 09:00:00"}]}`, vendors.KindContractorUpdate, ""},
+		{`{"type":"candidate","operation":"Insert","id":"12345","data":[{"candidateId":"12345"}]}`, vendors.KindIgnore, ""},
 		{`{"type":"job","operation":"Update","id":"job_1","data":[{"jobId":"job_1"}]}`, vendors.KindIgnore, ""},
 	} {
 		evs, err := a.ParseWebhook(nil, []byte(tc.body))
@@ -91,7 +92,7 @@ func FuzzParseWebhook(f *testing.F) {
 			return
 		}
 		for _, ev := range evs {
-			if ev.EventID == "" || (ev.Kind != vendors.KindIgnore && ev.EngagementID == "") {
+			if ev.EventID == "" || (ev.Kind != vendors.KindIgnore && ev.EngagementID == "" && (ev.Kind != vendors.KindContractorUpdate || ev.ContractorID == "")) {
 				t.Fatalf("accepted an event without id or engagement: %+v", ev)
 			}
 		}
