@@ -194,17 +194,24 @@ func TestEveryWebhookDeliveredThreeTimes(t *testing.T) {
 }
 
 func TestWorkerKilledMidway(t *testing.T) {
-	s := testenv.NewStack(t, testenv.StackOptions{AutoCompleteAfter: 2 * time.Second})
+	// 1099Policy answers late, so the kill lands while calls are in flight: 1099Policy has
+	// created the object, the worker dies before it hears so, and the retry after the
+	// activity's timeout must get the same object back, not a second one.
+	s := testenv.NewStack(t, testenv.StackOptions{AutoCompleteAfter: 2 * time.Second, PolicyLatency: 300 * time.Millisecond})
 	list := fleet(t, s, "kill", 50)
 	for i, e := range list {
 		require.Equal(t, http.StatusOK, deliver(s, e))
 		if i == 25 {
+			time.Sleep(time.Second)
+			inFlight := len(s.Policy.Requests())
 			s.Worker.Kill() // SIGKILL: no graceful shutdown, activities cut mid-flight
+			time.Sleep(time.Second)
+			require.Greater(t, len(s.Policy.Requests()), inFlight, "calls were in flight when the worker died")
 		}
 	}
 	time.Sleep(2 * time.Second)
 	s.StartWorker()
-	waitAllInsured(t, s, list, 4*time.Minute)
+	waitAllInsured(t, s, list, 5*time.Minute)
 	assertNoDuplicates(t, s, list)
 	assertStableKeys(t, s)
 }

@@ -31,8 +31,9 @@ type StackOptions struct {
 	DuplicateWebhooks      bool
 	PollInterval           string // "0" (default) disables polling
 	ExtraEnv               []string
-	NoWorker               bool // ingress only: what arrives waits in Temporal
-	NoPolicyWebhooks       bool // the 1099Policy sandbox sends no events by itself
+	NoWorker               bool          // ingress only: what arrives waits in Temporal
+	NoPolicyWebhooks       bool          // the 1099Policy sandbox sends no events by itself
+	PolicyLatency          time.Duration // every 1099Policy answer is this late
 }
 
 // Stack is the whole service on one machine: dev server, sandboxes, worker and ingress.
@@ -72,7 +73,7 @@ func NewStack(tb testing.TB, opts StackOptions) *Stack {
 	}
 	s.Policy = policysim.New(policysim.Config{APIKey: PolicyKey, WebhookURL: policyHooks, WebhookSecret: PolicySecret,
 		AutoCompleteAfter: opts.AutoCompleteAfter, CertificateReviewAfter: opts.CertificateReviewAfter,
-		AssignmentActiveAfter: 200 * time.Millisecond, DuplicateWebhooks: opts.DuplicateWebhooks})
+		AssignmentActiveAfter: 200 * time.Millisecond, DuplicateWebhooks: opts.DuplicateWebhooks, Latency: opts.PolicyLatency})
 	policySrv := httptest.NewServer(s.Policy)
 	tb.Cleanup(func() { policySrv.Close(); s.Policy.Close() })
 	s.PolicyURL = policySrv.URL

@@ -33,7 +33,9 @@ type Config struct {
 	AssignmentActiveAfter time.Duration
 	// DuplicateWebhooks delivers every event twice, to exercise dedupe.
 	DuplicateWebhooks bool
-	// PolicyTerm is how long a bound policy lasts past its quote's end (default 0: the quote's end).
+	// Latency delays every API answer (after the work is done, as a slow network would), so
+	// tests can stop a worker while its calls are in flight.
+	Latency       time.Duration
 	CategoryCodes []pc.CategoryCode // approved codes; a default set when empty
 	Now           func() time.Time
 }
@@ -168,6 +170,9 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, h func(http.Re
 	body, _ := io.ReadAll(io.LimitReader(r.Body, 20<<20))
 	rec := &recorder{ResponseWriter: w, status: http.StatusOK}
 	defer func() { s.logRequest(r, body, rec.status) }()
+	if s.cfg.Latency > 0 {
+		rec.delay = s.cfg.Latency
+	}
 
 	if f := s.takeFault(r.URL.Path); f != nil {
 		if f.RetryAfter > 0 {
@@ -223,9 +228,16 @@ func writeErr(w http.ResponseWriter, err *apiError) {
 type recorder struct {
 	http.ResponseWriter
 	status int
+	delay  time.Duration
 }
 
-func (r *recorder) WriteHeader(code int) { r.status = code; r.ResponseWriter.WriteHeader(code) }
+func (r *recorder) WriteHeader(code int) {
+	if r.delay > 0 {
+		time.Sleep(r.delay) // the object exists already; only the answer is late
+	}
+	r.status = code
+	r.ResponseWriter.WriteHeader(code)
+}
 
 type bufferingWriter struct {
 	header http.Header
