@@ -37,21 +37,16 @@ func run() error {
 	if err := cfg.RequireOpsToken(); err != nil {
 		return err
 	}
-	logger, err := telemetry.NewLogger(cfg.LogFormat)
-	if err != nil {
-		return err
-	}
-	defer logger.Sync()
-	metrics, err := telemetry.NewMetrics()
-	if err != nil {
-		return err
-	}
-	defer metrics.Close()
 	opts, err := cfg.Temporal.ClientOptions()
 	if err != nil {
 		return err
 	}
-	opts.Logger, opts.MetricsHandler = telemetry.NewTemporalLogger(logger), metrics.Handler
+	rt, err := telemetry.Start(cfg.LogFormat, opts)
+	if err != nil {
+		return err
+	}
+	defer rt.Close()
+	logger, metrics, opts := rt.Logger, rt.Metrics, rt.ClientOptions
 	// Lazy: the ingress starts (and answers /healthz, and 503 on webhooks) while Temporal is down.
 	c, err := client.NewLazyClient(opts)
 	if err != nil {

@@ -95,3 +95,31 @@ func (m *Metrics) HTTPHandler() http.Handler {
 
 // Close flushes the metrics scope.
 func (m *Metrics) Close() error { return m.closer() }
+
+// Runtime is what both binaries set up first: the logger, the metrics registry and the
+// Temporal client options wired to both.
+type Runtime struct {
+	Logger        *zap.Logger
+	Metrics       *Metrics
+	ClientOptions client.Options
+}
+
+// Start builds the Runtime from the log format and the Temporal client options.
+func Start(logFormat string, opts client.Options) (*Runtime, error) {
+	logger, err := NewLogger(logFormat)
+	if err != nil {
+		return nil, err
+	}
+	metrics, err := NewMetrics()
+	if err != nil {
+		return nil, err
+	}
+	opts.Logger, opts.MetricsHandler = NewTemporalLogger(logger), metrics.Handler
+	return &Runtime{Logger: logger, Metrics: metrics, ClientOptions: opts}, nil
+}
+
+// Close flushes logs and metrics.
+func (r *Runtime) Close() {
+	_ = r.Logger.Sync()
+	_ = r.Metrics.Close()
+}

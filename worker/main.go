@@ -37,22 +37,16 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	logger, err := telemetry.NewLogger(cfg.LogFormat)
-	if err != nil {
-		return err
-	}
-	defer logger.Sync()
-	metrics, err := telemetry.NewMetrics()
-	if err != nil {
-		return err
-	}
-	defer metrics.Close()
-
 	opts, err := cfg.Temporal.ClientOptions()
 	if err != nil {
 		return err
 	}
-	opts.Logger, opts.MetricsHandler = telemetry.NewTemporalLogger(logger), metrics.Handler
+	rt, err := telemetry.Start(cfg.LogFormat, opts)
+	if err != nil {
+		return err
+	}
+	defer rt.Close()
+	logger, metrics, opts := rt.Logger, rt.Metrics, rt.ClientOptions
 	c, err := client.Dial(opts)
 	if err != nil {
 		return fmt.Errorf("temporal at %s: %w", cfg.Temporal.Address, err)

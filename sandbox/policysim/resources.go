@@ -32,6 +32,14 @@ type state struct {
 
 func newState() *state { return &state{} }
 
+// Table selectors for the generic handlers.
+func contractors(st *state) *table[pc.Contractor] { return &st.contractors }
+func jobs(st *state) *table[pc.Job]               { return &st.jobs }
+func quotes(st *state) *table[pc.Quote]           { return &st.quotes }
+func sessions(st *state) *table[pc.Session]       { return &st.sessions }
+func assignments(st *state) *table[pc.Assignment] { return &st.assignments }
+func invoices(st *state) *table[pc.Invoice]       { return &st.invoices }
+
 // table keeps objects in creation order; lists answer newest first, as the API does.
 type table[T any] struct {
 	byID  map[string]*T
@@ -83,6 +91,55 @@ func (t *table[T]) page(r *http.Request, keep func(*T) bool) []T {
 	return out
 }
 
+// getHandler serves GET …/{id} from a table.
+func getHandler[T any](s *Server, kind string, tbl func(*state) *table[T]) func(http.ResponseWriter, *http.Request, []byte) {
+	return func(w http.ResponseWriter, r *http.Request, _ []byte) {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		v, ok := tbl(s.st).get(r.PathValue("id"))
+		if !ok {
+			writeErr(w, notFound(kind, r.PathValue("id")))
+			return
+		}
+		writeJSON(w, http.StatusOK, v)
+	}
+}
+
+// listHandler serves a paged list of a table.
+func listHandler[T any](s *Server, tbl func(*state) *table[T]) func(http.ResponseWriter, *http.Request, []byte) {
+	return func(w http.ResponseWriter, r *http.Request, _ []byte) {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		writeJSON(w, http.StatusOK, tbl(s.st).page(r, nil))
+	}
+}
+
+// updateHandler serves PUT …/{id}: decode the partial body, find the object, merge (which
+// validates), store and answer the merged object.
+func updateHandler[T any](s *Server, kind string, tbl func(*state) *table[T], merge func(cur *T, patch T) (T, *apiError)) func(http.ResponseWriter, *http.Request, []byte) {
+	return func(w http.ResponseWriter, r *http.Request, body []byte) {
+		var patch T
+		if err := decodeBody(body, &patch); err != nil {
+			writeErr(w, err)
+			return
+		}
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		cur, ok := tbl(s.st).get(r.PathValue("id"))
+		if !ok {
+			writeErr(w, notFound(kind, r.PathValue("id")))
+			return
+		}
+		merged, err := merge(cur, patch)
+		if err != nil {
+			writeErr(w, err)
+			return
+		}
+		tbl(s.st).put(r.PathValue("id"), &merged)
+		writeJSON(w, http.StatusOK, merged)
+	}
+}
+
 var validWageTypes = []string{"flatfee", "hourly", "unit", "blended"}
 var validCoverage = []string{"general", "professional", "workers-comp", "media", "cyber"}
 
@@ -121,35 +178,12 @@ func (s *Server) createContractor(w http.ResponseWriter, r *http.Request, body [
 	writeJSON(w, http.StatusCreated, c)
 }
 
-func (s *Server) getContractor(w http.ResponseWriter, r *http.Request, _ []byte) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	c, ok := s.st.contractors.get(r.PathValue("id"))
-	if !ok {
-		writeErr(w, notFound("contractor", r.PathValue("id")))
-		return
-	}
-	writeJSON(w, http.StatusOK, c)
-}
-
-func (s *Server) updateContractor(w http.ResponseWriter, r *http.Request, body []byte) {
-	var p pc.Contractor
-	if err := decodeBody(body, &p); err != nil {
-		writeErr(w, err)
-		return
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	c, ok := s.st.contractors.get(r.PathValue("id"))
-	if !ok {
-		writeErr(w, notFound("contractor", r.PathValue("id")))
-		return
-	}
+// mergeContractor applies a partial contractor update (the email stays unique).
+func (s *Server) mergeContractor(c *pc.Contractor, p pc.Contractor) (pc.Contractor, *apiError) {
 	if p.Email != "" && p.Email != c.Email {
 		for _, other := range s.st.contractors.byID {
 			if other.Email == p.Email {
-				writeErr(w, badRequest(pc.CodeDuplicateEmail, "A contractor with this email already exists."))
-				return
+				return pc.Contractor{}, badRequest(pc.CodeDuplicateEmail, "A contractor with this email already exists.")
 			}
 		}
 	}
@@ -162,8 +196,7 @@ func (s *Server) updateContractor(w http.ResponseWriter, r *http.Request, body [
 		merged.Address = p.Address
 	}
 	merged.CustomMetadata = mergeMetadata(c.CustomMetadata, p.CustomMetadata)
-	s.st.contractors.put(merged.ID, &merged)
-	writeJSON(w, http.StatusOK, merged)
+	return merged, nil
 }
 
 func setIf(dst *string, v string) {
@@ -233,12 +266,6 @@ func (s *Server) validateJob(j *pc.Job, partial bool) *apiError {
 	return nil
 }
 
-func (s *Server) listJobs(w http.ResponseWriter, r *http.Request, _ []byte) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	writeJSON(w, http.StatusOK, s.st.jobs.page(r, nil))
-}
-
 func (s *Server) createJob(w http.ResponseWriter, r *http.Request, body []byte) {
 	var j pc.Job
 	if err := decodeBody(body, &j); err != nil {
@@ -256,33 +283,10 @@ func (s *Server) createJob(w http.ResponseWriter, r *http.Request, body []byte) 
 	writeJSON(w, http.StatusCreated, j)
 }
 
-func (s *Server) getJob(w http.ResponseWriter, r *http.Request, _ []byte) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	j, ok := s.st.jobs.get(r.PathValue("id"))
-	if !ok {
-		writeErr(w, notFound("job", r.PathValue("id")))
-		return
-	}
-	writeJSON(w, http.StatusOK, j)
-}
-
-func (s *Server) updateJob(w http.ResponseWriter, r *http.Request, body []byte) {
-	var p pc.Job
-	if err := decodeBody(body, &p); err != nil {
-		writeErr(w, err)
-		return
-	}
+// mergeJob applies a partial job update.
+func (s *Server) mergeJob(j *pc.Job, p pc.Job) (pc.Job, *apiError) {
 	if err := s.validateJob(&p, true); err != nil {
-		writeErr(w, err)
-		return
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	j, ok := s.st.jobs.get(r.PathValue("id"))
-	if !ok {
-		writeErr(w, notFound("job", r.PathValue("id")))
-		return
+		return pc.Job{}, err
 	}
 	merged := *j
 	setIf(&merged.Name, p.Name)
@@ -295,8 +299,7 @@ func (s *Server) updateJob(w http.ResponseWriter, r *http.Request, body []byte) 
 		merged.Wage = p.Wage
 	}
 	merged.CustomMetadata = mergeMetadata(j.CustomMetadata, p.CustomMetadata)
-	s.st.jobs.put(merged.ID, &merged)
-	writeJSON(w, http.StatusOK, merged)
+	return merged, nil
 }
 
 func (s *Server) listCategoryCodes(w http.ResponseWriter, _ *http.Request, _ []byte) {
@@ -365,12 +368,6 @@ func (s *Server) checkParties(contractor, job string) *apiError {
 	return nil
 }
 
-func (s *Server) listQuotes(w http.ResponseWriter, r *http.Request, _ []byte) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	writeJSON(w, http.StatusOK, s.st.quotes.page(r, nil))
-}
-
 func (s *Server) createQuote(w http.ResponseWriter, r *http.Request, body []byte) {
 	var q pc.Quote
 	if err := decodeBody(body, &q); err != nil {
@@ -395,33 +392,10 @@ func (s *Server) createQuote(w http.ResponseWriter, r *http.Request, body []byte
 	writeJSON(w, http.StatusCreated, q)
 }
 
-func (s *Server) getQuote(w http.ResponseWriter, r *http.Request, _ []byte) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	q, ok := s.st.quotes.get(r.PathValue("id"))
-	if !ok {
-		writeErr(w, notFound("quote", r.PathValue("id")))
-		return
-	}
-	writeJSON(w, http.StatusOK, q)
-}
-
-func (s *Server) updateQuote(w http.ResponseWriter, r *http.Request, body []byte) {
-	var p pc.Quote
-	if err := decodeBody(body, &p); err != nil {
-		writeErr(w, err)
-		return
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	q, ok := s.st.quotes.get(r.PathValue("id"))
-	if !ok {
-		writeErr(w, notFound("quote", r.PathValue("id")))
-		return
-	}
+// mergeQuote applies a partial update to a quote that is not bound yet.
+func (s *Server) mergeQuote(q *pc.Quote, p pc.Quote) (pc.Quote, *apiError) {
 	if q.Status == "bound" {
-		writeErr(w, badRequest("quote_bound", "Quote is already bound to a policy."))
-		return
+		return pc.Quote{}, badRequest("quote_bound", "Quote is already bound to a policy.")
 	}
 	merged := *q
 	if p.EffectiveDate != 0 {
@@ -434,12 +408,10 @@ func (s *Server) updateQuote(w http.ResponseWriter, r *http.Request, body []byte
 		merged.CoverageType = p.CoverageType
 	}
 	if err := s.validateWindow(merged.EffectiveDate, merged.EndDate); err != nil {
-		writeErr(w, err)
-		return
+		return pc.Quote{}, err
 	}
 	merged.CustomMetadata = mergeMetadata(q.CustomMetadata, p.CustomMetadata)
-	s.st.quotes.put(merged.ID, &merged)
-	writeJSON(w, http.StatusOK, merged)
+	return merged, nil
 }
 
 func (s *Server) createSession(w http.ResponseWriter, r *http.Request, body []byte) {
@@ -477,17 +449,6 @@ func (s *Server) publicURL(r *http.Request) string {
 		return strings.TrimRight(s.cfg.PublicURL, "/")
 	}
 	return "http://" + r.Host
-}
-
-func (s *Server) getSession(w http.ResponseWriter, r *http.Request, _ []byte) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	sess, ok := s.st.sessions.get(r.PathValue("id"))
-	if !ok {
-		writeErr(w, notFound("apply session", r.PathValue("id")))
-		return
-	}
-	writeJSON(w, http.StatusOK, sess)
 }
 
 func (s *Server) expireSession(w http.ResponseWriter, r *http.Request, _ []byte) {
@@ -535,12 +496,6 @@ func (s *Server) completeSession(id string) (*pc.Session, *apiError) {
 	return sess, nil
 }
 
-func (s *Server) listAssignments(w http.ResponseWriter, r *http.Request, _ []byte) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	writeJSON(w, http.StatusOK, s.st.assignments.page(r, nil))
-}
-
 func (s *Server) createAssignment(w http.ResponseWriter, r *http.Request, body []byte) {
 	var a pc.Assignment
 	if err := decodeBody(body, &a); err != nil {
@@ -578,33 +533,10 @@ func (s *Server) createAssignment(w http.ResponseWriter, r *http.Request, body [
 	writeJSON(w, http.StatusCreated, a)
 }
 
-func (s *Server) getAssignment(w http.ResponseWriter, r *http.Request, _ []byte) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	a, ok := s.st.assignments.get(r.PathValue("id"))
-	if !ok {
-		writeErr(w, notFound("assignment", r.PathValue("id")))
-		return
-	}
-	writeJSON(w, http.StatusOK, a)
-}
-
-func (s *Server) updateAssignment(w http.ResponseWriter, r *http.Request, body []byte) {
-	var p pc.Assignment
-	if err := decodeBody(body, &p); err != nil {
-		writeErr(w, err)
-		return
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	a, ok := s.st.assignments.get(r.PathValue("id"))
-	if !ok {
-		writeErr(w, notFound("assignment", r.PathValue("id")))
-		return
-	}
+// mergeAssignment moves an assignment's window (a started one keeps its start).
+func (s *Server) mergeAssignment(a *pc.Assignment, p pc.Assignment) (pc.Assignment, *apiError) {
 	if a.Status == "cancelled" {
-		writeErr(w, badRequest("assignment_cancelled", "Assignment is cancelled."))
-		return
+		return pc.Assignment{}, badRequest("assignment_cancelled", "Assignment is cancelled.")
 	}
 	merged := *a
 	if p.EffectiveDate != 0 {
@@ -614,18 +546,14 @@ func (s *Server) updateAssignment(w http.ResponseWriter, r *http.Request, body [
 		merged.EndDate = p.EndDate
 	}
 	if merged.EndDate <= merged.EffectiveDate {
-		writeErr(w, badRequest(pc.CodeEndDateInvalid, "End date must be after the effective date."))
-		return
+		return pc.Assignment{}, badRequest(pc.CodeEndDateInvalid, "End date must be after the effective date.")
 	}
-	// A started assignment keeps its start; only a future start may move (and not into the past).
 	now := pc.Time(s.cfg.Now().Unix())
 	if merged.EffectiveDate != a.EffectiveDate && (a.EffectiveDate <= now || merged.EffectiveDate < now-60) {
-		writeErr(w, badRequest(pc.CodeEffectiveDateInvalid, "Effective date may not be in the past."))
-		return
+		return pc.Assignment{}, badRequest(pc.CodeEffectiveDateInvalid, "Effective date may not be in the past.")
 	}
 	merged.CustomMetadata = mergeMetadata(a.CustomMetadata, p.CustomMetadata)
-	s.st.assignments.put(merged.ID, &merged)
-	writeJSON(w, http.StatusOK, merged)
+	return merged, nil
 }
 
 func (s *Server) cancelAssignment(w http.ResponseWriter, _ *http.Request, body []byte) {
@@ -771,12 +699,6 @@ func (s *Server) getCertificate(w http.ResponseWriter, r *http.Request, _ []byte
 		}
 	}
 	writeJSON(w, http.StatusOK, out)
-}
-
-func (s *Server) listInvoices(w http.ResponseWriter, r *http.Request, _ []byte) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	writeJSON(w, http.StatusOK, s.st.invoices.page(r, nil))
 }
 
 func (s *Server) createInvoice(w http.ResponseWriter, r *http.Request, body []byte) {
