@@ -568,7 +568,7 @@ func (r *report) markdown() string {
 		}
 		w("%s: %s", strings.SplitN(c.Path, " (", 2)[0], c.MinimalNote)
 	}
-	w(". The difference is mostly one search-attribute upsert per audit-trail entry (every transition publishes), the application events (started, complete) and the sandbox's `assignment.active`, and for first-time contractors the session-lease coordinator (a workflow, its signals and the signal-with-start activity).\n\n")
+	w(". The difference is the start-date timer and the wait timers of the main loop, the events 1099Policy sends besides the one that matters (`application.started`, `application.complete`, `assignment.active`), one more upsert when the window becomes known, and for first-time contractors the session-lease coordinator (a workflow, its signals and the signal-with-start activity).\n\n")
 
 	sc := r.Scale
 	w("## 4. Scale: %d open engagements\n\nCommand: `make bench` (bench.scaleBench; `BENCH_SCALE_N` changes the count). %d returning-contractor engagements started through the ingress (concurrency 32) and left open, each waiting on its start-date and end-date timers and on signals. Then one signed 1099Policy `assignment.active` event each through `/webhooks/1099policy` (concurrency 32); the reaction time of an engagement is from its event's POST to the transition it records. All 10,000 events arrive within about a minute, faster than one worker applies them, so the reaction times are mostly queueing: the total is the figure to read.\n\n", sc.Engagements, sc.Engagements)
