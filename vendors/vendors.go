@@ -5,6 +5,7 @@ package vendors
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -184,4 +185,24 @@ func (r Registry) Names() []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// DecodeWebhook decodes a webhook body; one that is not a JSON object is a ParseError on "body".
+func DecodeWebhook(body []byte, v any) error {
+	if err := json.Unmarshal(body, v); err != nil {
+		return &ParseError{Field: "body", Reason: "not a JSON object: " + err.Error()}
+	}
+	return nil
+}
+
+// ParseEventTime reads an RFC 3339 event time from a field ("" is the zero time).
+func ParseEventTime(field, value string) (time.Time, error) {
+	if value == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(time.RFC3339, value)
+	if err != nil {
+		return time.Time{}, &ParseError{Field: field, Reason: "not RFC 3339"}
+	}
+	return t.UTC(), nil
 }

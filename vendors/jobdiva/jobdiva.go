@@ -8,7 +8,6 @@ import (
 	"context"
 	"crypto/sha1"
 	"encoding/hex"
-	"encoding/json"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -128,8 +127,8 @@ func (a *Adapter) ParseWebhook(_ http.Header, body []byte) ([]vendors.Event, err
 		ID        string   `json:"id"`
 		Data      []record `json:"data"`
 	}
-	if err := json.Unmarshal(body, &w); err != nil {
-		return nil, &vendors.ParseError{Field: "body", Reason: "not a JSON object: " + err.Error()}
+	if err := vendors.DecodeWebhook(body, &w); err != nil {
+		return nil, err
 	}
 	if w.Type == "" {
 		return nil, vendors.Missing("type")

@@ -6,7 +6,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -125,8 +124,8 @@ var kinds = map[string]vendors.EventKind{
 // ParseWebhook turns a verified body into one event.
 func (a *Adapter) ParseWebhook(h http.Header, body []byte) ([]vendors.Event, error) {
 	var w webhook
-	if err := json.Unmarshal(body, &w); err != nil {
-		return nil, &vendors.ParseError{Field: "body", Reason: "not a JSON object: " + err.Error()}
+	if err := vendors.DecodeWebhook(body, &w); err != nil {
+		return nil, err
 	}
 	if w.EventType == "" {
 		return nil, vendors.Missing("event_type")

@@ -87,20 +87,18 @@ func (a *Adapter) ParseWebhook(_ http.Header, body []byte) ([]vendors.Event, err
 		OccurredAt   string `json:"occurred_at"`
 		AttachmentID string `json:"attachment_id"`
 	}
-	if err := json.Unmarshal(body, &w); err != nil {
-		return nil, &vendors.ParseError{Field: "body", Reason: "not a JSON object: " + err.Error()}
+	if err := vendors.DecodeWebhook(body, &w); err != nil {
+		return nil, err
 	}
 	if w.Event == "" {
 		return nil, vendors.Missing("event")
 	}
 	ev := vendors.Event{Vendor: Vendor, Name: w.Event, EngagementID: w.ContractID, ContractorID: w.FreelancerID, EventID: w.EventID}
-	if w.OccurredAt != "" {
-		t, err := time.Parse(time.RFC3339, w.OccurredAt)
-		if err != nil {
-			return nil, &vendors.ParseError{Field: "occurred_at", Reason: "not RFC 3339"}
-		}
-		ev.OccurredAt = t.UTC()
+	occurred, err := vendors.ParseEventTime("occurred_at", w.OccurredAt)
+	if err != nil {
+		return nil, err
 	}
+	ev.OccurredAt = occurred
 	if ev.EventID == "" {
 		ev.EventID = vendors.HashEventID(Vendor, string(body))
 	}

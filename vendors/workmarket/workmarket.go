@@ -4,7 +4,6 @@ package workmarket
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -73,20 +72,18 @@ var kinds = map[string]vendors.EventKind{
 // ParseWebhook turns the templated body into events; work_order.paid is also an invoice.
 func (a *Adapter) ParseWebhook(_ http.Header, body []byte) ([]vendors.Event, error) {
 	var w webhook
-	if err := json.Unmarshal(body, &w); err != nil {
-		return nil, &vendors.ParseError{Field: "body", Reason: "not a JSON object: " + err.Error()}
+	if err := vendors.DecodeWebhook(body, &w); err != nil {
+		return nil, err
 	}
 	if w.Event == "" {
 		return nil, vendors.Missing("event")
 	}
 	ev := vendors.Event{Vendor: Vendor, Name: w.Event, EngagementID: w.WorkOrderID, ContractorID: w.WorkerID, EventID: w.EventID}
-	if w.OccurredAt != "" {
-		t, err := time.Parse(time.RFC3339, w.OccurredAt)
-		if err != nil {
-			return nil, &vendors.ParseError{Field: "occurred_at", Reason: "not RFC 3339"}
-		}
-		ev.OccurredAt = t.UTC()
+	occurred, err := vendors.ParseEventTime("occurred_at", w.OccurredAt)
+	if err != nil {
+		return nil, err
 	}
+	ev.OccurredAt = occurred
 	if ev.EventID == "" {
 		ev.EventID = vendors.HashEventID(Vendor, w.Event, w.WorkOrderID, w.AttachmentID, w.OccurredAt, string(body))
 	}
