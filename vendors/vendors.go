@@ -206,3 +206,25 @@ func ParseEventTime(field, value string) (time.Time, error) {
 	}
 	return t.UTC(), nil
 }
+
+// Classify sets an event's kind from a platform's event table. An unknown event is ignored
+// with a reason; a known one needs its engagement id, and a COI its document id (the field
+// names are the platform's, for the 400 answer).
+func Classify(ev Event, kinds map[string]EventKind, engagementField, documentField, documentID string) (Event, error) {
+	kind, ok := kinds[ev.Name]
+	if !ok {
+		ev.Kind, ev.Reason = KindIgnore, "event "+ev.Name+" needs no action"
+		return ev, nil
+	}
+	if ev.EngagementID == "" {
+		return ev, Missing(engagementField)
+	}
+	ev.Kind = kind
+	if kind == KindCOI {
+		if documentID == "" {
+			return ev, Missing(documentField)
+		}
+		ev.DocumentID = documentID
+	}
+	return ev, nil
+}

@@ -136,26 +136,17 @@ func (a *Adapter) ParseWebhook(h http.Header, body []byte) ([]vendors.Event, err
 	}
 	// Remote sends no event id: the dedupe key is the event with its ids and timestamp.
 	ev.EventID = vendors.HashEventID(Vendor, w.EventType, w.ContractID, w.InvoiceScheduleID, w.DocumentID, w.InvoiceID, h.Get(HeaderTimestamp))
-	kind, known := kinds[w.EventType]
 	switch {
 	case strings.HasPrefix(w.EventType, "employment.") || isEmployee(w.EmploymentType):
 		return ignore(ev, "employee and EOR records are out of scope"), nil
-	case !known:
-		return ignore(ev, "event "+w.EventType+" needs no action"), nil
-	case kind == vendors.KindCOI && !strings.EqualFold(w.DocumentType, "coi"):
+	case kinds[w.EventType] == vendors.KindCOI && !strings.EqualFold(w.DocumentType, "coi"):
 		return ignore(ev, "document is not a certificate of insurance"), nil
 	}
-	if w.ContractID == "" {
-		return nil, vendors.Missing("contract_id")
+	ev, err := vendors.Classify(ev, kinds, "contract_id", "document_id", w.DocumentID)
+	if err != nil {
+		return nil, err
 	}
-	ev.Kind = kind
-	switch kind {
-	case vendors.KindCOI:
-		if w.DocumentID == "" {
-			return nil, vendors.Missing("document_id")
-		}
-		ev.DocumentID = w.DocumentID
-	case vendors.KindInvoice:
+	if ev.Kind == vendors.KindInvoice {
 		if w.InvoiceID == "" {
 			return nil, vendors.Missing("invoice_id")
 		}

@@ -102,20 +102,9 @@ func (a *Adapter) ParseWebhook(_ http.Header, body []byte) ([]vendors.Event, err
 	if ev.EventID == "" {
 		ev.EventID = vendors.HashEventID(Vendor, string(body))
 	}
-	kind, ok := kinds[w.Event]
-	if !ok {
-		ev.Kind, ev.Reason = vendors.KindIgnore, "event "+w.Event+" needs no action"
-		return []vendors.Event{ev}, nil
-	}
-	if w.ContractID == "" {
-		return nil, vendors.Missing("contract_id")
-	}
-	ev.Kind = kind
-	if kind == vendors.KindCOI {
-		if w.AttachmentID == "" {
-			return nil, vendors.Missing("attachment_id")
-		}
-		ev.DocumentID = w.AttachmentID
+	ev, err = vendors.Classify(ev, kinds, "contract_id", "attachment_id", w.AttachmentID)
+	if err != nil {
+		return nil, err
 	}
 	return []vendors.Event{ev}, nil
 }

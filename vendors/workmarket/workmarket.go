@@ -87,20 +87,9 @@ func (a *Adapter) ParseWebhook(_ http.Header, body []byte) ([]vendors.Event, err
 	if ev.EventID == "" {
 		ev.EventID = vendors.HashEventID(Vendor, w.Event, w.WorkOrderID, w.AttachmentID, w.OccurredAt, string(body))
 	}
-	kind, ok := kinds[w.Event]
-	if !ok {
-		ev.Kind, ev.Reason = vendors.KindIgnore, "event "+w.Event+" needs no action"
-		return []vendors.Event{ev}, nil
-	}
-	if w.WorkOrderID == "" {
-		return nil, vendors.Missing("work_order_id")
-	}
-	ev.Kind = kind
-	if kind == vendors.KindCOI {
-		if w.AttachmentID == "" {
-			return nil, vendors.Missing("attachment_id")
-		}
-		ev.DocumentID = w.AttachmentID
+	ev, err = vendors.Classify(ev, kinds, "work_order_id", "attachment_id", w.AttachmentID)
+	if err != nil {
+		return nil, err
 	}
 	if w.Event == "work_order.paid" {
 		inv := ev
