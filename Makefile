@@ -61,6 +61,7 @@ bench: tools
 
 fuzz:
 	$(GO) test ./policyclient -run '^$$' -fuzz FuzzParseEvent -fuzztime 30s
+	$(GO) test ./policyclient -run '^$$' -fuzz FuzzEventIDOf -fuzztime 15s
 
 # The whole local stack; Ctrl-C stops it. State is kept in .data/ across restarts.
 run: tools build

@@ -35,7 +35,10 @@ type Activities struct {
 	// Deliver hands a platform event to its engagement (workflows.DeliverPlatformEvent); the
 	// poller uses it so a polled change travels exactly like a webhook.
 	Deliver func(ctx context.Context, ev vendors.Event) (string, error)
-	Now     func() time.Time
+	// DeliverPolicyEvent routes a 1099Policy event exactly as its webhook would
+	// (workflows.DeliverPolicyEvent); the events poller uses it.
+	DeliverPolicyEvent func(ctx context.Context, ev PolicyEvent) (string, error)
+	Now                func() time.Time
 }
 
 func (a *Activities) now() time.Time {

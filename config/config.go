@@ -31,6 +31,33 @@ type Policy struct {
 	APIKey        string `env:"POLICY_API_KEY,required,notEmpty"`
 	Environment   string `env:"POLICY_ENVIRONMENT" envDefault:"sandbox"`
 	WebhookSecret string `env:"POLICY_WEBHOOK_SECRET,required,notEmpty"`
+	// WebhookVerify is how 1099Policy webhooks are trusted: VerifySignature checks
+	// Ten99Policy-Signature; VerifyRefetch takes only the event id and reads the event back.
+	WebhookVerify string `env:"POLICY_WEBHOOK_VERIFY" envDefault:"signature"`
+	// EventsPollInterval is how often GET /api/v1/events is read back to the last event seen
+	// (0 disables the events poller).
+	EventsPollInterval time.Duration `env:"POLICY_EVENTS_POLL_INTERVAL" envDefault:"5m"`
+	// EventsPageSize is the events poller's page size (1–100; the API's maximum by default).
+	EventsPageSize int `env:"POLICY_EVENTS_PAGE_SIZE" envDefault:"100"`
+}
+
+// The 1099Policy webhook verification modes (POLICY_WEBHOOK_VERIFY).
+const (
+	VerifySignature = "signature"
+	VerifyRefetch   = "refetch"
+)
+
+func (p Policy) validate() error {
+	if p.WebhookVerify != VerifySignature && p.WebhookVerify != VerifyRefetch {
+		return fmt.Errorf("configuration: POLICY_WEBHOOK_VERIFY is %q: want %s or %s", p.WebhookVerify, VerifySignature, VerifyRefetch)
+	}
+	if p.EventsPageSize < 1 || p.EventsPageSize > 100 {
+		return fmt.Errorf("configuration: POLICY_EVENTS_PAGE_SIZE is %d: want 1 to 100", p.EventsPageSize)
+	}
+	if p.EventsPollInterval < 0 {
+		return fmt.Errorf("configuration: POLICY_EVENTS_POLL_INTERVAL is %s: want 0 (off) or a positive duration", p.EventsPollInterval)
+	}
+	return nil
 }
 
 // Platform is one contractor platform's connection. A platform without APIURL is disabled.
@@ -101,6 +128,9 @@ func Load() (Config, error) {
 			return c, fmt.Errorf("configuration: %v", agg.Errors[0])
 		}
 		return c, fmt.Errorf("configuration: %w", err)
+	}
+	if err := c.Policy.validate(); err != nil {
+		return c, err
 	}
 	var p platforms
 	if err := env.Parse(&p); err != nil {

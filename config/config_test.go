@@ -69,3 +69,30 @@ default_category_code: jc_default
 	assert.Equal(t, "en_x", lm.DefaultEntity)
 	assert.Equal(t, "http://ops/remote/ct_1?x", SessionURL("http://ops/{vendor}/{engagement_id}?x", "remote", "ct_1"))
 }
+
+func TestPolicyEventsSettings(t *testing.T) {
+	t.Setenv("POLICY_API_KEY", "k")
+	t.Setenv("POLICY_WEBHOOK_SECRET", "s")
+	c, err := Load()
+	require.NoError(t, err)
+	assert.Equal(t, VerifySignature, c.Policy.WebhookVerify, "signature is the default")
+	assert.Equal(t, "5m0s", c.Policy.EventsPollInterval.String(), "SPEC §5 default")
+	assert.Equal(t, 100, c.Policy.EventsPageSize)
+
+	t.Setenv("POLICY_WEBHOOK_VERIFY", "refetch")
+	t.Setenv("POLICY_EVENTS_POLL_INTERVAL", "0")
+	c, err = Load()
+	require.NoError(t, err)
+	assert.Equal(t, VerifyRefetch, c.Policy.WebhookVerify)
+	assert.Zero(t, c.Policy.EventsPollInterval)
+
+	for name, value := range map[string]string{"POLICY_WEBHOOK_VERIFY": "hmac", "POLICY_EVENTS_PAGE_SIZE": "500"} {
+		t.Run(name, func(t *testing.T) {
+			t.Setenv(name, value)
+			_, err := Load()
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), name)
+			assert.NotContains(t, err.Error(), "\n", "one line")
+		})
+	}
+}

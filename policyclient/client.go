@@ -311,6 +311,39 @@ func (c *Client) GetPolicy(ctx context.Context, id string) (Policy, error) {
 	return get[Policy](ctx, c, "/policies/"+esc(id), nil)
 }
 
+// EventPage is one page of the events list. An item that cannot be parsed is not dropped
+// silently: its id is in Malformed. LastID is the cursor for the next page ("" when the page
+// was empty, which ends the list).
+type EventPage struct {
+	Events    []Event
+	Malformed []string
+	LastID    string
+}
+
+// ListEvents reads one page of the account's events, newest first, each parsed like a webhook
+// body (the same envelopes).
+func (c *Client) ListEvents(ctx context.Context, p ListParams) (EventPage, error) {
+	var raws []json.RawMessage
+	if err := c.do(ctx, request{method: http.MethodGet, path: "/events", query: listQuery(p)}, &raws); err != nil {
+		return EventPage{}, err
+	}
+	var page EventPage
+	for _, raw := range raws {
+		var head struct {
+			ID string `json:"id"`
+		}
+		_ = json.Unmarshal(raw, &head)
+		page.LastID = head.ID
+		ev, err := ParseEvent(raw)
+		if err != nil || head.ID == "" {
+			page.Malformed = append(page.Malformed, head.ID)
+			continue
+		}
+		page.Events = append(page.Events, ev)
+	}
+	return page, nil
+}
+
 // GetEvent reads one webhook event as 1099Policy stored it.
 func (c *Client) GetEvent(ctx context.Context, id string) (Event, error) {
 	var raw json.RawMessage

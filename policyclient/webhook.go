@@ -205,6 +205,25 @@ func ParseEvent(body []byte) (Event, error) {
 	return ev, nil
 }
 
+// EventIDOf reads only the top-level event id of a webhook body (refetch mode, where nothing
+// else in the body is trusted).
+func EventIDOf(body []byte) (string, error) {
+	var env struct {
+		ID string `json:"id"`
+	}
+	if err := json.Unmarshal(body, &env); err != nil {
+		return "", fmt.Errorf("%w: %v", ErrEventMalformed, err)
+	}
+	id := strings.TrimSpace(env.ID)
+	if len(id) > 200 || strings.ContainsFunc(id, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
+		return "", fmt.Errorf("%w: field \"id\" is not an event id", ErrEventMalformed)
+	}
+	if id != "" {
+		return id, nil
+	}
+	return "", fmt.Errorf("%w: missing field \"id\" (refetch mode reads the event by its id)", ErrEventMalformed)
+}
+
 // refID reads a reference that is an id string or an expanded object with an id.
 func refID(raw json.RawMessage) string {
 	var id string

@@ -125,3 +125,27 @@ func FuzzVerify(f *testing.F) {
 		}
 	})
 }
+
+func TestEventIDOf(t *testing.T) {
+	id, err := pc.EventIDOf([]byte(`{"id":"ev_9","type":"policy.active","data":{"id":"pl_1"}}`))
+	require.NoError(t, err)
+	assert.Equal(t, "ev_9", id)
+	id, err = pc.EventIDOf([]byte(`{"id":"ev_9","type":"forged","data":"anything"}`))
+	require.NoError(t, err, "refetch mode trusts nothing but the id, so the rest may be anything")
+	assert.Equal(t, "ev_9", id)
+	for _, body := range []string{`{"type":"policy.active"}`, `{"id":""}`, `{"id":"ev 9"}`, `[1]`, `not json`} {
+		_, err := pc.EventIDOf([]byte(body))
+		assert.ErrorIs(t, err, pc.ErrEventMalformed, body)
+	}
+}
+
+func FuzzEventIDOf(f *testing.F) {
+	f.Add([]byte(`{"id":"ev_1"}`))
+	f.Add([]byte(`{"id":"ev\u0000"}`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		id, err := pc.EventIDOf(body)
+		if err == nil && (id == "" || len(id) > 200) {
+			t.Fatalf("accepted id %q", id)
+		}
+	})
+}

@@ -55,7 +55,7 @@ func run() error {
 	defer c.Close()
 
 	srv := &Server{Temporal: c, TaskQueue: cfg.Temporal.TaskQueue, Adapters: all.Adapters(cfg),
-		PolicyVerify: pc.Verifier{Secret: cfg.Policy.WebhookSecret}, OpsToken: cfg.OpsAPIToken, Logger: logger,
+		PolicyVerify: pc.Verifier{Secret: cfg.Policy.WebhookSecret}, PolicyRefetch: cfg.Policy.WebhookVerify == config.VerifyRefetch, OpsToken: cfg.OpsAPIToken, Logger: logger,
 		Registry: metrics.Registry, MetricsHTTP: metrics.HTTPHandler()}
 	httpServer := &http.Server{Addr: cfg.ListenAddr, Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second}

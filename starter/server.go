@@ -20,6 +20,7 @@ import (
 	"go.temporal.io/sdk/converter"
 	"go.uber.org/zap"
 
+	"github.com/coverage-orchestrator/coverage/activities"
 	pc "github.com/coverage-orchestrator/coverage/policyclient"
 	"github.com/coverage-orchestrator/coverage/vendors"
 	"github.com/coverage-orchestrator/coverage/workflows"
@@ -38,13 +39,16 @@ type Server struct {
 	TaskQueue    string
 	Adapters     vendors.Registry
 	PolicyVerify pc.Verifier
-	OpsToken     string
-	Logger       *zap.Logger
-	Registry     *prometheus.Registry
-	MetricsHTTP  http.Handler
-	requests     *prometheus.CounterVec
-	ackLatency   *prometheus.HistogramVec
-	echo         *echo.Echo
+	// PolicyRefetch (POLICY_WEBHOOK_VERIFY=refetch) takes only the event id from a 1099Policy
+	// webhook; the worker reads the event itself from 1099Policy.
+	PolicyRefetch bool
+	OpsToken      string
+	Logger        *zap.Logger
+	Registry      *prometheus.Registry
+	MetricsHTTP   http.Handler
+	requests      *prometheus.CounterVec
+	ackLatency    *prometheus.HistogramVec
+	echo          *echo.Echo
 }
 
 // Handler builds the routes; call once.
@@ -220,37 +224,49 @@ func (s *Server) policyWebhook(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := s.PolicyVerify.Verify(c.Request().Header.Get(pc.HeaderSignature), body); err != nil {
-		return fail(http.StatusUnauthorized, "%v", err)
-	}
-	parsed, err := pc.ParseEvent(body)
+	ev, err := s.policyEventOf(c, body)
 	if err != nil {
-		return fail(http.StatusBadRequest, "%v", err)
+		return err
 	}
-	ev := workflows.PolicyEventFrom(parsed)
 	ctx, cancel := context.WithTimeout(c.Request().Context(), temporalTimeout)
 	defer cancel()
-	res := answer{}
-	// An event that names its engagement and concerns only it is signalled directly; policy
-	// events (which may concern every engagement of the contractor) and events without an
-	// engagement key go through the durable routing step.
-	if key := ev.EngagementKey; key != "" && !strings.HasPrefix(ev.Type, "policy.") {
-		res.Status, err = workflows.SignalEngagement(ctx, s.Temporal, key, workflows.SignalPolicyEvent, ev)
-		res.WorkflowIDs = []string{key}
-		if res.Status == workflows.Closed {
-			res.Reason = "the engagement has ended; nothing changed"
-		}
-	} else {
-		res.Status, err = workflows.RoutePolicyEvent(ctx, s.Temporal, s.TaskQueue, ev)
-		res.WorkflowIDs = []string{workflows.PolicyEventWorkflowID(ev.EventID)}
-		res.Reason = "kept by its routing workflow until delivered to every engagement it concerns"
-	}
+	outcome, wid, err := workflows.DeliverPolicyEvent(ctx, s.Temporal, s.TaskQueue, ev)
 	if err != nil {
 		return temporalError(c, err)
+	}
+	res := answer{Status: outcome, WorkflowIDs: []string{wid}}
+	switch {
+	case outcome == workflows.Closed:
+		res.Reason = "the engagement has ended; nothing changed"
+	case ev.Refetch:
+		res.Reason = "the event is read from 1099Policy by its id before anything acts on it"
+	case wid == workflows.PolicyEventWorkflowID(ev.EventID):
+		res.Reason = "kept by its routing workflow until delivered to every engagement it concerns"
 	}
 	c.Set("outcome", res.Status)
 	c.Set("workflow_ids", res.WorkflowIDs)
 	return c.JSON(http.StatusOK, res)
+}
+
+// policyEventOf reads a 1099Policy webhook. With signature verification the body is checked
+// and parsed; in refetch mode only the event id is taken from it (the event itself is read
+// from 1099Policy by the routing workflow), so the signature is not needed.
+func (s *Server) policyEventOf(c echo.Context, body []byte) (workflows.PolicyEvent, error) {
+	if s.PolicyRefetch {
+		id, err := pc.EventIDOf(body)
+		if err != nil {
+			return workflows.PolicyEvent{}, fail(http.StatusBadRequest, "%v", err)
+		}
+		return workflows.PolicyEvent{EventID: id, Refetch: true, Source: activities.SourceWebhook}, nil
+	}
+	if err := s.PolicyVerify.Verify(c.Request().Header.Get(pc.HeaderSignature), body); err != nil {
+		return workflows.PolicyEvent{}, fail(http.StatusUnauthorized, "%v", err)
+	}
+	parsed, err := pc.ParseEvent(body)
+	if err != nil {
+		return workflows.PolicyEvent{}, fail(http.StatusBadRequest, "%v", err)
+	}
+	return activities.PolicyEventFrom(parsed, activities.SourceWebhook), nil
 }
 
 func (s *Server) requireOpsToken(next echo.HandlerFunc) echo.HandlerFunc {

@@ -34,6 +34,10 @@ type StackOptions struct {
 	NoWorker               bool          // ingress only: what arrives waits in Temporal
 	NoPolicyWebhooks       bool          // the 1099Policy sandbox sends no events by itself
 	PolicyLatency          time.Duration // every 1099Policy answer is this late
+	// WithheldPolicyWebhooks are 1099Policy event types the sandbox records but never sends.
+	WithheldPolicyWebhooks []string
+	// PolicyEventsPoll is POLICY_EVENTS_POLL_INTERVAL; "0" (off) when empty.
+	PolicyEventsPoll string
 }
 
 // Stack is the whole service on one machine: dev server, sandboxes, worker and ingress.
@@ -73,7 +77,8 @@ func NewStack(tb testing.TB, opts StackOptions) *Stack {
 	}
 	s.Policy = policysim.New(policysim.Config{APIKey: PolicyKey, WebhookURL: policyHooks, WebhookSecret: PolicySecret,
 		AutoCompleteAfter: opts.AutoCompleteAfter, CertificateReviewAfter: opts.CertificateReviewAfter,
-		AssignmentActiveAfter: 200 * time.Millisecond, DuplicateWebhooks: opts.DuplicateWebhooks, Latency: opts.PolicyLatency})
+		AssignmentActiveAfter: 200 * time.Millisecond, DuplicateWebhooks: opts.DuplicateWebhooks, Latency: opts.PolicyLatency,
+		WithheldWebhooks: opts.WithheldPolicyWebhooks})
 	policySrv := httptest.NewServer(s.Policy)
 	tb.Cleanup(func() { policySrv.Close(); s.Policy.Close() })
 	s.PolicyURL = policySrv.URL
@@ -94,6 +99,10 @@ func NewStack(tb testing.TB, opts StackOptions) *Stack {
 	if poll == "" {
 		poll = "0"
 	}
+	eventsPoll := opts.PolicyEventsPoll
+	if eventsPoll == "" {
+		eventsPoll = "0"
+	}
 	s.Env = []string{
 		"TEMPORAL_ADDRESS=" + s.Temporal.HostPort, "TEMPORAL_NAMESPACE=default", "TEMPORAL_TASK_QUEUE=" + s.TaskQueue,
 		"LISTEN_ADDR=" + ingressAddr, "METRICS_ADDR=" + FreeAddr(tb), "OPS_API_TOKEN=" + OpsToken,
@@ -105,6 +114,7 @@ func NewStack(tb testing.TB, opts StackOptions) *Stack {
 		"UPWORK_API_URL=" + s.PlatformURL + "/upwork", "UPWORK_ACCESS_TOKEN=" + PlatformToken, "UPWORK_WEBHOOK_SECRET=" + secrets["upwork"],
 		"JOBDIVA_API_URL=" + s.PlatformURL + "/jobdiva", "JOBDIVA_CLIENT_ID=jd-client", "JOBDIVA_USERNAME=jd-user", "JOBDIVA_PASSWORD=jd-pass",
 		"JOBDIVA_WEBHOOK_SECRET=" + secrets["jobdiva"],
+		"POLICY_EVENTS_POLL_INTERVAL=" + eventsPoll,
 		"REMOTE_POLL_INTERVAL=" + poll, "WORKMARKET_POLL_INTERVAL=" + poll, "UPWORK_POLL_INTERVAL=" + poll, "JOBDIVA_POLL_INTERVAL=" + poll,
 	}
 	s.Env = append(s.Env, opts.ExtraEnv...)

@@ -65,6 +65,10 @@ func run() error {
 		Deliver: func(ctx context.Context, ev vendors.Event) (string, error) {
 			return workflows.DeliverPlatformEvent(ctx, c, cfg.Temporal.TaskQueue, ev)
 		},
+		DeliverPolicyEvent: func(ctx context.Context, ev activities.PolicyEvent) (string, error) {
+			outcome, _, err := workflows.DeliverPolicyEvent(ctx, c, cfg.Temporal.TaskQueue, ev)
+			return outcome, err
+		},
 	}
 	w := worker.New(c, cfg.Temporal.TaskQueue, worker.Options{})
 	workflows.Register(w, acts)
@@ -84,6 +88,14 @@ func run() error {
 		if err != nil {
 			return fmt.Errorf("poll schedule for %s: %w", vendor, err)
 		}
+	}
+	if cfg.Policy.EventsPollInterval <= 0 {
+		err = workflows.DeletePolicyEventsSchedule(ctx, c)
+	} else {
+		err = workflows.EnsurePolicyEventsSchedule(ctx, c, cfg.Temporal.TaskQueue, cfg.Policy.EventsPollInterval, cfg.Policy.EventsPageSize)
+	}
+	if err != nil {
+		return fmt.Errorf("1099Policy events poll schedule: %w", err)
 	}
 
 	metricsServer := &http.Server{Addr: cfg.MetricsAddr, Handler: metrics.HTTPHandler(), ReadHeaderTimeout: 5 * time.Second}

@@ -1,7 +1,7 @@
 package workflows
 
 import (
-	pc "github.com/coverage-orchestrator/coverage/policyclient"
+	"github.com/coverage-orchestrator/coverage/activities"
 	"github.com/coverage-orchestrator/coverage/vendors"
 )
 
@@ -22,18 +22,8 @@ const (
 // PlatformEvent is a normalised platform event.
 type PlatformEvent = vendors.Event
 
-// PolicyEvent is a 1099Policy webhook event, reduced to what the workflow needs.
-type PolicyEvent struct {
-	EventID        string `json:"event_id"`
-	Type           string `json:"type"` // canonical (policy.cancelled, certificate.approved…)
-	Created        int64  `json:"created"`
-	ObjectID       string `json:"object_id"`
-	QuoteID        string `json:"quote_id,omitempty"`
-	ContractorID   string `json:"contractor_id,omitempty"`
-	Status         string `json:"status,omitempty"`
-	ExpirationDate int64  `json:"expiration_date,omitempty"`
-	EngagementKey  string `json:"engagement_key,omitempty"` // custom_metadata.engagement_key, when present
-}
+// PolicyEvent is a 1099Policy event, reduced to what the workflow needs.
+type PolicyEvent = activities.PolicyEvent
 
 // Operator actions.
 const (
@@ -105,10 +95,4 @@ type ContractorInput struct {
 	ContractorID string   `json:"contractor_id"`
 	Holder       string   `json:"holder,omitempty"`
 	Queue        []string `json:"queue,omitempty"`
-}
-
-// PolicyEventFrom reduces a parsed 1099Policy webhook event to the signal payload.
-func PolicyEventFrom(ev pc.Event) PolicyEvent {
-	return PolicyEvent{EventID: ev.ID, Type: ev.Type, Created: int64(ev.Created), ObjectID: ev.ObjectID, QuoteID: ev.QuoteID,
-		ContractorID: ev.ContractorID, Status: ev.Status, ExpirationDate: int64(ev.ExpirationDate), EngagementKey: ev.EngagementKey()}
 }

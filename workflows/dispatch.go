@@ -106,13 +106,28 @@ func SignalEngagement(ctx context.Context, c client.Client, workflowID, signal s
 	return Accepted, nil
 }
 
+// DeliverPolicyEvent hands a 1099Policy event to Temporal; the webhook ingress and the events
+// poller both go through here, so an event that arrives both ways takes the same path and is
+// recognised by its id. An event that names its engagement and concerns only it is signalled
+// directly; policy events (which may concern every engagement of the contractor), events
+// without an engagement key and events still to be read from 1099Policy (refetch mode) go
+// through the durable routing workflow. It returns the outcome and the workflow it reached.
+func DeliverPolicyEvent(ctx context.Context, c client.Client, taskQueue string, ev PolicyEvent) (string, string, error) {
+	if key := ev.EngagementKey; key != "" && !ev.Refetch && !strings.HasPrefix(ev.Type, "policy.") {
+		outcome, err := SignalEngagement(ctx, c, key, SignalPolicyEvent, ev)
+		return outcome, key, err
+	}
+	outcome, err := RoutePolicyEvent(ctx, c, taskQueue, ev)
+	return outcome, PolicyEventWorkflowID(ev.EventID), err
+}
+
 // RoutePolicyEvent starts the durable routing step for a 1099Policy event whose payload does
 // not name its engagement (or that may concern several). Its workflow ID is the event id, so
 // a redelivered event is recognised: the answer is then Accepted without a second router.
 func RoutePolicyEvent(ctx context.Context, c client.Client, taskQueue string, ev PolicyEvent) (string, error) {
 	id := PolicyEventWorkflowID(ev.EventID)
 	_, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-		ID: id, TaskQueue: taskQueue, StaticSummary: "route " + ev.Type + " " + ev.ObjectID,
+		ID: id, TaskQueue: taskQueue, StaticSummary: routeSummary(ev),
 		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
 	}, PolicyEventRouterWorkflow, ev)
@@ -137,4 +152,11 @@ func QueryEngagement(ctx context.Context, c client.Client, vendor, engagementID 
 		return Status{}, false, err
 	}
 	return s, true, nil
+}
+
+func routeSummary(ev PolicyEvent) string {
+	if ev.Refetch {
+		return "read and route 1099Policy event " + ev.EventID
+	}
+	return "route " + ev.Type + " " + ev.ObjectID
 }

@@ -58,6 +58,9 @@ type engagement struct {
 	logger log.Logger
 	// published is the search-attribute values last upserted in this run.
 	published string
+	// causeNote is added to the cause of transitions made while applying one event (how
+	// that event arrived, when it matters to an operator).
+	causeNote string
 }
 
 func newEngagement(ctx workflow.Context, in EngagementInput) *engagement {
@@ -114,8 +117,18 @@ func (e *engagement) record(m Message) {
 		e.logger.Info("duplicate event dropped", "dedupe_key", key)
 		return
 	}
+	if m.Policy != nil && m.Policy.Source == activities.SourceEventsPoller {
+		// The poller reached this engagement before any webhook did: a lost-webhook alarm.
+		workflow.GetMetricsHandler(e.ctx).WithTags(map[string]string{"event_type": m.Policy.Type}).
+			Counter(MetricPolicyEventsFoundByPoller).Inc(1)
+	}
 	e.inbox = append(e.inbox, m)
 }
+
+// MetricPolicyEventsFoundByPoller counts 1099Policy events that reached an engagement through
+// the events poller before (or without) their webhook. Exposed by the worker's Prometheus
+// endpoint as temporal_coverage_policy_events_found_by_poller (the SDK metrics prefix).
+const MetricPolicyEventsFoundByPoller = "coverage_policy_events_found_by_poller"
 
 func dedupeKey(m Message) string {
 	switch {
@@ -214,6 +227,9 @@ func (e *engagement) now() time.Time { return workflow.Now(e.ctx) }
 func (e *engagement) transition(to CoverageStatus, cause string) {
 	if to == "" {
 		to = e.s.CoverageStatus
+	}
+	if e.causeNote != "" {
+		cause += " (" + e.causeNote + ")"
 	}
 	e.s.record(e.now(), to, cause)
 	e.logger.Info("engagement transition", "vendor", e.s.Vendor, "engagement_id", e.s.EngagementID,
@@ -362,6 +378,10 @@ func (e *engagement) applyPolicyEvent(ev PolicyEvent) {
 	s := e.s
 	if s.End != nil {
 		return
+	}
+	if ev.Source == activities.SourceEventsPoller {
+		e.causeNote = ev.Type + " found by the events poller"
+		defer func() { e.causeNote = "" }()
 	}
 	ours := func(id string) bool { return id != "" }
 	switch ev.Type {

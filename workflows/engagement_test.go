@@ -113,7 +113,7 @@ func (f *fixture) platformEvent(kind vendors.EventKind, id string, mutate ...fun
 func (f *fixture) forward() {
 	events := f.sim.Events()
 	for _, ev := range events[f.forwarded:] {
-		f.env.SignalWorkflow(SignalPolicyEvent, PolicyEventFrom(ev))
+		f.env.SignalWorkflow(SignalPolicyEvent, activities.PolicyEventFrom(ev, activities.SourceWebhook))
 	}
 	f.forwarded = len(events)
 }
@@ -335,7 +335,7 @@ func TestPolicyExpiryBeforeEndRebinds(t *testing.T) {
 		require.NoError(t, f.sim.CompleteSession(s.Policy.SessionID))
 		// Deliver policy.active with an expiration 10 days after the start, before the end.
 		for _, ev := range f.sim.Events()[f.forwarded:] {
-			pe := PolicyEventFrom(ev)
+			pe := activities.PolicyEventFrom(ev, activities.SourceWebhook)
 			if pe.Type == pc.EventPolicyActive {
 				pe.ExpirationDate = f.start.Add(17 * 24 * time.Hour).Unix()
 			}

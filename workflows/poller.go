@@ -59,13 +59,24 @@ func PollPlatformWorkflow(ctx workflow.Context, in PollInput) (PollResult, error
 }
 
 // EnsurePollSchedule creates (or updates) the Temporal Schedule that polls a platform every
-// interval. Overlapping runs are skipped: a slow poll is never doubled.
+// interval.
 func EnsurePollSchedule(ctx context.Context, c client.Client, taskQueue, vendor string, interval time.Duration) error {
 	id := PollerWorkflowID(vendor)
+	return ensureSchedule(ctx, c, interval, &client.ScheduleWorkflowAction{ID: id, Workflow: PollPlatformWorkflow, TaskQueue: taskQueue,
+		Args: []any{PollInput{Vendor: vendor, FirstLookback: 24 * time.Hour}}})
+}
+
+// DeletePollSchedule removes a platform's schedule (polling disabled with an interval of 0).
+func DeletePollSchedule(ctx context.Context, c client.Client, vendor string) error {
+	return deleteSchedule(ctx, c, PollerWorkflowID(vendor))
+}
+
+// ensureSchedule creates (or updates) a Temporal Schedule, with the action's workflow ID as
+// its own, that runs the action every interval. Overlapping runs are skipped: a slow poll is
+// never doubled.
+func ensureSchedule(ctx context.Context, c client.Client, interval time.Duration, action *client.ScheduleWorkflowAction) error {
 	spec := client.ScheduleSpec{Intervals: []client.ScheduleIntervalSpec{{Every: interval}}}
-	action := &client.ScheduleWorkflowAction{ID: id, Workflow: PollPlatformWorkflow, TaskQueue: taskQueue,
-		Args: []any{PollInput{Vendor: vendor, FirstLookback: 24 * time.Hour}}}
-	_, err := c.ScheduleClient().Create(ctx, client.ScheduleOptions{ID: id, Spec: spec, Action: action,
+	_, err := c.ScheduleClient().Create(ctx, client.ScheduleOptions{ID: action.ID, Spec: spec, Action: action,
 		Overlap: enumspb.SCHEDULE_OVERLAP_POLICY_SKIP, TriggerImmediately: true})
 	if err == nil {
 		return nil
@@ -73,7 +84,7 @@ func EnsurePollSchedule(ctx context.Context, c client.Client, taskQueue, vendor 
 	if err != temporal.ErrScheduleAlreadyRunning {
 		return err
 	}
-	return c.ScheduleClient().GetHandle(ctx, id).Update(ctx, client.ScheduleUpdateOptions{
+	return c.ScheduleClient().GetHandle(ctx, action.ID).Update(ctx, client.ScheduleUpdateOptions{
 		DoUpdate: func(in client.ScheduleUpdateInput) (*client.ScheduleUpdate, error) {
 			in.Description.Schedule.Spec = &spec
 			in.Description.Schedule.Action = action
@@ -82,9 +93,8 @@ func EnsurePollSchedule(ctx context.Context, c client.Client, taskQueue, vendor 
 	})
 }
 
-// DeletePollSchedule removes a platform's schedule (polling disabled with an interval of 0).
-func DeletePollSchedule(ctx context.Context, c client.Client, vendor string) error {
-	err := c.ScheduleClient().GetHandle(ctx, PollerWorkflowID(vendor)).Delete(ctx)
+func deleteSchedule(ctx context.Context, c client.Client, id string) error {
+	err := c.ScheduleClient().GetHandle(ctx, id).Delete(ctx)
 	var nf *serviceerror.NotFound
 	if err == nil || errors.As(err, &nf) {
 		return nil // gone, or never there: polling is off either way

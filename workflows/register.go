@@ -12,5 +12,6 @@ func Register(w worker.Registry, acts *activities.Activities) {
 	w.RegisterWorkflow(ContractorSessionWorkflow)
 	w.RegisterWorkflow(PolicyEventRouterWorkflow)
 	w.RegisterWorkflow(PollPlatformWorkflow)
+	w.RegisterWorkflow(PolicyEventsPollerWorkflow)
 	w.RegisterActivity(acts)
 }

@@ -23,9 +23,24 @@ const RouterGiveUpAfter = 7 * 24 * time.Hour
 // contractor id, a contractor-wide cancellation). It reads 1099Policy and the engagements'
 // search attributes, signals each engagement, and when nothing matches yet it stays parked,
 // visible in the UI, retrying every RouterRetryEvery or at once on a "replay" signal.
+//
+// In refetch mode (POLICY_WEBHOOK_VERIFY=refetch) the router first reads the event from
+// 1099Policy by its id, so only an event that exists in the account is ever acted on.
 func PolicyEventRouterWorkflow(ctx workflow.Context, ev PolicyEvent) ([]string, error) {
 	replay := workflow.GetSignalChannel(ctx, SignalReplay)
 	started := workflow.Now(ctx)
+	if ev.Refetch {
+		var fetched activities.FetchEventOutput
+		if err := workflow.ExecuteActivity(callOptions(ctx), (*activities.Activities).FetchPolicyEvent,
+			activities.FetchEventInput{EventID: ev.EventID, Source: ev.Source}).Get(ctx, &fetched); err != nil {
+			return nil, err
+		}
+		if !fetched.Found {
+			workflow.SetCurrentDetails(ctx, "1099Policy has no event "+ev.EventID+": a forged or mistaken webhook; nothing changed")
+			return []string{}, nil
+		}
+		ev = fetched.Event
+	}
 	for {
 		var targets activities.RouteOutput
 		err := workflow.ExecuteActivity(callOptions(ctx), (*activities.Activities).ResolvePolicyEvent, activities.RouteInput{

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"html"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -149,7 +150,9 @@ func (s *Server) emit(typ string, object any) {
 	body, _ := json.Marshal(env)
 	raw := json.RawMessage(body)
 	s.st.events.put(id, &raw)
-	s.hook.enqueue(body)
+	if !slices.Contains(s.cfg.WithheldWebhooks, typ) {
+		s.hook.enqueue(body)
+	}
 }
 
 // Events returns every event emitted, oldest first.

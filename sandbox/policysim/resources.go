@@ -39,6 +39,7 @@ func quotes(st *state) *table[pc.Quote]           { return &st.quotes }
 func sessions(st *state) *table[pc.Session]       { return &st.sessions }
 func assignments(st *state) *table[pc.Assignment] { return &st.assignments }
 func invoices(st *state) *table[pc.Invoice]       { return &st.invoices }
+func events(st *state) *table[json.RawMessage]    { return &st.events }
 
 // table keeps objects in creation order; lists answer newest first, as the API does.
 type table[T any] struct {

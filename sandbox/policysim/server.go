@@ -33,6 +33,9 @@ type Config struct {
 	AssignmentActiveAfter time.Duration
 	// DuplicateWebhooks delivers every event twice, to exercise dedupe.
 	DuplicateWebhooks bool
+	// WithheldWebhooks are event types recorded (and listed at GET /api/v1/events) but never
+	// sent as webhooks: a lost webhook, for the events poller to find.
+	WithheldWebhooks []string
 	// Latency delays every API answer (after the work is done, as a slow network would), so
 	// tests can stop a worker while its calls are in flight.
 	Latency       time.Duration
@@ -127,6 +130,7 @@ func (s *Server) routes() {
 	api("GET /api/v1/invoices", listHandler(s, invoices))
 	api("POST /api/v1/invoices", s.createInvoice)
 	api("GET /api/v1/policies/{id}", s.getPolicy)
+	api("GET /api/v1/events", listHandler(s, events))
 	api("GET /api/v1/events/{id}", s.getEvent)
 
 	// The contractor's side and test controls: no API key, never faulted or logged.
