@@ -579,7 +579,7 @@ func (r *report) markdown() string {
 	w("| time for all to react to one event each | %s (%d of %d reacted) |\n", sc.ReactWall.Round(time.Millisecond), sc.Reacted, sc.Engagements)
 	w("| reaction p50 / p99 | %s / %s |\n\n", ms(sc.ReactP50), ms(sc.ReactP99))
 
-	w("## 5. Micro benchmarks\n\nCommand: `go test -run '^$' -bench . -benchmem ./bench` (the same functions, run here with `testing.Benchmark`). Webhook verification + parsing of the reference's example body, and mapping of the reference's example records (JSON decode included), per platform.\n\n")
+	w("## 5. Micro benchmarks\n\nCommand: `go test -run '^$' -bench . -benchmem ./bench` (the same functions, run here with `testing.Benchmark`). Webhook verification + parsing of the reference's example body, and mapping of the reference's example records (JSON decode included), per platform; the payload codec's AES-256-GCM round trip on one contractor-sized payload (every payload the service writes pays the encode, every read the decode).\n\n")
 	w("| benchmark | ns/op | B/op | allocs/op |\n|---|---|---|---|\n")
 	for _, m := range r.Micro {
 		w("| %s | %.0f | %d | %d |\n", m.Name, m.NsPerOp, m.BytesPerOp, m.AllocsPerOp)

@@ -4,11 +4,13 @@
 package bench
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"testing"
 	"time"
 
+	"github.com/coverage-orchestrator/coverage/payloadcodec"
 	"github.com/coverage-orchestrator/coverage/vendors"
 	"github.com/coverage-orchestrator/coverage/vendors/jobdiva"
 	"github.com/coverage-orchestrator/coverage/vendors/remote"
@@ -103,5 +105,29 @@ func Micros() []Micro {
 			func(p upPair) error { _, err := upwork.Map(p.Contract, p.Freelancer); return err })},
 		{"Map/jobdiva", mapping(`{"placement":{"placementId":"pl_45678","candidateId":"12345","jobId":"job_78910","startDate":"12/01/2026 00:00:00","endDate":"02/28/2027 00:00:00","payRate":"95.00","payRateUnit":"H","positionType":"Contract","employmentCategory":"1099","workState":"CA","status":"Active","dateUpdated":"11/20/2026 10:00:00"},"candidate":{"candidateId":"12345","firstName":"Jordan","lastName":"Lee","email":null,"country":"US","state":"CA","phone":"415-555-0100"},"job":{"jobId":"job_78910","title":"Contract Data Analyst","description":"Reporting migration","clientId":"acct_3","category":"data_analytics","state":"CA"}}`,
 			func(p jdTriple) error { _, err := jobdiva.Map(p.Placement, p.Candidate, p.Job); return err })},
+		{"Codec/encode+decode", codecRoundTrip},
+	}
+}
+
+// codecRoundTrip is the payload codec's cost on one contractor-sized payload: AES-256-GCM
+// encryption on write plus decryption on read (SPEC §6), JSON conversion included.
+func codecRoundTrip(b *testing.B) {
+	keys, err := payloadcodec.ParseKeys("bench:" + base64.StdEncoding.EncodeToString([]byte("bench-key-0123456789abcdef012345")))
+	if err != nil {
+		b.Fatal(err)
+	}
+	dc := payloadcodec.DataConverter(keys)
+	value := map[string]any{"first_name": "Jordan", "last_name": "Cruz", "email": "jordan@example.com", "phone": "415-555-0100",
+		"address": map[string]string{"line1": "1 Main St", "locality": "Oakland", "region": "CA", "postalcode": "94601", "country": "US"}}
+	b.ReportAllocs()
+	for b.Loop() {
+		p, err := dc.ToPayload(value)
+		if err != nil {
+			b.Fatal(err)
+		}
+		var out map[string]any
+		if err := dc.FromPayload(p, &out); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

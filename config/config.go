@@ -6,12 +6,16 @@ package config
 import (
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"strings"
 	"time"
 
 	"github.com/caarlos0/env/v11"
+	"go.temporal.io/sdk/client"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/coverage-orchestrator/coverage/payloadcodec"
 )
 
 // Temporal is how to reach Temporal.
@@ -111,6 +115,16 @@ type Config struct {
 	MappingFile      string `env:"MAPPING_FILE"`
 	LogFormat        string `env:"LOG_FORMAT" envDefault:"json"` // json (production) or console
 
+	// PayloadKeys is PAYLOAD_ENCRYPTION_KEYS ("<id>:<base64 32 bytes>,…"; the first encrypts).
+	PayloadKeySpec string `env:"PAYLOAD_ENCRYPTION_KEYS"`
+	// CodecCORSOrigins may call the codec endpoints from a browser (the Temporal Web UI).
+	CodecCORSOrigins []string `env:"CODEC_CORS_ORIGINS" envSeparator:","`
+	// CodecLocalUIWithoutToken lets a browser from CodecCORSOrigins decode without the ops
+	// token (the UI cannot send one). Only for the local stack: refused in production and
+	// unless the ingress listens on loopback.
+	CodecLocalUIWithoutToken bool              `env:"CODEC_LOCAL_UI_WITHOUT_TOKEN" envDefault:"false"`
+	PayloadKeys              payloadcodec.Keys `env:"-"`
+
 	Platforms map[string]Platform `env:"-"` // by vendor name
 	Mapping   Mapping             `env:"-"`
 }
@@ -132,6 +146,9 @@ func Load() (Config, error) {
 	if err := c.Policy.validate(); err != nil {
 		return c, err
 	}
+	if err := c.loadPayloadKeys(); err != nil {
+		return c, err
+	}
 	var p platforms
 	if err := env.Parse(&p); err != nil {
 		return c, fmt.Errorf("configuration: %w", err)
@@ -150,6 +167,59 @@ func Load() (Config, error) {
 		c.Mapping = m
 	}
 	return c, nil
+}
+
+func (c *Config) loadPayloadKeys() error {
+	keys, err := payloadcodec.ParseKeys(c.PayloadKeySpec)
+	if err != nil {
+		return fmt.Errorf("configuration: %w", err)
+	}
+	c.PayloadKeys = keys
+	production := c.Policy.Environment == "production"
+	if production && len(keys) == 0 {
+		return errors.New("configuration: PAYLOAD_ENCRYPTION_KEYS is required with POLICY_ENVIRONMENT=production (contractors' personal data must not reach Temporal unencrypted)")
+	}
+	if c.CodecLocalUIWithoutToken {
+		if production {
+			return errors.New("configuration: CODEC_LOCAL_UI_WITHOUT_TOKEN is refused with POLICY_ENVIRONMENT=production")
+		}
+		if !loopback(c.ListenAddr) {
+			return fmt.Errorf("configuration: CODEC_LOCAL_UI_WITHOUT_TOKEN needs LISTEN_ADDR on loopback (127.0.0.1 or localhost), not %q", c.ListenAddr)
+		}
+	}
+	return nil
+}
+
+func loopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// Warnings are settings that work but deserve one line at start-up.
+func (c Config) Warnings() []string {
+	if len(c.PayloadKeys) == 0 {
+		return []string{"PAYLOAD_ENCRYPTION_KEYS is not set: payloads (with contractors' personal data) reach Temporal unencrypted; acceptable for a sandbox only"}
+	}
+	return nil
+}
+
+// ClientOptions are the Temporal client options with the payload codec and the failure
+// converter every client of the service uses (worker, ingress, pollers, tests' helpers).
+func (c Config) ClientOptions() (client.Options, error) {
+	opts, err := c.Temporal.ClientOptions()
+	if err != nil {
+		return opts, err
+	}
+	opts.DataConverter = payloadcodec.DataConverter(c.PayloadKeys)
+	opts.FailureConverter = payloadcodec.FailureConverter(c.PayloadKeys)
+	return opts, nil
 }
 
 // RequireOpsToken fails when the ingress has no operator token.

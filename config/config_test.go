@@ -96,3 +96,46 @@ func TestPolicyEventsSettings(t *testing.T) {
 		})
 	}
 }
+
+func TestPayloadEncryptionSettings(t *testing.T) {
+	t.Setenv("POLICY_API_KEY", "k")
+	t.Setenv("POLICY_WEBHOOK_SECRET", "s")
+	c, err := Load()
+	require.NoError(t, err)
+	assert.Empty(t, c.PayloadKeys)
+	require.Len(t, c.Warnings(), 1, "sandbox without a key: one warning")
+	assert.Contains(t, c.Warnings()[0], "PAYLOAD_ENCRYPTION_KEYS")
+
+	t.Run("production without a key stops start-up", func(t *testing.T) {
+		t.Setenv("POLICY_ENVIRONMENT", "production")
+		_, err := Load()
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), "PAYLOAD_ENCRYPTION_KEYS")
+		assert.NotContains(t, err.Error(), "\n")
+	})
+
+	const key = "k1:MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTIzNDU2Nzg5MDE="
+	t.Setenv("PAYLOAD_ENCRYPTION_KEYS", key)
+	c, err = Load()
+	require.NoError(t, err)
+	require.Len(t, c.PayloadKeys, 1)
+	assert.Empty(t, c.Warnings())
+	opts, err := c.ClientOptions()
+	require.NoError(t, err)
+	p, err := opts.DataConverter.ToPayload("jordan@private.example")
+	require.NoError(t, err)
+	assert.NotContains(t, string(p.Data), "jordan", "every client encrypts")
+
+	t.Run("the UI without a token only on a loopback sandbox", func(t *testing.T) {
+		t.Setenv("CODEC_LOCAL_UI_WITHOUT_TOKEN", "true")
+		t.Setenv("LISTEN_ADDR", ":8080")
+		_, err := Load()
+		assert.ErrorContains(t, err, "loopback")
+		t.Setenv("LISTEN_ADDR", "127.0.0.1:8080")
+		_, err = Load()
+		assert.NoError(t, err)
+		t.Setenv("POLICY_ENVIRONMENT", "production")
+		_, err = Load()
+		assert.ErrorContains(t, err, "refused with POLICY_ENVIRONMENT=production")
+	})
+}

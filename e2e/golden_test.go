@@ -26,7 +26,7 @@ func TestRecordGoldenHistories(t *testing.T) {
 	dir := filepath.Join(testenv.ModuleRoot(), "workflows", "testdata", "golden")
 	require.NoError(t, os.MkdirAll(dir, 0o755))
 	// Histories of earlier versions stay committed beside these: every version must replay.
-	const version = "v2"
+	const version = "v3" // v3: payloads encrypted with the test key
 	export := func(name, platform, id string) {
 		name += "_" + version
 		out, err := exec.Command(testenv.CLIPath(t), "workflow", "show", "--address", s.Temporal.HostPort, "--namespace", "default",

@@ -6,6 +6,13 @@ cd "$(dirname "$0")/.."
 mkdir -p .data
 source scripts/local.env
 
+# A local payload encryption key, made once and kept in .data/ (never committed): histories
+# stay readable across restarts, and the UI decodes them through the ingress's codec route.
+if [ ! -s .data/payload-key ]; then
+  (umask 077; printf 'local-%s:%s\n' "$(date -u +%Y%m%d)" "$(head -c 32 /dev/urandom | base64 -w0)" > .data/payload-key)
+fi
+export PAYLOAD_ENCRYPTION_KEYS="$(cat .data/payload-key)"
+
 pids=()
 cleanup() {
   trap - INT TERM EXIT
@@ -17,6 +24,7 @@ cleanup() {
 trap cleanup INT TERM EXIT
 
 ./bin/temporal server start-dev --db-filename .data/temporal.db --ui-port 8233 --log-level warn \
+  --ui-codec-endpoint "http://${LISTEN_ADDR}/codec" \
   --search-attribute Vendor=Keyword --search-attribute EngagementID=Keyword \
   --search-attribute CoverageStatus=Keyword --search-attribute CertificateStatus=Keyword \
   --search-attribute PolicyContractorID=Keyword --search-attribute SourceContractorID=Keyword \
@@ -34,6 +42,7 @@ cat <<TXT
 
   Temporal UI        http://localhost:8233
   Ingress            http://localhost:8080   (operator token: $OPS_API_TOKEN)
+  Codec endpoint     http://${LISTEN_ADDR}/codec   (the UI decodes payloads through it; key in .data/payload-key)
   1099Policy sandbox http://localhost:8090
   Platform sandboxes http://localhost:8091
 

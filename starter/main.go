@@ -17,6 +17,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/coverage-orchestrator/coverage/config"
+	"github.com/coverage-orchestrator/coverage/payloadcodec"
 	pc "github.com/coverage-orchestrator/coverage/policyclient"
 	"github.com/coverage-orchestrator/coverage/telemetry"
 	"github.com/coverage-orchestrator/coverage/vendors/all"
@@ -37,7 +38,7 @@ func run() error {
 	if err := cfg.RequireOpsToken(); err != nil {
 		return err
 	}
-	opts, err := cfg.Temporal.ClientOptions()
+	opts, err := cfg.ClientOptions()
 	if err != nil {
 		return err
 	}
@@ -47,6 +48,9 @@ func run() error {
 	}
 	defer rt.Close()
 	logger, metrics, opts := rt.Logger, rt.Metrics, rt.ClientOptions
+	for _, w := range cfg.Warnings() {
+		logger.Warn(w)
+	}
 	// Lazy: the ingress starts (and answers /healthz, and 503 on webhooks) while Temporal is down.
 	c, err := client.NewLazyClient(opts)
 	if err != nil {
@@ -56,7 +60,14 @@ func run() error {
 
 	srv := &Server{Temporal: c, TaskQueue: cfg.Temporal.TaskQueue, Adapters: all.Adapters(cfg),
 		PolicyVerify: pc.Verifier{Secret: cfg.Policy.WebhookSecret}, PolicyRefetch: cfg.Policy.WebhookVerify == config.VerifyRefetch, OpsToken: cfg.OpsAPIToken, Logger: logger,
-		Registry: metrics.Registry, MetricsHTTP: metrics.HTTPHandler()}
+		Registry: metrics.Registry, MetricsHTTP: metrics.HTTPHandler(),
+		Codec: CodecServer{Origins: cfg.CodecCORSOrigins, LocalUIWithoutToken: cfg.CodecLocalUIWithoutToken}}
+	if len(cfg.PayloadKeys) > 0 {
+		srv.Codec.Codec, err = payloadcodec.NewCodec(cfg.PayloadKeys)
+		if err != nil {
+			return err
+		}
+	}
 	httpServer := &http.Server{Addr: cfg.ListenAddr, Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second}
 

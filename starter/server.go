@@ -42,6 +42,7 @@ type Server struct {
 	// PolicyRefetch (POLICY_WEBHOOK_VERIFY=refetch) takes only the event id from a 1099Policy
 	// webhook; the worker reads the event itself from 1099Policy.
 	PolicyRefetch bool
+	Codec         CodecServer
 	OpsToken      string
 	Logger        *zap.Logger
 	Registry      *prometheus.Registry
@@ -69,6 +70,10 @@ func (s *Server) Handler() http.Handler {
 	ops.GET("/engagements", s.listEngagements)
 	ops.GET("/engagements/:vendor/:id", s.getEngagement)
 	ops.POST("/engagements/:vendor/:id/actions/:action", s.operatorAction)
+	if s.Codec.Codec != nil {
+		s.Codec.handler = converter.NewPayloadCodecHTTPHandler(s.Codec.Codec)
+	}
+	e.Match([]string{http.MethodPost, http.MethodOptions}, "/codec/:op", s.codecRoute)
 	e.GET("/healthz", func(c echo.Context) error { return c.JSON(http.StatusOK, map[string]string{"status": "ok"}) })
 	e.GET("/readyz", s.ready)
 	e.GET("/metrics", echo.WrapHandler(s.MetricsHTTP))
@@ -271,12 +276,16 @@ func (s *Server) policyEventOf(c echo.Context, body []byte) (workflows.PolicyEve
 
 func (s *Server) requireOpsToken(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		tok, ok := strings.CutPrefix(c.Request().Header.Get("Authorization"), "Bearer ")
-		if !ok || s.OpsToken == "" || subtle.ConstantTimeCompare([]byte(tok), []byte(s.OpsToken)) != 1 {
+		if !s.hasOpsToken(c) {
 			return fail(http.StatusUnauthorized, "operator routes need Authorization: Bearer <OPS_API_TOKEN>")
 		}
 		return next(c)
 	}
+}
+
+func (s *Server) hasOpsToken(c echo.Context) bool {
+	tok, ok := strings.CutPrefix(c.Request().Header.Get("Authorization"), "Bearer ")
+	return ok && s.OpsToken != "" && subtle.ConstantTimeCompare([]byte(tok), []byte(s.OpsToken)) == 1
 }
 
 func (s *Server) knownVendor(v string) bool {

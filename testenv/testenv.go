@@ -22,6 +22,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/testsuite"
 
+	"github.com/coverage-orchestrator/coverage/payloadcodec"
 	"github.com/coverage-orchestrator/coverage/workflows"
 )
 
@@ -157,7 +158,20 @@ func (d *DevServer) Stop() {
 
 // Client dials the server; the caller closes it.
 func (d *DevServer) Client() (client.Client, error) {
-	return client.Dial(client.Options{HostPort: d.HostPort, Namespace: "default", Logger: quietLogger{}})
+	keys, err := payloadcodec.ParseKeys(PayloadKeys())
+	if err != nil {
+		return nil, err
+	}
+	return client.Dial(client.Options{HostPort: d.HostPort, Namespace: "default", Logger: quietLogger{},
+		DataConverter: payloadcodec.DataConverter(keys), FailureConverter: payloadcodec.FailureConverter(keys)})
+}
+
+// PayloadKeys is the payload encryption key of every test stack and test client, kept in
+// workflows/testdata/golden/payload-key.txt: a test key only, never used anywhere else (the
+// golden histories are recorded under it and replay with it).
+func PayloadKeys() string {
+	data, _ := os.ReadFile(filepath.Join(ModuleRoot(), "workflows", "testdata", "golden", "payload-key.txt"))
+	return strings.TrimSpace(string(data))
 }
 
 // quietLogger keeps the SDK's client logs out of test output.

@@ -37,7 +37,7 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	opts, err := cfg.Temporal.ClientOptions()
+	opts, err := cfg.ClientOptions()
 	if err != nil {
 		return err
 	}
@@ -47,6 +47,9 @@ func run() error {
 	}
 	defer rt.Close()
 	logger, metrics, opts := rt.Logger, rt.Metrics, rt.ClientOptions
+	for _, w := range cfg.Warnings() {
+		logger.Warn(w)
+	}
 	c, err := client.Dial(opts)
 	if err != nil {
 		return fmt.Errorf("temporal at %s: %w", cfg.Temporal.Address, err)
