@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/worker"
 
@@ -23,7 +24,10 @@ func TestReplayGoldenHistories(t *testing.T) {
 	// codec passes plain payloads through, so one replayer reads both.
 	spec, err := os.ReadFile(filepath.Join("testdata", "golden", "payload-key.txt"))
 	require.NoError(t, err)
-	keys, err := payloadcodec.ParseKeys(strings.TrimSpace(string(spec)))
+	// A rotated key list (a newer key first, the recording key after it) must still read them.
+	newer, err := payloadcodec.NewKeySpec("rotated-in")
+	require.NoError(t, err)
+	keys, err := payloadcodec.ParseKeys(newer + "," + strings.TrimSpace(string(spec)))
 	require.NoError(t, err)
 	for _, f := range files {
 		t.Run(filepath.Base(f), func(t *testing.T) {
@@ -36,5 +40,23 @@ func TestReplayGoldenHistories(t *testing.T) {
 			r.RegisterWorkflow(EngagementWorkflow)
 			require.NoError(t, r.ReplayWorkflowHistoryFromJSONFile(nil, f))
 		})
+	}
+}
+
+// TestGoldenHistoriesHoldNoPlainPersonalData: from v3 on, the recorded histories carry only
+// encrypted payloads, and without the key a replay cannot read them.
+func TestGoldenHistoriesHoldNoPlainPersonalData(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join("testdata", "golden", "*_v3.json"))
+	require.NoError(t, err)
+	require.NotEmpty(t, files)
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		require.NoError(t, err)
+		require.Contains(t, string(data), "encryption-key-id", f)
+		require.NotContains(t, string(data), "Jordan", f) // the simulators' contractor name
+		require.NotContains(t, string(data), "@example.com", f)
+		r := worker.NewWorkflowReplayer()
+		r.RegisterWorkflow(EngagementWorkflow)
+		assert.Error(t, r.ReplayWorkflowHistoryFromJSONFile(nil, f), "%s replays without the key", f)
 	}
 }
