@@ -19,6 +19,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/coverage-orchestrator/coverage/config"
+	"github.com/coverage-orchestrator/coverage/notify"
 	pc "github.com/coverage-orchestrator/coverage/policyclient"
 	"github.com/coverage-orchestrator/coverage/vendors"
 )
@@ -39,6 +40,11 @@ type Activities struct {
 	// (workflows.DeliverPolicyEvent); the events poller uses it.
 	DeliverPolicyEvent func(ctx context.Context, ev PolicyEvent) (string, error)
 	Now                func() time.Time
+	// Notifier sends the company's notifications (nil or empty: none configured).
+	Notifier *notify.Sender
+	// ApplicationPendingAfter is how long a session may stay open before
+	// engagement.application_pending is sent; handed to the workflow with each fetch.
+	ApplicationPendingAfter time.Duration
 }
 
 func (a *Activities) now() time.Time {
@@ -80,8 +86,11 @@ type Fingerprint struct {
 
 // FetchEngagementOutput is the normalised engagement and its fingerprint.
 type FetchEngagementOutput struct {
-	Engagement  vendors.Engagement
-	Fingerprint Fingerprint
+	// ApplicationPendingAfter is the worker's setting, recorded in the history with the fetch
+	// so the workflow's timer stays deterministic when the setting changes.
+	ApplicationPendingAfter time.Duration `json:"application_pending_after,omitempty"`
+	Engagement              vendors.Engagement
+	Fingerprint             Fingerprint
 }
 
 // FetchEngagement reads and normalises the engagement from its platform.
@@ -96,7 +105,8 @@ func (a *Activities) FetchEngagement(ctx context.Context, in FetchEngagementInpu
 	}
 	e.Contractor.Email = vendors.ContractorEmail(e.Contractor.Email, in.Vendor, e.Contractor.SourceID, a.ProxyEmailDomain)
 	e.CoverageTypes = a.Mapping.CoverageTypes(in.Vendor, e.Job.ClientID)
-	return FetchEngagementOutput{Engagement: e, Fingerprint: Fingerprint{Contractor: hashOf(e.Contractor), Job: hashOf(e.Job)}}, nil
+	return FetchEngagementOutput{Engagement: e, Fingerprint: Fingerprint{Contractor: hashOf(e.Contractor), Job: hashOf(e.Job)},
+		ApplicationPendingAfter: a.ApplicationPendingAfter}, nil
 }
 
 func hashOf(v any) string {

@@ -45,6 +45,36 @@ type Policy struct {
 	EventsPageSize int `env:"POLICY_EVENTS_PAGE_SIZE" envDefault:"100"`
 }
 
+// Notify is where the company's notifications go (SPEC §8).
+type Notify struct {
+	WebhookURLs []string `env:"NOTIFY_WEBHOOK_URLS" envSeparator:","`
+	Secret      string   `env:"NOTIFY_WEBHOOK_SECRET"`
+	SlackURL    string   `env:"NOTIFY_SLACK_WEBHOOK_URL"`
+	// UIURL is the Temporal Web UI's base, for links in Slack messages.
+	UIURL string `env:"TEMPORAL_UI_URL" envDefault:"http://localhost:8233"`
+	// ApplicationPendingAfter: a session open this long before the start date sends
+	// engagement.application_pending (0 disables it).
+	ApplicationPendingAfter time.Duration `env:"NOTIFY_APPLICATION_PENDING_AFTER" envDefault:"24h"`
+	// GaugeInterval is how often the ingress refreshes the open-engagements gauge from
+	// visibility counts.
+	GaugeInterval time.Duration `env:"COVERAGE_GAUGE_INTERVAL" envDefault:"30s"`
+}
+
+func (n Notify) validate() error {
+	for _, u := range n.WebhookURLs {
+		if !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://") {
+			return fmt.Errorf("configuration: NOTIFY_WEBHOOK_URLS holds %q: want http(s) URLs, comma-separated", u)
+		}
+	}
+	if len(n.WebhookURLs) > 0 && strings.TrimSpace(n.Secret) == "" {
+		return errors.New("configuration: NOTIFY_WEBHOOK_SECRET is required with NOTIFY_WEBHOOK_URLS (receivers verify Coverage-Signature with it)")
+	}
+	if n.GaugeInterval <= 0 {
+		return errors.New("configuration: COVERAGE_GAUGE_INTERVAL must be positive")
+	}
+	return nil
+}
+
 // The 1099Policy webhook verification modes (POLICY_WEBHOOK_VERIFY).
 const (
 	VerifySignature = "signature"
@@ -125,6 +155,8 @@ type Config struct {
 	CodecLocalUIWithoutToken bool              `env:"CODEC_LOCAL_UI_WITHOUT_TOKEN" envDefault:"false"`
 	PayloadKeys              payloadcodec.Keys `env:"-"`
 
+	Notify Notify
+
 	Platforms map[string]Platform `env:"-"` // by vendor name
 	Mapping   Mapping             `env:"-"`
 }
@@ -147,6 +179,9 @@ func Load() (Config, error) {
 		return c, err
 	}
 	if err := c.loadPayloadKeys(); err != nil {
+		return c, err
+	}
+	if err := c.Notify.validate(); err != nil {
 		return c, err
 	}
 	var p platforms

@@ -5,9 +5,11 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log"
 	"net/http"
 	"os"
@@ -16,6 +18,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/coverage-orchestrator/coverage/notify"
 	"github.com/coverage-orchestrator/coverage/sandbox/demo"
 	"github.com/coverage-orchestrator/coverage/sandbox/platformsim"
 	"github.com/coverage-orchestrator/coverage/sandbox/policysim"
@@ -38,6 +41,8 @@ func serve() {
 	autoComplete := flag.Duration("auto-complete", 5*time.Second, "complete application sessions after this delay (0: only by hand); contractors with emails ending "+policysim.ManualEmailSuffix+" are never completed automatically")
 	review := flag.Duration("certificate-review", 3*time.Second, "certificate review time")
 	twice := flag.Bool("duplicate-webhooks", false, "deliver every 1099Policy event twice")
+	notifyAddr := flag.String("notify-addr", envOr("SANDBOX_NOTIFY_ADDR", "127.0.0.1:8092"), "a local receiver that verifies and logs the service's notifications")
+	notifySecret := flag.String("notify-secret", envOr("NOTIFY_WEBHOOK_SECRET", "whsec_notify_local"), "NOTIFY_WEBHOOK_SECRET the receiver verifies with")
 	flag.Parse()
 
 	sim := policysim.New(policysim.Config{APIKey: *apiKey, WebhookURL: *ingress + "/webhooks/1099policy", WebhookSecret: *hookSecret,
@@ -57,6 +62,7 @@ func serve() {
 	servers := []*http.Server{
 		{Addr: *policyAddr, Handler: sim, ReadHeaderTimeout: 10 * time.Second},
 		{Addr: *platformAddr, Handler: platforms, ReadHeaderTimeout: 10 * time.Second},
+		{Addr: *notifyAddr, Handler: notificationLogger(*notifySecret), ReadHeaderTimeout: 10 * time.Second},
 	}
 	for _, srv := range servers {
 		go func() {
@@ -99,4 +105,29 @@ func envOr(name, def string) string {
 		return v
 	}
 	return def
+}
+
+// notificationLogger is the company's side of SPEC §8 for the local stack: it verifies each
+// notification's Coverage-Signature and logs one line per notification.
+func notificationLogger(secret string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+		if err != nil {
+			http.Error(w, "unreadable body", http.StatusBadRequest)
+			return
+		}
+		if err := notify.Verify(secret, r.Header.Get(notify.HeaderSignature), body, time.Now(), 5*time.Minute); err != nil {
+			log.Printf("notification refused: %v", err)
+			http.Error(w, err.Error(), http.StatusUnauthorized)
+			return
+		}
+		var ev notify.Event
+		if err := json.Unmarshal(body, &ev); err != nil {
+			http.Error(w, "body is not a notification", http.StatusBadRequest)
+			return
+		}
+		log.Printf("notification %s %s: %s is %s (certificate %s) %s", ev.ID, ev.Type, ev.Engagement.WorkflowID,
+			ev.Engagement.CoverageStatus, ev.Engagement.CertificateStatus, ev.Engagement.Reason)
+		w.WriteHeader(http.StatusNoContent)
+	})
 }

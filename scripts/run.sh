@@ -45,6 +45,7 @@ cat <<TXT
   Codec endpoint     http://${LISTEN_ADDR}/codec   (the UI decodes payloads through it; key in .data/payload-key)
   1099Policy sandbox http://localhost:8090
   Platform sandboxes http://localhost:8091
+  Notifications      logged by the sandbox (receiver http://127.0.0.1:8092/notifications)
 
 Ctrl-C stops everything.
 TXT

@@ -73,6 +73,7 @@ func run() error {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	go srv.RefreshGauges(ctx, cfg.Notify.GaugeInterval)
 	errc := make(chan error, 1)
 	go func() { errc <- httpServer.ListenAndServe() }()
 	logger.Info("ingress listening", zap.String("addr", cfg.ListenAddr), zap.Strings("platforms", srv.Adapters.Names()))

@@ -21,6 +21,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/coverage-orchestrator/coverage/activities"
+	"github.com/coverage-orchestrator/coverage/config"
 	pc "github.com/coverage-orchestrator/coverage/policyclient"
 	"github.com/coverage-orchestrator/coverage/vendors"
 	"github.com/coverage-orchestrator/coverage/workflows"
@@ -49,7 +50,9 @@ type Server struct {
 	MetricsHTTP   http.Handler
 	requests      *prometheus.CounterVec
 	ackLatency    *prometheus.HistogramVec
-	echo          *echo.Echo
+	// openEngagements is refreshed from visibility by RefreshGauges.
+	openEngagements *prometheus.GaugeVec
+	echo            *echo.Echo
 }
 
 // Handler builds the routes; call once.
@@ -58,7 +61,10 @@ func (s *Server) Handler() http.Handler {
 		Help: "Requests by route, platform and outcome."}, []string{"route", "platform", "outcome"})
 	s.ackLatency = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "ingress_ack_seconds",
 		Help: "Time from a webhook's arrival to its answer.", Buckets: prometheus.DefBuckets}, []string{"route", "platform"})
-	s.Registry.MustRegister(s.requests, s.ackLatency)
+	s.openEngagements = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "coverage_open_engagements",
+		Help: "Running engagements by coverage status and platform, counted in Temporal visibility (every replica agrees)."},
+		[]string{"coverage_status", "vendor"})
+	s.Registry.MustRegister(s.requests, s.ackLatency, s.openEngagements)
 
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
@@ -289,7 +295,15 @@ func (s *Server) hasOpsToken(c echo.Context) bool {
 }
 
 func (s *Server) knownVendor(v string) bool {
-	return slices.Contains([]string{"remote", "workmarket", "upwork", "jobdiva"}, v)
+	return slices.Contains(config.Vendors, v)
+}
+
+func joinStatuses(list []workflows.CoverageStatus) string {
+	out := make([]string, len(list))
+	for i, st := range list {
+		out[i] = string(st)
+	}
+	return strings.Join(out, ", ")
 }
 
 func (s *Server) getEngagement(c echo.Context) error {
@@ -309,9 +323,6 @@ func (s *Server) getEngagement(c echo.Context) error {
 	return c.JSON(http.StatusOK, st)
 }
 
-var coverageStatuses = []string{"PENDING", "AWAITING_APPLICATION", "APPLICATION_IN_PROGRESS", "MANUAL_REVIEW", "INSURED",
-	"UNPROTECTED", "NEEDS_ATTENTION", "ENDED", "CANCELED"}
-
 // listItem is one engagement of the list route.
 type listItem struct {
 	WorkflowID        string `json:"workflow_id"`
@@ -324,14 +335,14 @@ type listItem struct {
 func (s *Server) listEngagements(c echo.Context) error {
 	query := []string{"WorkflowType = 'EngagementWorkflow'"}
 	if st := c.QueryParam("status"); st != "" {
-		if !slices.Contains(coverageStatuses, st) {
-			return fail(http.StatusBadRequest, "status %q is not one of %s", st, strings.Join(coverageStatuses, ", "))
+		if !slices.Contains(workflows.CoverageStatuses, workflows.CoverageStatus(st)) {
+			return fail(http.StatusBadRequest, "status %q is not one of %s", st, joinStatuses(workflows.CoverageStatuses))
 		}
 		query = append(query, "CoverageStatus = '"+st+"'")
 	}
 	if v := c.QueryParam("vendor"); v != "" {
 		if !s.knownVendor(v) {
-			return fail(http.StatusBadRequest, "vendor %q is not one of remote, workmarket, upwork, jobdiva", v)
+			return fail(http.StatusBadRequest, "vendor %q is not one of %s", v, strings.Join(config.Vendors, ", "))
 		}
 		query = append(query, "Vendor = '"+v+"'")
 	}

@@ -18,6 +18,7 @@ import (
 
 	"github.com/coverage-orchestrator/coverage/activities"
 	"github.com/coverage-orchestrator/coverage/config"
+	"github.com/coverage-orchestrator/coverage/notify"
 	pc "github.com/coverage-orchestrator/coverage/policyclient"
 	"github.com/coverage-orchestrator/coverage/telemetry"
 	"github.com/coverage-orchestrator/coverage/vendors"
@@ -68,6 +69,9 @@ func run() error {
 		Deliver: func(ctx context.Context, ev vendors.Event) (string, error) {
 			return workflows.DeliverPlatformEvent(ctx, c, cfg.Temporal.TaskQueue, ev)
 		},
+		Notifier: &notify.Sender{URLs: cfg.Notify.WebhookURLs, Secret: cfg.Notify.Secret, SlackURL: cfg.Notify.SlackURL,
+			UIURL: cfg.Notify.UIURL, Namespace: cfg.Temporal.Namespace},
+		ApplicationPendingAfter: cfg.Notify.ApplicationPendingAfter,
 		DeliverPolicyEvent: func(ctx context.Context, ev activities.PolicyEvent) (string, error) {
 			outcome, _, err := workflows.DeliverPolicyEvent(ctx, c, cfg.Temporal.TaskQueue, ev)
 			return outcome, err

@@ -12,6 +12,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/coverage-orchestrator/coverage/activities"
+	"github.com/coverage-orchestrator/coverage/notify"
 	pc "github.com/coverage-orchestrator/coverage/policyclient"
 	"github.com/coverage-orchestrator/coverage/vendors"
 )
@@ -31,8 +32,12 @@ var a *activities.Activities
 // it true (changes, certificates, invoices, cancellations, reminders) until the engagement ends.
 func EngagementWorkflow(ctx workflow.Context, in EngagementInput) (Status, error) {
 	e := newEngagement(ctx, in)
+	e.notifying = workflow.GetVersion(ctx, notificationsVersion, workflow.DefaultVersion, 1) >= 1
 	if err := e.listen(); err != nil {
 		return e.s.Status, err
+	}
+	if e.notifying {
+		e.sendNotifications()
 	}
 	// The signal that started the workflow is already here: record it now, so the first
 	// sync covers it instead of a second sync following it.
@@ -47,6 +52,9 @@ func EngagementWorkflow(ctx workflow.Context, in EngagementInput) (Status, error
 		}
 		e.waitForWork()
 	}
+	if err := workflow.Await(ctx, e.notificationsSent); err != nil {
+		return e.s.Status, err
+	}
 	return e.s.Status, nil
 }
 
@@ -58,6 +66,8 @@ type engagement struct {
 	logger log.Logger
 	// published is the search-attribute values last upserted in this run.
 	published string
+	// notifying is false when replaying a history recorded before notifications existed.
+	notifying bool
 	// causeNote is added to the cause of transitions made while applying one event (how
 	// that event arrived, when it matters to an operator).
 	causeNote string
@@ -188,7 +198,7 @@ var forceContinueAsNew func(*EngagementState) bool
 
 func (e *engagement) shouldContinueAsNew() bool {
 	due := workflow.GetInfo(e.ctx).GetContinueAsNewSuggested() || (forceContinueAsNew != nil && forceContinueAsNew(e.s))
-	return due && len(e.inbox) == 0 && workflow.AllHandlersFinished(e.ctx)
+	return due && len(e.inbox) == 0 && e.notificationsSent() && workflow.AllHandlersFinished(e.ctx)
 }
 
 // drainSignals records every signal already delivered but not yet read by a listener.
@@ -231,7 +241,11 @@ func (e *engagement) transition(to CoverageStatus, cause string) {
 	if e.causeNote != "" {
 		cause += " (" + e.causeNote + ")"
 	}
+	from := e.s.CoverageStatus
 	e.s.record(e.now(), to, cause)
+	if to != from && statusEvents[to] != "" {
+		e.notify(statusEvents[to], cause)
+	}
 	e.logger.Info("engagement transition", "vendor", e.s.Vendor, "engagement_id", e.s.EngagementID,
 		"coverage_status", string(to), "certificate_status", string(e.s.CertificateStatus), "cause", cause)
 	e.publish()
@@ -494,6 +508,9 @@ func (e *engagement) applyCertificateStatus(status, cause string) {
 	}
 	s.CertificateStatus = next
 	s.NextCertificatePoll = time.Time{}
+	if next == CertificateFlagged {
+		e.notify(notify.CertificateFlagged, cause)
+	}
 	switch {
 	case next == CertificateApproved && s.CoverageStatus != StatusInsured:
 		s.CoveredByCertificate, s.NeedsBinding, s.NeedsNewSession = true, false, false
@@ -567,6 +584,7 @@ func (e *engagement) sync() {
 		return
 	}
 	s.NeedsSync = false
+	s.ApplicationPendingAfter = fetched.ApplicationPendingAfter
 	if !eng.UpdatedAt.IsZero() {
 		if eng.UpdatedAt.Before(s.LastSourceUpdate) {
 			e.logger.Info("platform record older than the state; not applied")
@@ -902,6 +920,9 @@ func (e *engagement) deadlines(parked bool) []deadline {
 	if s.CertificateStatus == CertificatePending && !s.NextCertificatePoll.IsZero() {
 		out = append(out, deadline{s.NextCertificatePoll, "certificate-poll"})
 	}
+	if due, ok := e.applicationPendingDue(); ok {
+		out = append(out, deadline{due, "application-pending"})
+	}
 	return out
 }
 
@@ -937,6 +958,8 @@ func (e *engagement) handleDeadline(parked bool) bool {
 			e.loseCoverage(fmt.Sprintf("policy %s expired", s.Policy.PolicyID))
 		case "certificate-poll":
 			e.pollCertificate()
+		case "application-pending":
+			e.notifyApplicationPending()
 		}
 		return true
 	}

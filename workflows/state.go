@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/coverage-orchestrator/coverage/activities"
+	"github.com/coverage-orchestrator/coverage/notify"
 	"github.com/coverage-orchestrator/coverage/vendors"
 )
 
@@ -23,6 +24,14 @@ const (
 	StatusNeedsAttention        CoverageStatus = "NEEDS_ATTENTION"
 	StatusEnded                 CoverageStatus = "ENDED"
 	StatusCanceled              CoverageStatus = "CANCELED"
+)
+
+// CoverageStatuses lists every coverage status in lifecycle order; OpenStatuses those of a
+// running engagement.
+var (
+	CoverageStatuses = []CoverageStatus{StatusPending, StatusAwaitingApplication, StatusApplicationInProgress, StatusManualReview,
+		StatusInsured, StatusUnprotected, StatusNeedsAttention, StatusEnded, StatusCanceled}
+	OpenStatuses = CoverageStatuses[:7]
 )
 
 // CertificateStatus is the BYO-COI review state (search attribute CertificateStatus).
@@ -121,6 +130,12 @@ type EngagementState struct {
 	ParkedFrom           CoverageStatus         `json:"parked_from,omitempty"`
 	KeyGeneration        int                    `json:"key_generation"`
 	Closed               bool                   `json:"closed,omitempty"`
+	// Notifications: how many were queued (their ids derive from it), those not yet sent, and
+	// the application-pending rule as the worker had it at the last fetch.
+	NotificationSeq         int            `json:"notification_seq,omitempty"`
+	Outbox                  []notify.Event `json:"outbox,omitempty"`
+	ApplicationPendingAfter time.Duration  `json:"application_pending_after,omitempty"`
+	PendingNotifiedSession  string         `json:"pending_notified_session,omitempty"`
 }
 
 // maxTransitions bounds the audit trail carried in state (the oldest are dropped).

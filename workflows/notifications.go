@@ -1,0 +1,93 @@
+package workflows
+
+import (
+	"fmt"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/coverage-orchestrator/coverage/activities"
+	"github.com/coverage-orchestrator/coverage/notify"
+)
+
+// Notifications (SPEC §8): the transitions that matter to a company are queued in the
+// engagement's state and sent, in order, by one coroutine, so a receiver that is down never
+// holds up the lifecycle and every notification is delivered at least once.
+
+// notificationsVersion guards the notification commands: histories recorded before them
+// replay without.
+const notificationsVersion = "notifications"
+
+// NotifyFor is how long a notification is retried before it is given up (logged, counted).
+const NotifyFor = 24 * time.Hour
+
+var notifyRetry = &temporal.RetryPolicy{InitialInterval: 2 * time.Second, BackoffCoefficient: 2, MaximumInterval: 10 * time.Minute}
+
+// statusEvents names the notification a coverage status change sends.
+var statusEvents = map[CoverageStatus]string{
+	StatusInsured:        notify.EngagementInsured,
+	StatusUnprotected:    notify.EngagementUnprotected,
+	StatusNeedsAttention: notify.EngagementNeedsAttention,
+	StatusEnded:          notify.EngagementEnded,
+	StatusCanceled:       notify.EngagementCanceled,
+}
+
+// notify queues one notification with the engagement as it is now.
+func (e *engagement) notify(eventType, reason string) {
+	if !e.notifying {
+		return
+	}
+	s := e.s
+	s.NotificationSeq++
+	s.Outbox = append(s.Outbox, notify.Event{
+		ID: notify.EventID(s.WorkflowID, s.NotificationSeq), Type: eventType, Created: e.now().Unix(),
+		Engagement: notify.Engagement{WorkflowID: s.WorkflowID, Vendor: s.Vendor, EngagementID: s.EngagementID,
+			CoverageStatus: string(s.CoverageStatus), CertificateStatus: string(s.CertificateStatus), Reason: notify.Redact(reason),
+			SessionURL: s.Policy.SessionURL, CoverageStart: s.CoverageStart, CoverageEnd: s.CoverageEnd},
+	})
+}
+
+// sendNotifications delivers the outbox in order, one at a time, for as long as the workflow
+// runs; the workflow waits for it to drain before it completes or continues as new.
+func (e *engagement) sendNotifications() {
+	workflow.Go(e.ctx, func(ctx workflow.Context) {
+		opts := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{StartToCloseTimeout: time.Minute,
+			ScheduleToCloseTimeout: NotifyFor, HeartbeatTimeout: time.Minute, RetryPolicy: notifyRetry})
+		for {
+			if err := workflow.Await(ctx, func() bool { return len(e.s.Outbox) > 0 }); err != nil {
+				return // the workflow is being cancelled
+			}
+			ev := e.s.Outbox[0]
+			if err := workflow.ExecuteActivity(opts, (*activities.Activities).SendNotification,
+				activities.NotificationInput{Event: ev}).Get(ctx, nil); err != nil {
+				e.logger.Error("notification given up", "notification_id", ev.ID, "type", ev.Type, "error", err)
+			}
+			e.s.Outbox = e.s.Outbox[1:]
+		}
+	})
+}
+
+// notificationsSent reports an empty outbox.
+func (e *engagement) notificationsSent() bool { return len(e.s.Outbox) == 0 }
+
+// applicationPendingDue is when an open session has waited long enough to tell the company,
+// if that is still before the start date and it was not told for this session yet.
+func (e *engagement) applicationPendingDue() (time.Time, bool) {
+	s := e.s
+	if !e.notifying || s.ApplicationPendingAfter <= 0 || !s.sessionOpen() || s.SessionCreatedAt.IsZero() ||
+		s.PendingNotifiedSession == s.Policy.SessionID {
+		return time.Time{}, false
+	}
+	due := s.SessionCreatedAt.Add(s.ApplicationPendingAfter)
+	if s.CoverageStart > 0 && !due.Before(time.Unix(s.CoverageStart, 0)) {
+		return time.Time{}, false
+	}
+	return due, true
+}
+
+func (e *engagement) notifyApplicationPending() {
+	s := e.s
+	s.PendingNotifiedSession = s.Policy.SessionID
+	e.notify(notify.EngagementApplicationPending, fmt.Sprintf("application session open for more than %s before the start date", s.ApplicationPendingAfter))
+}
