@@ -45,6 +45,8 @@ type Activities struct {
 	// ApplicationPendingAfter is how long a session may stay open before
 	// engagement.application_pending is sent; handed to the workflow with each fetch.
 	ApplicationPendingAfter time.Duration
+	// Horizon is COVERAGE_HORIZON: how long open-ended coverage runs before it is extended.
+	Horizon time.Duration
 }
 
 func (a *Activities) now() time.Time {
@@ -89,8 +91,10 @@ type FetchEngagementOutput struct {
 	// ApplicationPendingAfter is the worker's setting, recorded in the history with the fetch
 	// so the workflow's timer stays deterministic when the setting changes.
 	ApplicationPendingAfter time.Duration `json:"application_pending_after,omitempty"`
-	Engagement              vendors.Engagement
-	Fingerprint             Fingerprint
+	// Horizon is COVERAGE_HORIZON, recorded with the fetch for the same reason.
+	Horizon     time.Duration `json:"horizon,omitempty"`
+	Engagement  vendors.Engagement
+	Fingerprint Fingerprint
 }
 
 // FetchEngagement reads and normalises the engagement from its platform.
@@ -106,7 +110,7 @@ func (a *Activities) FetchEngagement(ctx context.Context, in FetchEngagementInpu
 	e.Contractor.Email = vendors.ContractorEmail(e.Contractor.Email, in.Vendor, e.Contractor.SourceID, a.ProxyEmailDomain)
 	e.CoverageTypes = a.Mapping.CoverageTypes(in.Vendor, e.Job.ClientID)
 	return FetchEngagementOutput{Engagement: e, Fingerprint: Fingerprint{Contractor: hashOf(e.Contractor), Job: hashOf(e.Job)},
-		ApplicationPendingAfter: a.ApplicationPendingAfter}, nil
+		ApplicationPendingAfter: a.ApplicationPendingAfter, Horizon: a.Horizon}, nil
 }
 
 func hashOf(v any) string {
@@ -152,8 +156,8 @@ func contractorBody(in ContractorInput) pc.Contractor {
 	c := in.Contractor
 	body := pc.Contractor{FirstName: c.FirstName, LastName: c.LastName, Email: c.Email, Phone: c.Phone,
 		CustomMetadata: objectMetadata(in.Metadata, in.WorkflowID, in.Key)}
-	if c.Country != "" || c.Region != "" || c.City != "" {
-		body.Address = &pc.Address{Locality: c.City, Region: c.Region, Country: c.Country}
+	if c.Line1 != "" || c.City != "" || c.Region != "" || c.PostalCode != "" || c.Country != "" {
+		body.Address = &pc.Address{Line1: c.Line1, Locality: c.City, Region: c.Region, PostalCode: c.PostalCode, Country: c.Country}
 	}
 	return body
 }
@@ -204,8 +208,17 @@ func (a *Activities) jobBody(in JobInput) (pc.Job, error) {
 		return pc.Job{}, err
 	}
 	return pc.Job{Name: in.Job.Name, Description: in.Job.Description, Entity: entity, CategoryCode: category,
-		Wage: in.Job.Wage, WageType: in.Job.WageType, Region: in.Job.Region,
+		Wage: in.Job.Wage, WageType: in.Job.WageType, Address: jobAddress(in.Job),
 		CustomMetadata: objectMetadata(in.Metadata, in.WorkflowID, in.Key)}, nil
+}
+
+// jobAddress is the work location: the work state (else the contractor's region, which the
+// adapter already chose) and its country; none for a job without a region (remote work).
+func jobAddress(j vendors.Job) *pc.Address {
+	if j.Region == "" {
+		return nil
+	}
+	return &pc.Address{Region: j.Region, Country: j.Country}
 }
 
 // CreateJob maps the entity and category (MissingMapping when neither a mapping nor a default
@@ -216,10 +229,11 @@ func (a *Activities) CreateJob(ctx context.Context, in JobInput) (JobOutput, err
 	if err != nil {
 		return JobOutput{}, classify(err)
 	}
-	if id, err := a.createdEarlier(ctx, in.WorkflowID, in.Key, jobLister(a.Policy)); err != nil || id != "" {
+	id, sendKey, err := a.createdEarlier(ctx, in.WorkflowID, in.Key, jobLister(a.Policy))
+	if err != nil || id != "" {
 		return JobOutput{JobID: id}, err
 	}
-	j, err := a.Policy.CreateJob(ctx, in.Key, body)
+	j, err := a.Policy.CreateJob(ctx, sendKey, body)
 	if err != nil {
 		return JobOutput{}, classify(err)
 	}
@@ -265,10 +279,11 @@ func (a *Activities) effectiveStart(start int64) int64 {
 
 // CreateQuote prices coverage; a returning contractor comes back as ErrMatchingPolicy.
 func (a *Activities) CreateQuote(ctx context.Context, in CoverageInput) (CoverageOutput, error) {
-	if id, err := a.createdEarlier(ctx, in.WorkflowID, in.Key, quoteLister(a.Policy)); err != nil || id != "" {
+	id, sendKey, err := a.createdEarlier(ctx, in.WorkflowID, in.Key, quoteLister(a.Policy))
+	if err != nil || id != "" {
 		return CoverageOutput{ID: id}, err
 	}
-	q, err := a.Policy.CreateQuote(ctx, in.Key, pc.Quote{Contractor: in.ContractorID, Job: in.JobID,
+	q, err := a.Policy.CreateQuote(ctx, sendKey, pc.Quote{Contractor: in.ContractorID, Job: in.JobID,
 		CoverageType: in.CoverageType, EffectiveDate: pc.Time(a.effectiveStart(in.Start)), EndDate: pc.Time(in.End),
 		CustomMetadata: objectMetadata(in.Metadata, in.WorkflowID, in.Key)})
 	if err != nil {
@@ -289,10 +304,11 @@ func (a *Activities) UpdateQuote(ctx context.Context, in CoverageInput) (Coverag
 // CreateAssignment covers the job under the contractor's policy; an ineligible answer (error
 // or eligible.result=false) comes back as ErrNoMatchingPolicy.
 func (a *Activities) CreateAssignment(ctx context.Context, in CoverageInput) (CoverageOutput, error) {
-	if id, err := a.createdEarlier(ctx, in.WorkflowID, in.Key, assignmentLister(a.Policy)); err != nil || id != "" {
+	id, sendKey, err := a.createdEarlier(ctx, in.WorkflowID, in.Key, assignmentLister(a.Policy))
+	if err != nil || id != "" {
 		return CoverageOutput{ID: id}, err
 	}
-	as, err := a.Policy.CreateAssignment(ctx, in.Key, pc.Assignment{Contractor: in.ContractorID, Job: in.JobID,
+	as, err := a.Policy.CreateAssignment(ctx, sendKey, pc.Assignment{Contractor: in.ContractorID, Job: in.JobID,
 		CoverageType: in.CoverageType, EffectiveDate: pc.Time(a.effectiveStart(in.Start)), EndDate: pc.Time(in.End),
 		CustomMetadata: objectMetadata(in.Metadata, in.WorkflowID, in.Key)})
 	if err != nil {
@@ -312,6 +328,22 @@ func (a *Activities) UpdateAssignment(ctx context.Context, in CoverageInput) (Co
 		body.EffectiveDate = pc.Time(in.Start)
 	}
 	as, err := a.Policy.UpdateAssignment(ctx, in.ID, body)
+	if err != nil {
+		return CoverageOutput{}, classify(err)
+	}
+	return CoverageOutput{ID: as.ID}, nil
+}
+
+// ExtendInput moves the job's assignment end to End.
+type ExtendInput struct {
+	Key   string
+	JobID string
+	End   int64
+}
+
+// ExtendAssignment extends coverage past the horizon (POST /assignments/extend).
+func (a *Activities) ExtendAssignment(ctx context.Context, in ExtendInput) (CoverageOutput, error) {
+	as, err := a.Policy.ExtendAssignment(ctx, in.Key, pc.AssignmentExtend{JobID: in.JobID, EndDate: pc.Time(in.End)})
 	if err != nil {
 		return CoverageOutput{}, classify(err)
 	}
@@ -483,30 +515,33 @@ func (a *Activities) GetPolicy(ctx context.Context, in GetPolicyInput) (PolicyOu
 // created with, so a retry can recognise exactly that object.
 const IdempotencyKeyField = "idempotency_key"
 
-// createdEarlier runs on retries only: it pages (newest first, at most 10 pages: a retry
-// follows its failed attempt closely) through a list for the object this step created, so a
-// failure after 1099Policy stored the object never leads to a second one.
-func (a *Activities) createdEarlier(ctx context.Context, workflowID, key string, list func(context.Context, pc.ListParams) ([]keyed, error)) (string, error) {
-	if activity.GetInfo(ctx).Attempt <= 1 {
-		return "", nil
+// createdEarlier runs on retries only. It pages through the list (newest first, to the end)
+// for an object this engagement's step created (engagement key and idempotency key in
+// custom_metadata), so a retry never creates a second one. When there is none, the create is
+// sent under a fresh idempotency key for this attempt: 1099Policy stores a 5xx answer under
+// its key and replays it, so repeating the old key could never succeed. The step's own key
+// stays in the object's metadata either way.
+func (a *Activities) createdEarlier(ctx context.Context, workflowID, key string, list func(context.Context, pc.ListParams) ([]keyed, error)) (id, sendKey string, err error) {
+	attempt := activity.GetInfo(ctx).Attempt
+	if attempt <= 1 {
+		return "", key, nil
 	}
 	p := pc.ListParams{Limit: 100}
-	for range 10 {
+	for {
 		page, err := list(ctx, p)
 		if err != nil {
-			return "", classify(err)
+			return "", "", classify(err)
 		}
 		if len(page) == 0 {
-			return "", nil
+			return "", fmt.Sprintf("%s/attempt-%d", key, attempt), nil
 		}
 		for _, o := range page {
 			if o.meta[EngagementKeyField] == workflowID && o.meta[IdempotencyKeyField] == key {
-				return o.id, nil
+				return o.id, "", nil
 			}
 		}
 		p.StartingAfter = page[len(page)-1].id
 	}
-	return "", nil
 }
 
 type keyed struct {

@@ -237,6 +237,11 @@ func (c *Client) CancelAssignment(ctx context.Context, key string, p AssignmentC
 	return send[Assignment](ctx, c, http.MethodPost, "/assignments/cancel", key, p)
 }
 
+// ExtendAssignment moves the job's assignment end date later (POST /assignments/extend).
+func (c *Client) ExtendAssignment(ctx context.Context, key string, p AssignmentExtend) (Assignment, error) {
+	return send[Assignment](ctx, c, http.MethodPost, "/assignments/extend", key, p)
+}
+
 // CertificateUpload is a BYO certificate of insurance to upload.
 type CertificateUpload struct {
 	Contractor     string

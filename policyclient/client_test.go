@@ -38,7 +38,7 @@ func fixture(t *testing.T, c *pc.Client, email string) (string, string) {
 	con, err := c.CreateContractor(ctx, "k-con-"+email, pc.Contractor{FirstName: "Ava", LastName: "Nguyen", Email: email,
 		Address: &pc.Address{Region: "CA", Country: "US"}, CustomMetadata: pc.Metadata{"engagement_key": "engagement:remote:ct_1"}})
 	require.NoError(t, err)
-	job, err := c.CreateJob(ctx, "k-job-"+email, pc.Job{Name: "Frontend", Entity: "en_1", CategoryCode: "jc_SOFTWARE", Wage: 7500, WageType: "hourly", Region: "CA"})
+	job, err := c.CreateJob(ctx, "k-job-"+email, pc.Job{Name: "Frontend", Entity: "en_1", CategoryCode: "jc_SOFTWARE", Wage: 7500, WageType: "hourly", Address: &pc.Address{Region: "CA", Country: "US"}})
 	require.NoError(t, err)
 	return con.ID, job.ID
 }
@@ -352,4 +352,71 @@ func TestWebhooksAreSignedAndDelivered(t *testing.T) {
 	}
 	assert.ElementsMatch(t, []string{"application.created", "application.started", "application.complete", "policy.active"}, types, "delivery order is not guaranteed, as with the real service")
 	_ = sim
+}
+
+func TestJobBodyCarriesTheWorkStateInAddress(t *testing.T) {
+	sim, c := newSandbox(t, policysim.Config{})
+	_, _ = fixture(t, c, "addr@example.com")
+	var job map[string]any
+	for _, r := range sim.Requests() {
+		if r.Method == "POST" && r.Path == "/api/v1/jobs" {
+			require.NoError(t, json.Unmarshal([]byte(r.Body), &job))
+		}
+	}
+	assert.NotContains(t, job, "region", "1099Policy has no top-level region on jobs")
+	assert.Equal(t, map[string]any{"region": "CA", "country": "US"}, job["address"])
+}
+
+func TestQuoteCoverageTypeArrayOrObject(t *testing.T) {
+	for _, body := range []string{`{"id":"qt_1","coverage_type":["general","cyber"]}`,
+		`{"id":"qt_1","coverage_type":{"coverage_type":["general","cyber"]}}`,
+		`{"id":"qt_1","coverage_type":"[\"general\",\"cyber\"]"}`} {
+		var q pc.Quote
+		require.NoError(t, json.Unmarshal([]byte(body), &q), body)
+		assert.Equal(t, pc.CoverageTypes{"general", "cyber"}, q.CoverageType, body)
+	}
+}
+
+func TestContractorRefusedWithoutContactDetails(t *testing.T) {
+	_, c := newSandbox(t, policysim.Config{RequireContactDetails: true})
+	_, err := c.CreateContractor(context.Background(), "k-nophone", pc.Contractor{FirstName: "A", LastName: "B", Email: "nophone@example.com"})
+	require.Error(t, err)
+	pe, ok := pc.AsError(err)
+	require.True(t, ok)
+	assert.Equal(t, 400, pe.StatusCode)
+	assert.Equal(t, pc.CodeInvalidRequest, pe.Code)
+	assert.Contains(t, err.Error(), "phone")
+	_, err = c.CreateContractor(context.Background(), "k-phone", pc.Contractor{FirstName: "A", LastName: "B", Email: "phone@example.com",
+		Phone: "+14155550100", Address: &pc.Address{Line1: "1 Main St", Locality: "Oakland", Region: "CA", PostalCode: "94607", Country: "US"}})
+	require.NoError(t, err)
+}
+
+func TestStoredServerErrorIsReplayedForItsKey(t *testing.T) {
+	sim, c := newSandbox(t, policysim.Config{})
+	sim.AddFault(policysim.Fault{PathPrefix: "/api/v1/jobs", Status: 500, Count: 1, Stored: true, Executed: true})
+	body := pc.Job{Name: "Stored", Entity: "en_1", CategoryCode: "jc_SOFTWARE", Wage: 7500, WageType: "hourly"}
+	_, err := c.CreateJob(context.Background(), "k-stored", body)
+	require.Error(t, err)
+	_, err = c.CreateJob(context.Background(), "k-stored", body)
+	require.Error(t, err, "the stored 500 is replayed for the same key, as 1099Policy does")
+	jobs, err := c.ListJobs(context.Background(), pc.ListParams{Limit: 10})
+	require.NoError(t, err)
+	assert.Len(t, jobs, 1, "the work was done before the answer failed")
+	_, err = c.CreateJob(context.Background(), "k-stored-2", body)
+	assert.NoError(t, err, "a new key is a new request")
+}
+
+func TestExtendAssignment(t *testing.T) {
+	sim, c := newSandbox(t, policysim.Config{})
+	conID, jobID := fixture(t, c, "extend@example.com")
+	_, err := sim.SeedPolicy(pc.Policy{Contractor: conID})
+	require.NoError(t, err)
+	a, err := c.CreateAssignment(context.Background(), "k-asg-ext", pc.Assignment{Contractor: conID, Job: jobID, EffectiveDate: day(2), EndDate: day(30), CoverageType: []string{"general"}})
+	require.NoError(t, err)
+	ext, err := c.ExtendAssignment(context.Background(), "k-ext", pc.AssignmentExtend{JobID: jobID, EndDate: day(60)})
+	require.NoError(t, err)
+	assert.Equal(t, a.ID, ext.ID)
+	assert.Equal(t, day(60), ext.EndDate)
+	_, err = c.ExtendAssignment(context.Background(), "k-ext-2", pc.AssignmentExtend{JobID: jobID, EndDate: day(10)})
+	assert.Error(t, err, "an end date earlier than the current one is refused")
 }

@@ -14,6 +14,7 @@ import (
 // Error codes and messages the workflow branches on.
 const (
 	CodeDuplicateEmail         = "duplicate_email"
+	CodeInvalidRequest         = "invalid_request" // validation; message names the field
 	CodeContractorHasPolicy    = "contractor_has_matching_policy"
 	CodeContractHasPolicy      = "contract_has_matching_policy" // older spelling of the same rule
 	CodeEffectiveDateInvalid   = "effective_date_invalid"

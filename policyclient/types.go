@@ -1,8 +1,11 @@
 package policyclient
 
-import "encoding/json"
+import (
+	"encoding/json"
+	"fmt"
+)
 
-// Address is a contractor's postal address; only locality, region and country are used here.
+// Address is a contractor's postal address, or a job's work location (region required there).
 type Address struct {
 	Line1      string `json:"line1,omitempty"`
 	Line2      string `json:"line2,omitempty"`
@@ -32,14 +35,16 @@ type Contractor struct {
 
 // Job is the scope and pay of one engagement.
 type Job struct {
-	ID             string   `json:"id,omitempty"`
-	Name           string   `json:"name,omitempty"`
-	Description    string   `json:"description,omitempty"`
-	Entity         string   `json:"entity,omitempty"`
-	CategoryCode   string   `json:"category_code,omitempty"`
-	Wage           int64    `json:"wage,omitempty"`
-	WageType       string   `json:"wage_type,omitempty"`
-	Region         string   `json:"region,omitempty"`
+	ID           string `json:"id,omitempty"`
+	Name         string `json:"name,omitempty"`
+	Description  string `json:"description,omitempty"`
+	Entity       string `json:"entity,omitempty"`
+	CategoryCode string `json:"category_code,omitempty"`
+	Wage         int64  `json:"wage,omitempty"`
+	WageType     string `json:"wage_type,omitempty"`
+	// Address is the work location: 1099Policy has no top-level region on jobs; a remote job
+	// may leave it out.
+	Address        *Address `json:"address,omitempty"`
 	CustomMetadata Metadata `json:"custom_metadata,omitempty"`
 }
 
@@ -51,14 +56,46 @@ type CategoryCode struct {
 
 // Quote prices coverage for a contractor and job over a window.
 type Quote struct {
-	ID             string   `json:"id,omitempty"`
-	Contractor     string   `json:"contractor,omitempty"`
-	Job            string   `json:"job,omitempty"`
-	CoverageType   []string `json:"coverage_type,omitempty"`
-	EffectiveDate  Time     `json:"effective_date,omitempty"`
-	EndDate        Time     `json:"end_date,omitempty"`
-	Status         string   `json:"status,omitempty"`
-	CustomMetadata Metadata `json:"custom_metadata,omitempty"`
+	ID             string        `json:"id,omitempty"`
+	Contractor     string        `json:"contractor,omitempty"`
+	Job            string        `json:"job,omitempty"`
+	CoverageType   CoverageTypes `json:"coverage_type,omitempty"`
+	EffectiveDate  Time          `json:"effective_date,omitempty"`
+	EndDate        Time          `json:"end_date,omitempty"`
+	Status         string        `json:"status,omitempty"`
+	CustomMetadata Metadata      `json:"custom_metadata,omitempty"`
+}
+
+// CoverageTypes is a quote's coverage types. The docs disagree on the answer's shape: an
+// array ["general"] or an object {"coverage_type": ["general"]}; both decode.
+type CoverageTypes []string
+
+// UnmarshalJSON accepts the array, the object holding one, or either as JSON inside a string.
+func (c *CoverageTypes) UnmarshalJSON(data []byte) error {
+	data, err := unwrapJSONString(data)
+	if err != nil {
+		return err
+	}
+	var list []string
+	if err := json.Unmarshal(data, &list); err == nil {
+		*c = list
+		return nil
+	}
+	var obj struct {
+		CoverageType []string `json:"coverage_type"`
+	}
+	if err := json.Unmarshal(data, &obj); err != nil {
+		return fmt.Errorf("coverage_type: want an array or an object holding one: %w", err)
+	}
+	*c = obj.CoverageType
+	return nil
+}
+
+// AssignmentExtend moves a job's assignment end date later (coverage past a horizon).
+type AssignmentExtend struct {
+	JobID     string `json:"job_id"`
+	EndDate   Time   `json:"end_date"`
+	SendEmail bool   `json:"send_email"`
 }
 
 // SessionParams creates an insurance application session.

@@ -44,14 +44,16 @@ type Event struct {
 
 // Contractor is the person, as the platform knows them. Personal data: never log it.
 type Contractor struct {
-	SourceID  string `json:"source_id"`
-	FirstName string `json:"first_name"`
-	LastName  string `json:"last_name"`
-	Email     string `json:"email"` // lower-cased; the proxy when the platform has none
-	Phone     string `json:"phone,omitempty"`
-	Country   string `json:"country,omitempty"`
-	Region    string `json:"region,omitempty"`
-	City      string `json:"city,omitempty"`
+	SourceID   string `json:"source_id"`
+	FirstName  string `json:"first_name"`
+	LastName   string `json:"last_name"`
+	Email      string `json:"email"` // lower-cased; the proxy when the platform has none
+	Phone      string `json:"phone,omitempty"`
+	Line1      string `json:"line1,omitempty"`
+	City       string `json:"city,omitempty"`
+	Region     string `json:"region,omitempty"`
+	PostalCode string `json:"postalcode,omitempty"`
+	Country    string `json:"country,omitempty"` // ISO alpha-2
 }
 
 // Job is the work, as the platform knows it.
@@ -63,6 +65,7 @@ type Job struct {
 	Wage        int64  `json:"wage"`      // integer cents
 	WageType    string `json:"wage_type"` // hourly or flatfee
 	Region      string `json:"region"`    // work state, else the contractor's region
+	Country     string `json:"country,omitempty"`
 }
 
 // Metadata holds the guide's custom_metadata keys per 1099Policy object.
@@ -93,6 +96,9 @@ type Engagement struct {
 	UpdatedAt time.Time `json:"updated_at,omitzero"`
 	// OutOfScope names why the record is not a contractor engagement (employee, W-2, internal).
 	OutOfScope string `json:"out_of_scope,omitempty"`
+	// Documents are the platform's certificate documents on the engagement (WorkMarket
+	// attachments matching WORKMARKET_COI_PATTERN); each is uploaded once.
+	Documents []string `json:"documents,omitempty"`
 }
 
 // Document is a COI file fetched from the platform.

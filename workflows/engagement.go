@@ -33,6 +33,7 @@ var a *activities.Activities
 func EngagementWorkflow(ctx workflow.Context, in EngagementInput) (Status, error) {
 	e := newEngagement(ctx, in)
 	e.notifying = workflow.GetVersion(ctx, notificationsVersion, workflow.DefaultVersion, 1) >= 1
+	e.horizon = horizonFor(ctx)
 	if err := e.listen(); err != nil {
 		return e.s.Status, err
 	}
@@ -68,6 +69,8 @@ type engagement struct {
 	published string
 	// notifying is false when replaying a history recorded before notifications existed.
 	notifying bool
+	// horizon is false when replaying a history recorded before the coverage horizon.
+	horizon bool
 	// causeNote is added to the cause of transitions made while applying one event (how
 	// that event arrived, when it matters to an operator).
 	causeNote string
@@ -584,7 +587,7 @@ func (e *engagement) sync() {
 		return
 	}
 	s.NeedsSync = false
-	s.ApplicationPendingAfter = fetched.ApplicationPendingAfter
+	s.ApplicationPendingAfter, s.Horizon = fetched.ApplicationPendingAfter, fetched.Horizon
 	if !eng.UpdatedAt.IsZero() {
 		if eng.UpdatedAt.Before(s.LastSourceUpdate) {
 			e.logger.Info("platform record older than the state; not applied")
@@ -609,7 +612,8 @@ func (e *engagement) sync() {
 
 func (e *engagement) onboard(eng vendors.Engagement, fp activities.Fingerprint) {
 	s := e.s
-	s.CoverageStart, s.CoverageEnd, s.Wage, s.WageType = eng.Start, eng.End, eng.Job.Wage, eng.Job.WageType
+	e.setWindow(eng.Start, eng.End)
+	s.Wage, s.WageType = eng.Job.Wage, eng.Job.WageType
 	s.CoverageTypes, s.Metadata, s.ClientID = eng.CoverageTypes, eng.Metadata, eng.Job.ClientID
 	s.SourceContractorID = eng.Contractor.SourceID
 	if s.Policy.ContractorID == "" && !e.upsertContractor(eng) {
@@ -695,10 +699,11 @@ func (e *engagement) applyChanges(eng vendors.Engagement, fp activities.Fingerpr
 		s.Wage, s.WageType = eng.Job.Wage, eng.Job.WageType
 		e.transition("", fmt.Sprintf("job updated (wage %d %s)", eng.Job.Wage, eng.Job.WageType))
 	}
-	if eng.Start == s.CoverageStart && eng.End == s.CoverageEnd {
+	if eng.Start == s.CoverageStart && eng.End == s.workEnd(e.horizon) {
 		return
 	}
-	window := activities.CoverageInput{WorkflowID: s.WorkflowID, Start: eng.Start, End: eng.End}
+	covered := e.coveredUntil(eng.Start, eng.End)
+	window := activities.CoverageInput{WorkflowID: s.WorkflowID, Start: eng.Start, End: covered}
 	var err error
 	switch {
 	case s.Policy.AssignmentID != "":
@@ -713,11 +718,11 @@ func (e *engagement) applyChanges(eng vendors.Engagement, fp activities.Fingerpr
 		e.park("update coverage window", err)
 		return
 	}
-	s.CoverageStart, s.CoverageEnd = eng.Start, eng.End
+	e.setWindow(eng.Start, eng.End)
 	if eng.Start > e.now().Unix() {
 		s.StartChecked = false
 	}
-	e.transition("", fmt.Sprintf("coverage window moved to %s → %s", day(eng.Start), day(eng.End)))
+	e.transition("", fmt.Sprintf("coverage window moved to %s → %s", day(s.CoverageStart), day(s.CoverageEnd)))
 }
 
 func nextMidnight(unix int64) int64 {
@@ -902,8 +907,8 @@ type deadline struct {
 func (e *engagement) deadlines(parked bool) []deadline {
 	s := e.s
 	var out []deadline
-	if s.End == nil && s.CoverageEnd > 0 {
-		out = append(out, deadline{time.Unix(s.CoverageEnd, 0), "end-date"})
+	if end := s.workEnd(e.horizon); s.End == nil && end > 0 {
+		out = append(out, deadline{time.Unix(end, 0), "end-date"})
 	}
 	if parked || !s.Onboarded {
 		return out
@@ -922,6 +927,9 @@ func (e *engagement) deadlines(parked bool) []deadline {
 	}
 	if due, ok := e.applicationPendingDue(); ok {
 		out = append(out, deadline{due, "application-pending"})
+	}
+	if due, ok := e.extensionDue(); ok {
+		out = append(out, deadline{due, "extend-coverage"})
 	}
 	return out
 }
@@ -946,7 +954,7 @@ func (e *engagement) handleDeadline(parked bool) bool {
 		s := e.s
 		switch d.kind {
 		case "end-date":
-			s.End = &EndRequest{Kind: vendors.KindEnd, At: s.CoverageEnd, Cause: "end date reached"}
+			s.End = &EndRequest{Kind: vendors.KindEnd, At: s.workEnd(e.horizon), Cause: "end date reached"}
 		case "start-date":
 			s.StartChecked = true
 			if !s.covered() {
@@ -960,6 +968,8 @@ func (e *engagement) handleDeadline(parked bool) bool {
 			e.pollCertificate()
 		case "application-pending":
 			e.notifyApplicationPending()
+		case "extend-coverage":
+			e.extendCoverage()
 		}
 		return true
 	}

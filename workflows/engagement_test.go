@@ -3,6 +3,7 @@ package workflows
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http/httptest"
 	"strings"
 	"sync"
@@ -522,16 +523,19 @@ func TestMissingMappingParksUntilOperatorRetry(t *testing.T) {
 	assert.Contains(t, jobs[0].Body, `"category_code":"jc_MARKETING"`)
 }
 
-func TestBusinessErrorParksWithReason(t *testing.T) {
+func TestWindowBeyondAYearIsCoveredForTheHorizon(t *testing.T) {
 	f := newFixture(t)
 	e := f.engagement("ct_1", "")
 	f.platform.Update("ct_1", func(x *vendors.Engagement) { x.End = e.Start + 400*24*3600 }) // more than a year
-	var parked Status
-	f.at(time.Hour, func() { parked = f.status(); f.platformEvent(vendors.KindCancel, "c") })
+	var waiting Status
+	f.at(time.Hour, func() { waiting = f.status(); f.platformEvent(vendors.KindCancel, "c") })
 	final := f.run()
-	assert.Equal(t, StatusNeedsAttention, parked.CoverageStatus)
-	assert.Contains(t, parked.AttentionReason, "end_date_invalid")
-	assert.Equal(t, StatusCanceled, final.CoverageStatus, "a parked engagement can still be cancelled")
+	assert.Equal(t, StatusAwaitingApplication, waiting.CoverageStatus, causes(waiting))
+	assert.Equal(t, e.Start+90*24*3600, waiting.CoverageEnd, "SPEC §2 step 4: covered for COVERAGE_HORIZON (90 days by default)")
+	quotes := f.posts("/quotes")
+	require.Len(t, quotes, 1)
+	assert.Contains(t, quotes[0].Body, fmt.Sprintf(`"end_date":%d`, e.Start+90*24*3600))
+	assert.Equal(t, StatusCanceled, final.CoverageStatus)
 }
 
 func TestOutOfScopeRecordEndsWithoutObjects(t *testing.T) {
@@ -606,4 +610,65 @@ func TestAnotherEngagementsPolicyLetsWaitingEngagementUseAssignment(t *testing.T
 	assert.Equal(t, StatusInsured, covered.CoverageStatus, causes(covered))
 	assert.NotEmpty(t, covered.Policy.AssignmentID)
 	assert.Empty(t, f.posts("/apply/sessions"), "never a second session for the same contractor")
+}
+
+func TestOpenEndedEngagementIsExtendedAtTheHorizon(t *testing.T) {
+	f := newFixture(t)
+	e := f.engagement("ct_1", "open@example.com")
+	f.platform.Update("ct_1", func(x *vendors.Engagement) { x.End = 0 }) // no end date
+	con, err := f.client.CreateContractor(context.Background(), "seed", pc.Contractor{FirstName: "J", LastName: "C", Email: "open@example.com"})
+	require.NoError(t, err)
+	_, err = f.sim.SeedPolicy(pc.Policy{Contractor: con.ID})
+	require.NoError(t, err)
+	const dayS = int64(24 * 3600)
+	var first, extended Status
+	f.at(time.Hour, func() { first = f.status() })
+	// 90-day horizon from the start (7 days out); extended 14 days before it lapses.
+	f.at(time.Duration(7+90-14)*24*time.Hour+time.Hour, func() { extended = f.status() })
+	f.at(100*24*time.Hour, func() { f.platformEvent(vendors.KindEnd, "end") })
+	final := f.run()
+
+	assert.Equal(t, StatusInsured, first.CoverageStatus, causes(first))
+	assert.Equal(t, e.Start+90*dayS, first.CoverageEnd, "covered for the horizon")
+	asg := f.posts("/assignments")
+	require.NotEmpty(t, asg)
+	assert.Contains(t, asg[0].Body, fmt.Sprintf(`"end_date":%d`, e.Start+90*dayS))
+	ext := f.posts("/assignments/extend")
+	require.Len(t, ext, 1, "one extension before the 100th day")
+	assert.Contains(t, ext[0].Body, fmt.Sprintf(`"end_date":%d`, e.Start+180*dayS))
+	assert.Equal(t, e.Start+180*dayS, extended.CoverageEnd)
+	assert.Equal(t, StatusInsured, extended.CoverageStatus)
+	assert.Equal(t, StatusEnded, final.CoverageStatus)
+}
+
+// TestReplayedServerErrorLooksUpThenUsesANewKey: 1099Policy stores a 5xx under its
+// idempotency key and replays it (SPEC §2 step 3). The retry looks the job up by its
+// engagement key first; only when it is not there is the create sent under a new key.
+func TestReplayedServerErrorLooksUpThenUsesANewKey(t *testing.T) {
+	for _, executed := range []bool{false, true} {
+		t.Run(fmt.Sprintf("work done before the failure: %v", executed), func(t *testing.T) {
+			f := newFixture(t)
+			f.engagement("ct_1", "")
+			f.sim.AddFault(policysim.Fault{PathPrefix: "/api/v1/jobs", Status: 500, Count: 1, Stored: true, Executed: executed})
+			var mid Status
+			f.at(time.Hour, func() { mid = f.status(); f.platformEvent(vendors.KindCancel, "c") })
+			f.run()
+			assert.Equal(t, StatusAwaitingApplication, mid.CoverageStatus, causes(mid))
+			assert.Equal(t, 1, f.sim.Counts().Jobs[EngagementWorkflowID("remote", "ct_1")], "one job in 1099Policy")
+			posts := f.posts("/jobs")
+			var keys []string
+			for _, p := range f.sim.Requests() {
+				if p.Method == "POST" && p.Path == "/api/v1/jobs" {
+					keys = append(keys, p.Header("Ten99Policy-Idempotent-Key"))
+				}
+			}
+			if executed {
+				assert.Len(t, keys, 1, "the retry found the job: no second create")
+			} else {
+				require.Len(t, keys, 2)
+				assert.Equal(t, keys[0]+"/attempt-2", keys[1], "a fresh key once the lookup found nothing")
+				assert.NotEmpty(t, posts)
+			}
+		})
+	}
 }

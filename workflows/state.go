@@ -132,6 +132,11 @@ type EngagementState struct {
 	Closed               bool                   `json:"closed,omitempty"`
 	// Notifications: how many were queued (their ids derive from it), those not yet sent, and
 	// the application-pending rule as the worker had it at the last fetch.
+	// WorkEnd is the engagement's own end (0: open-ended); CoverageEnd is the covered part,
+	// extended at the horizon. Horizon is COVERAGE_HORIZON as the worker had it at the fetch.
+	WorkEnd                 int64          `json:"work_end,omitempty"`
+	Horizon                 time.Duration  `json:"horizon,omitempty"`
+	Extensions              int            `json:"extensions,omitempty"`
 	NotificationSeq         int            `json:"notification_seq,omitempty"`
 	Outbox                  []notify.Event `json:"outbox,omitempty"`
 	ApplicationPendingAfter time.Duration  `json:"application_pending_after,omitempty"`

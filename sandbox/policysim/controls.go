@@ -24,6 +24,12 @@ type Fault struct {
 	Duration   time.Duration `json:"duration,omitempty"` // nanoseconds in JSON; see DurationText
 	// DurationText is Duration as Go text ("30s"), easier with curl.
 	DurationText string `json:"duration_text,omitempty"`
+	// Stored makes the API itself answer the fault and store it under the request's
+	// idempotency key, replayed for that key like any answer (as 1099Policy does with a 5xx).
+	// With Executed the request's work was done first (the object exists; only the answer
+	// failed); without it nothing was created.
+	Stored   bool `json:"stored,omitempty"`
+	Executed bool `json:"executed,omitempty"`
 }
 
 type fault struct {

@@ -165,6 +165,12 @@ func (s *Server) createContractor(w http.ResponseWriter, r *http.Request, body [
 		writeErr(w, badRequest("email_invalid", map[string]string{"email": "Enter a valid email address."}))
 		return
 	}
+	if s.cfg.RequireContactDetails {
+		if err := requireContact(c); err != nil {
+			writeErr(w, err)
+			return
+		}
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, id := range s.st.contractors.order {
@@ -177,6 +183,22 @@ func (s *Server) createContractor(w http.ResponseWriter, r *http.Request, body [
 	c.Created = pc.Time(s.cfg.Now().Unix())
 	s.st.contractors.put(c.ID, &c)
 	writeJSON(w, http.StatusCreated, c)
+}
+
+// requireContact refuses a contractor without phone or a full address, naming the first
+// missing field, as the API reference marks them required (400 invalid_request).
+func requireContact(c pc.Contractor) *apiError {
+	a := c.Address
+	if a == nil {
+		a = &pc.Address{}
+	}
+	for _, f := range []struct{ name, value string }{{"phone", c.Phone}, {"address.line1", a.Line1},
+		{"address.locality", a.Locality}, {"address.region", a.Region}, {"address.postalcode", a.PostalCode}} {
+		if strings.TrimSpace(f.value) == "" {
+			return badRequest(pc.CodeInvalidRequest, map[string]string{f.name: "This field is required."})
+		}
+	}
+	return nil
 }
 
 // mergeContractor applies a partial contractor update (the email stays unique).
@@ -264,6 +286,9 @@ func (s *Server) validateJob(j *pc.Job, partial bool) *apiError {
 	if j.CategoryCode != "" && !slices.ContainsFunc(s.cfg.CategoryCodes, func(c pc.CategoryCode) bool { return c.CategoryCode == j.CategoryCode }) {
 		return badRequest("category_code_invalid", map[string]string{"category_code": "Unknown or unapproved category code " + j.CategoryCode + "."})
 	}
+	if j.Address != nil && len(j.Address.Region) != 2 {
+		return badRequest(pc.CodeInvalidRequest, map[string]string{"address.region": "A two-letter region is required in a job's address."})
+	}
 	return nil
 }
 
@@ -295,7 +320,9 @@ func (s *Server) mergeJob(j *pc.Job, p pc.Job) (pc.Job, *apiError) {
 	setIf(&merged.Entity, p.Entity)
 	setIf(&merged.CategoryCode, p.CategoryCode)
 	setIf(&merged.WageType, p.WageType)
-	setIf(&merged.Region, p.Region)
+	if p.Address != nil {
+		merged.Address = p.Address
+	}
 	if p.Wage != 0 {
 		merged.Wage = p.Wage
 	}
@@ -586,6 +613,38 @@ func (s *Server) cancelAssignment(w http.ResponseWriter, _ *http.Request, body [
 	}
 	found.Status = "cancelled"
 	s.emit("assignment.cancelled", found)
+	writeJSON(w, http.StatusOK, found)
+}
+
+// extendAssignment moves the job's live assignment to a later end date.
+func (s *Server) extendAssignment(w http.ResponseWriter, _ *http.Request, body []byte) {
+	var p pc.AssignmentExtend
+	if err := decodeBody(body, &p); err != nil {
+		writeErr(w, err)
+		return
+	}
+	if err := requireFields(map[string]string{"job_id": p.JobID}); err != nil {
+		writeErr(w, err)
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var found *pc.Assignment
+	for i := len(s.st.assignments.order) - 1; i >= 0; i-- {
+		if a := s.st.assignments.byID[s.st.assignments.order[i]]; a.Job == p.JobID && a.Status != "cancelled" {
+			found = a
+			break
+		}
+	}
+	if found == nil {
+		writeErr(w, notFound("assignment for job", p.JobID))
+		return
+	}
+	if p.EndDate <= found.EndDate {
+		writeErr(w, badRequest(pc.CodeEndDateInvalid, map[string]string{"end_date": "The new end date must be later than the current one."}))
+		return
+	}
+	found.EndDate = p.EndDate
 	writeJSON(w, http.StatusOK, found)
 }
 

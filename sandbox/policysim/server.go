@@ -31,6 +31,9 @@ type Config struct {
 	CertificateReviewAfter time.Duration
 	// AssignmentActiveAfter is the delay before assignment.active (default 500 ms).
 	AssignmentActiveAfter time.Duration
+	// RequireContactDetails refuses contractors without phone and address (line1, locality,
+	// region, postalcode), as the API reference marks them required.
+	RequireContactDetails bool
 	// DuplicateWebhooks delivers every event twice, to exercise dedupe.
 	DuplicateWebhooks bool
 	// WithheldWebhooks are event types recorded (and listed at GET /api/v1/events) but never
@@ -122,6 +125,7 @@ func (s *Server) routes() {
 	api("GET /api/v1/assignments", listHandler(s, assignments))
 	api("POST /api/v1/assignments", s.createAssignment)
 	api("POST /api/v1/assignments/cancel", s.cancelAssignment)
+	api("POST /api/v1/assignments/extend", s.extendAssignment)
 	api("GET /api/v1/assignments/{id}", getHandler(s, "assignment", assignments))
 	api("PUT /api/v1/assignments/{id}", updateHandler(s, "assignment", assignments, s.mergeAssignment))
 	api("GET /api/v1/files/certificates", s.listCertificates)
@@ -178,7 +182,8 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, h func(http.Re
 		rec.delay = s.cfg.Latency
 	}
 
-	if f := s.takeFault(r.URL.Path); f != nil {
+	f := s.takeFault(r.URL.Path)
+	if f != nil && !f.Stored {
 		if f.RetryAfter > 0 {
 			rec.Header().Set("Retry-After", fmt.Sprint(f.RetryAfter))
 		}
@@ -201,7 +206,14 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, h func(http.Re
 			return
 		}
 		buf := &bufferingWriter{header: http.Header{}, status: http.StatusOK}
-		h(buf, r, body)
+		if f == nil || f.Executed {
+			h(buf, r, body)
+		}
+		if f != nil { // a stored fault: this answer is what the key replays from now on
+			buf.header, buf.body = http.Header{}, bytes.Buffer{}
+			buf.status = f.Status
+			_ = json.NewEncoder(&buf.body).Encode(map[string]string{"message": "injected fault (stored)", "error_code": "sandbox_fault"})
+		}
 		s.mu.Lock()
 		if prev, ok := s.idem[key]; ok && s.cfg.Now().Sub(prev.at) < 24*time.Hour {
 			buf.status, buf.body = prev.status, *bytes.NewBuffer(prev.body) // a concurrent twin won
