@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -98,9 +100,12 @@ func (p Policy) validate() error {
 type Platform struct {
 	APIURL        string
 	WebhookSecret string
-	Token         string // Remote, WorkMarket bearer; Upwork access token
+	Token         string // Remote company token; WorkMarket API token; Upwork access token
+	Secret        string // WorkMarket API secret
+	ClientID      string // Remote partner app, JobDiva, Upwork
+	ClientSecret  string // Remote partner app, Upwork
+	RefreshToken  string // Remote partner app, Upwork
 	TenantID      string // Upwork
-	ClientID      string // JobDiva
 	Username      string // JobDiva
 	Password      string // JobDiva
 	PollInterval  time.Duration
@@ -110,25 +115,29 @@ type Platform struct {
 func (p Platform) Enabled() bool { return p.APIURL != "" }
 
 type platforms struct {
-	RemoteURL        string        `env:"REMOTE_API_URL"`
-	RemoteSecret     string        `env:"REMOTE_WEBHOOK_SECRET"`
-	RemoteToken      string        `env:"REMOTE_API_TOKEN"`
-	RemotePoll       time.Duration `env:"REMOTE_POLL_INTERVAL" envDefault:"5m"`
-	WorkMarketURL    string        `env:"WORKMARKET_API_URL"`
-	WorkMarketSecret string        `env:"WORKMARKET_WEBHOOK_SECRET"`
-	WorkMarketToken  string        `env:"WORKMARKET_API_TOKEN"`
-	WorkMarketPoll   time.Duration `env:"WORKMARKET_POLL_INTERVAL" envDefault:"5m"`
-	UpworkURL        string        `env:"UPWORK_API_URL"`
-	UpworkSecret     string        `env:"UPWORK_WEBHOOK_SECRET"`
-	UpworkToken      string        `env:"UPWORK_ACCESS_TOKEN"`
-	UpworkTenant     string        `env:"UPWORK_TENANT_ID"`
-	UpworkPoll       time.Duration `env:"UPWORK_POLL_INTERVAL" envDefault:"5m"`
-	JobDivaURL       string        `env:"JOBDIVA_API_URL"`
-	JobDivaSecret    string        `env:"JOBDIVA_WEBHOOK_SECRET"`
-	JobDivaClientID  string        `env:"JOBDIVA_CLIENT_ID"`
-	JobDivaUsername  string        `env:"JOBDIVA_USERNAME"`
-	JobDivaPassword  string        `env:"JOBDIVA_PASSWORD"`
-	JobDivaPoll      time.Duration `env:"JOBDIVA_POLL_INTERVAL" envDefault:"5m"`
+	RemoteURL         string        `env:"REMOTE_API_URL"`
+	RemoteSecret      string        `env:"REMOTE_WEBHOOK_SECRET"`
+	RemoteToken       string        `env:"REMOTE_API_TOKEN"`
+	RemoteClientID    string        `env:"REMOTE_CLIENT_ID"`
+	RemoteClientSec   string        `env:"REMOTE_CLIENT_SECRET"`
+	RemoteRefresh     string        `env:"REMOTE_REFRESH_TOKEN"`
+	RemotePoll        time.Duration `env:"REMOTE_POLL_INTERVAL" envDefault:"5m"`
+	WorkMarketURL     string        `env:"WORKMARKET_API_URL"`
+	WorkMarketSecret  string        `env:"WORKMARKET_WEBHOOK_SECRET"`
+	WorkMarketToken   string        `env:"WORKMARKET_API_TOKEN"`
+	WorkMarketSecret2 string        `env:"WORKMARKET_API_SECRET"`
+	WorkMarketPoll    time.Duration `env:"WORKMARKET_POLL_INTERVAL" envDefault:"5m"`
+	UpworkURL         string        `env:"UPWORK_API_URL"`
+	UpworkSecret      string        `env:"UPWORK_WEBHOOK_SECRET"`
+	UpworkToken       string        `env:"UPWORK_ACCESS_TOKEN"`
+	UpworkTenant      string        `env:"UPWORK_TENANT_ID"`
+	UpworkPoll        time.Duration `env:"UPWORK_POLL_INTERVAL" envDefault:"5m"`
+	JobDivaURL        string        `env:"JOBDIVA_API_URL"`
+	JobDivaSecret     string        `env:"JOBDIVA_WEBHOOK_SECRET"`
+	JobDivaClientID   string        `env:"JOBDIVA_CLIENT_ID"`
+	JobDivaUsername   string        `env:"JOBDIVA_USERNAME"`
+	JobDivaPassword   string        `env:"JOBDIVA_PASSWORD"`
+	JobDivaPoll       time.Duration `env:"JOBDIVA_POLL_INTERVAL" envDefault:"5m"`
 }
 
 // Config is every setting of the worker and the ingress.
@@ -143,7 +152,12 @@ type Config struct {
 	SessionSuccess   string `env:"SESSION_SUCCESS_URL" envDefault:"http://localhost:8080/v1/engagements/{vendor}/{engagement_id}?coverage=active"`
 	SessionCancel    string `env:"SESSION_CANCEL_URL" envDefault:"http://localhost:8080/v1/engagements/{vendor}/{engagement_id}?coverage=canceled"`
 	MappingFile      string `env:"MAPPING_FILE"`
-	LogFormat        string `env:"LOG_FORMAT" envDefault:"json"` // json (production) or console
+	// CoverageHorizonText is COVERAGE_HORIZON: "90d" or a Go duration ("2160h").
+	CoverageHorizonText string        `env:"COVERAGE_HORIZON" envDefault:"90d"`
+	CoverageHorizon     time.Duration `env:"-"`
+	// WorkMarketCOIPattern picks the assignment attachments that are certificates.
+	WorkMarketCOIPattern string `env:"WORKMARKET_COI_PATTERN" envDefault:"(?i)\b(coi|certificate of insurance|insurance)\b"`
+	LogFormat            string `env:"LOG_FORMAT" envDefault:"json"` // json (production) or console
 
 	// PayloadKeys is PAYLOAD_ENCRYPTION_KEYS ("<id>:<base64 32 bytes>,…"; the first encrypts).
 	PayloadKeySpec string `env:"PAYLOAD_ENCRYPTION_KEYS"`
@@ -184,15 +198,24 @@ func Load() (Config, error) {
 	if err := c.Notify.validate(); err != nil {
 		return c, err
 	}
+	var err error
+	if c.CoverageHorizon, err = ParseDays(c.CoverageHorizonText); err != nil || c.CoverageHorizon < 15*24*time.Hour {
+		return c, fmt.Errorf("configuration: COVERAGE_HORIZON is %q: want days like 90d (at least 15d, more than the 14 days of notice before an extension)", c.CoverageHorizonText)
+	}
+	if _, err := regexp.Compile(c.WorkMarketCOIPattern); err != nil {
+		return c, fmt.Errorf("configuration: WORKMARKET_COI_PATTERN is not a regular expression: %v", err)
+	}
 	var p platforms
 	if err := env.Parse(&p); err != nil {
 		return c, fmt.Errorf("configuration: %w", err)
 	}
 	c.Platforms = map[string]Platform{
-		"remote":     {APIURL: p.RemoteURL, WebhookSecret: p.RemoteSecret, Token: p.RemoteToken, PollInterval: p.RemotePoll},
-		"workmarket": {APIURL: p.WorkMarketURL, WebhookSecret: p.WorkMarketSecret, Token: p.WorkMarketToken, PollInterval: p.WorkMarketPoll},
-		"upwork":     {APIURL: p.UpworkURL, WebhookSecret: p.UpworkSecret, Token: p.UpworkToken, TenantID: p.UpworkTenant, PollInterval: p.UpworkPoll},
-		"jobdiva":    {APIURL: p.JobDivaURL, WebhookSecret: p.JobDivaSecret, ClientID: p.JobDivaClientID, Username: p.JobDivaUsername, Password: p.JobDivaPassword, PollInterval: p.JobDivaPoll},
+		"remote": {APIURL: p.RemoteURL, WebhookSecret: p.RemoteSecret, Token: p.RemoteToken, ClientID: p.RemoteClientID,
+			ClientSecret: p.RemoteClientSec, RefreshToken: p.RemoteRefresh, PollInterval: p.RemotePoll},
+		"workmarket": {APIURL: p.WorkMarketURL, WebhookSecret: p.WorkMarketSecret, Token: p.WorkMarketToken, Secret: p.WorkMarketSecret2,
+			PollInterval: p.WorkMarketPoll},
+		"upwork":  {APIURL: p.UpworkURL, WebhookSecret: p.UpworkSecret, Token: p.UpworkToken, TenantID: p.UpworkTenant, PollInterval: p.UpworkPoll},
+		"jobdiva": {APIURL: p.JobDivaURL, WebhookSecret: p.JobDivaSecret, ClientID: p.JobDivaClientID, Username: p.JobDivaUsername, Password: p.JobDivaPassword, PollInterval: p.JobDivaPoll},
 	}
 	if c.MappingFile != "" {
 		m, err := LoadMapping(c.MappingFile)
@@ -255,6 +278,19 @@ func (c Config) ClientOptions() (client.Options, error) {
 	opts.DataConverter = payloadcodec.DataConverter(c.PayloadKeys)
 	opts.FailureConverter = payloadcodec.FailureConverter(c.PayloadKeys)
 	return opts, nil
+}
+
+// ParseDays reads "<n>d" (days) or a Go duration.
+func ParseDays(v string) (time.Duration, error) {
+	v = strings.TrimSpace(v)
+	if n, ok := strings.CutSuffix(v, "d"); ok {
+		days, err := strconv.Atoi(n)
+		if err != nil {
+			return 0, err
+		}
+		return time.Duration(days) * 24 * time.Hour, nil
+	}
+	return time.ParseDuration(v)
 }
 
 // RequireOpsToken fails when the ingress has no operator token.

@@ -72,6 +72,7 @@ func run() error {
 		Notifier: &notify.Sender{URLs: cfg.Notify.WebhookURLs, Secret: cfg.Notify.Secret, SlackURL: cfg.Notify.SlackURL,
 			UIURL: cfg.Notify.UIURL, Namespace: cfg.Temporal.Namespace},
 		ApplicationPendingAfter: cfg.Notify.ApplicationPendingAfter,
+		Horizon:                 cfg.CoverageHorizon,
 		DeliverPolicyEvent: func(ctx context.Context, ev activities.PolicyEvent) (string, error) {
 			outcome, _, err := workflows.DeliverPolicyEvent(ctx, c, cfg.Temporal.TaskQueue, ev)
 			return outcome, err

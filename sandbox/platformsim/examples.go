@@ -26,6 +26,7 @@ type Example struct {
 	Category     string
 	Status       string // platform status; a sensible active one when empty
 	JobID        string // JobDiva job id
+	Type         string // Remote employment type ("contractor" when empty; "employee" is out of scope)
 }
 
 func ptr(s string) *string {
@@ -47,19 +48,7 @@ func (s *Server) Seed(platform string, e Example) error {
 	first, last := orDefault(e.FirstName, "Jordan"), orDefault(e.LastName, "Cruz")
 	switch platform {
 	case remote.Vendor:
-		rateType := "fixed"
-		if e.Hourly {
-			rateType = "hourly"
-		}
-		c := remote.Contractor{ID: e.ContractorID, FirstName: first, LastName: last, Email: ptr(e.Email), Country: "US", Region: "CA", City: "Oakland", EmploymentType: "contractor"}
-		if err := s.Put(platform, "contractors", e.ContractorID, c); err != nil {
-			return err
-		}
-		return s.Put(platform, "contracts", e.ID, map[string]any{"id": e.ID, "contractor_id": e.ContractorID, "title": "Q4 Launch Assets",
-			"description": "Landing page and brand kit", "client_id": orDefault(e.ClientID, "acct_77"), "role": orDefault(e.Category, "marketing_design"),
-			"rate":       map[string]string{"amount": e.Rate, "currency": "USD", "type": rateType},
-			"start_date": e.Start.Format("2006-01-02"), "end_date": e.End.Format("2006-01-02"), "invoice_schedule_id": "cis_" + e.ID,
-			"status": orDefault(e.Status, "finalized"), "region": "CA"})
+		return s.Put(platform, "employments", e.ID, remoteEmployment(e, first, last))
 	case workmarket.Vendor:
 		w := workmarket.Worker{WorkerID: e.ContractorID, FirstName: first, LastName: last, Email: ptr(e.Email), Country: "US", Region: "CA"}
 		if err := s.Put(platform, "workers", e.ContractorID, w); err != nil {
@@ -131,14 +120,9 @@ func WebhookBody(platform, kind string, e Example, eventID, ref string, at time.
 	occurred := at.UTC().Format(time.RFC3339)
 	switch platform {
 	case remote.Vendor:
-		names := map[string]string{HookStart: "contract.finalized", HookUpdate: "contract.updated", HookEnd: "contract.ended",
-			HookCancel: "contract.cancelled", HookCOI: "document.uploaded", HookInvoice: "contractor_invoice.paid_out"}
-		m := map[string]any{"event_type": names[kind], "company_id": "co_1", "contract_id": e.ID, "contractor_id": e.ContractorID, "delivery": eventID}
-		switch kind {
-		case HookCOI:
-			m["document_id"], m["document_type"] = ref, "coi"
-		case HookInvoice:
-			m["invoice_id"] = ref
+		m, err := remoteHook(kind, e, ref)
+		if err != nil {
+			return nil, err
 		}
 		body = m
 	case workmarket.Vendor:
@@ -185,9 +169,7 @@ func WebhookBody(platform, kind string, e Example, eventID, ref string, at time.
 func (s *Server) SeedDocument(platform string, e Example, docID, fileName string, pdf []byte) error {
 	switch platform {
 	case remote.Vendor:
-		s.PutFile(platform, docID, pdf)
-		return s.Put(platform, "documents", docID, map[string]string{"id": docID, "contractor_id": e.ContractorID, "type": "coi",
-			"content_type": "application/pdf", "download_url": "/v1/documents/" + docID + "/content"})
+		return fmt.Errorf("Remote has no certificate documents: use the operator intake route")
 	case workmarket.Vendor:
 		s.PutFile(platform, docID, pdf)
 		return s.Put(platform, "attachments", docID, map[string]string{"id": docID, "name": fileName, "type": "coi", "content_url": "/v1/attachments/" + docID + "/content"})
@@ -212,8 +194,11 @@ func (s *Server) SeedDocument(platform string, e Example, docID, fileName string
 func (s *Server) SeedInvoice(platform string, e Example, invoiceID, amount string) error {
 	switch platform {
 	case remote.Vendor:
-		return s.Put(platform, "contractor-invoices", invoiceID, map[string]string{"id": invoiceID, "contract_id": e.ID, "amount": amount,
-			"period_start": e.Start.Format("2006-01-02"), "period_end": e.Start.AddDate(0, 0, 14).Format("2006-01-02")})
+		cents, err := vendors.Cents(amount)
+		if err != nil {
+			return err
+		}
+		return s.Put(platform, "contractor-invoices", invoiceID, remoteInvoice(e, invoiceID, cents))
 	case jobdiva.Vendor:
 		return s.Put(platform, "timesheets", invoiceID, map[string]string{"timesheetId": invoiceID, "placementId": e.ID, "grossPay": amount,
 			"weekStart": e.Start.Format(vendors.LayoutJobDiva), "weekEnd": e.Start.AddDate(0, 0, 6).Format(vendors.LayoutJobDiva)})

@@ -11,7 +11,6 @@ import (
 
 	"github.com/coverage-orchestrator/coverage/vendors"
 	"github.com/coverage-orchestrator/coverage/vendors/jobdiva"
-	"github.com/coverage-orchestrator/coverage/vendors/remote"
 	"github.com/coverage-orchestrator/coverage/vendors/upwork"
 	"github.com/coverage-orchestrator/coverage/vendors/workmarket"
 )
@@ -41,13 +40,7 @@ func (s *Server) routes() {
 		})
 	}
 
-	// Remote
-	m.HandleFunc("GET /remote/v1/contractors/{id}", record(remote.Vendor, "contractors"))
-	m.HandleFunc("GET /remote/v1/contracts/{id}", record(remote.Vendor, "contracts"))
-	m.HandleFunc("GET /remote/v1/documents/{id}", record(remote.Vendor, "documents"))
-	m.HandleFunc("GET /remote/v1/documents/{id}/content", file(remote.Vendor))
-	m.HandleFunc("GET /remote/v1/contractor-invoices/{id}", record(remote.Vendor, "contractor-invoices"))
-	m.HandleFunc("GET /remote/v1/contracts", s.api(remote.Vendor, true, s.remoteContracts))
+	s.remoteRoutes(m)
 
 	// WorkMarket
 	m.HandleFunc("GET /workmarket/v1/workers/{id}", record(workmarket.Vendor, "workers"))
@@ -82,26 +75,6 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /sandbox/requests", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, http.StatusOK, s.Requests()) })
 	m.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusOK) })
 	s.mux = m
-}
-
-func (s *Server) remoteContracts(w http.ResponseWriter, r *http.Request) {
-	since, err := time.Parse(time.RFC3339, r.URL.Query().Get("updated_since"))
-	if err != nil {
-		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "updated_since must be RFC 3339"})
-		return
-	}
-	page, _ := strconv.Atoi(r.URL.Query().Get("page"))
-	page = max(page, 1)
-	const perPage = 50
-	all := s.list(remote.Vendor, "contracts", since)
-	total := max((len(all)+perPage-1)/perPage, 1)
-	data := []map[string]string{}
-	for i := (page - 1) * perPage; i < len(all) && i < page*perPage; i++ {
-		c := all[i]
-		data = append(data, map[string]string{"id": c.id, "contractor_id": field(c.raw, "contractor_id"),
-			"status": field(c.raw, "status"), "updated_at": c.at.Format(time.RFC3339)})
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"data": data, "page": page, "total_pages": total})
 }
 
 func (s *Server) workmarketWorkOrders(w http.ResponseWriter, r *http.Request) {

@@ -29,6 +29,7 @@ var Platforms = []string{remote.Vendor, workmarket.Vendor, upwork.Vendor, jobdiv
 type Config struct {
 	Tokens         map[string]string // bearer token each platform accepts (JobDiva issues its own)
 	JobDivaLogin   [3]string         // client id, username, password
+	RemoteClient   [3]string         // a Remote partner app: client id, client secret, refresh token
 	WebhookSecrets map[string]string // per platform
 	WebhookURLs    map[string]string // where each platform's webhooks go (the ingress routes)
 	Now            func() time.Time
@@ -47,7 +48,9 @@ type Server struct {
 	tokenSeq int
 	gqlErrs  int
 	log      []Request
-	client   *http.Client
+	// remoteFeed is Remote's webhook-events feed: every delivery SendWebhook made.
+	remoteFeed []RemoteDelivery
+	client     *http.Client
 }
 
 type fault struct {
@@ -79,7 +82,7 @@ func (s *Server) Reset() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.records, s.updated, s.files = map[string]json.RawMessage{}, map[string]time.Time{}, map[string][]byte{}
-	s.faults, s.tokens, s.gqlErrs, s.log = map[string]*fault{}, map[string]bool{}, 0, nil
+	s.faults, s.tokens, s.gqlErrs, s.log, s.remoteFeed = map[string]*fault{}, map[string]bool{}, 0, nil, nil
 }
 
 // Put stores a record (any JSON-encodable value) as the platform will serve it.
@@ -234,12 +237,13 @@ func (s *Server) authorized(platform string, r *http.Request) bool {
 	if !ok || tok == "" {
 		return false
 	}
+	s.mu.Lock()
+	issued := s.tokens[tok] // JobDiva's, Remote's partner grants
+	s.mu.Unlock()
 	if platform == jobdiva.Vendor {
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		return s.tokens[tok]
+		return issued
 	}
-	return tok == s.cfg.Tokens[platform]
+	return issued || tok == s.cfg.Tokens[platform]
 }
 
 type statusRecorder struct {
@@ -276,6 +280,13 @@ func (s *Server) SendWebhookAt(ctx context.Context, platform string, body []byte
 	}
 	defer resp.Body.Close()
 	out, _ := io.ReadAll(resp.Body)
+	if platform == remote.Vendor {
+		var ev struct {
+			EventType string `json:"event_type"`
+		}
+		_ = json.Unmarshal(body, &ev)
+		s.RecordRemoteDelivery(ev.EventType, resp.StatusCode >= 200 && resp.StatusCode < 300)
+	}
 	return resp.StatusCode, out, nil
 }
 

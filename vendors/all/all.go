@@ -15,7 +15,8 @@ import (
 func Adapters(cfg config.Config) vendors.Registry {
 	r := vendors.Registry{}
 	if p := cfg.Platforms[remote.Vendor]; p.Enabled() {
-		r[remote.Vendor] = remote.New(remote.Config{APIURL: p.APIURL, Token: p.Token, WebhookSecret: p.WebhookSecret})
+		r[remote.Vendor] = remote.New(remote.Config{APIURL: p.APIURL, Token: p.Token, ClientID: p.ClientID, ClientSecret: p.ClientSecret,
+			RefreshToken: p.RefreshToken, WebhookSecret: p.WebhookSecret})
 	}
 	if p := cfg.Platforms[workmarket.Vendor]; p.Enabled() {
 		r[workmarket.Vendor] = workmarket.New(workmarket.Config{APIURL: p.APIURL, Token: p.Token, WebhookSecret: p.WebhookSecret})

@@ -1,5 +1,6 @@
-// Package remote is the Remote adapter: contractors only (employee and EOR records are
-// ignored). Webhooks are signed X-Remote-Signature = hex HMAC-SHA256(secret, body + ":" + ms).
+// Package remote is the Remote adapter, on Remote's live API (shared/reference/vendors.md):
+// an engagement is an employment of type "contractor" (employees and EOR are ignored).
+// Webhooks are flat bodies signed X-Remote-Signature = hex HMAC-SHA256(key, body + ":" + ms).
 package remote
 
 import (
@@ -28,10 +29,47 @@ const (
 // accepted: Remote keeps the first timestamp on retries, and dedupe covers replays.
 const MaxFutureSkew = 5 * time.Minute
 
-// Config configures the adapter.
+// TokenPath is the partner apps' OAuth2 token endpoint on the API host.
+const TokenPath = "/auth/oauth2/token"
+
+// Assumptions (vendors.md "Known unknowns" 2-8): each is one line here, so the first real
+// response corrects one line. An operator notices a wrong one as a NEEDS_ATTENTION reason
+// naming the field, a contractor created without phone or address, or a poll that finds
+// nothing (README "Remote").
+const (
+	// listTypeFilter is the employments listing's filter value (7).
+	listTypeFilter = "contractor"
+	// statusCancel cancels; every status not listed in statusEnds is in force (4).
+	statusCancel = "deleted"
+	// invoiceIDField is where contractor_invoice.paid_out names the invoice (5).
+	invoiceIDField = "contractor_invoice_id"
+)
+
+// statusEnds end the engagement now.
+var statusEnds = []string{"archived", "offboarding"}
+
+// addressDetails and personalDetails hold the assumed keys (2).
+type addressDetails struct {
+	Address    string `json:"address"`
+	City       string `json:"city"`
+	State      string `json:"state"`
+	PostalCode string `json:"postal_code"`
+}
+
+type personalDetails struct {
+	PhoneNumber string `json:"phone_number"`
+}
+
+// inScope lists the employment types that are contractor engagements.
+var inScope = []string{"contractor"}
+
+// Config configures the adapter: a company token, or a partner app's refresh-token grant.
 type Config struct {
 	APIURL        string
-	Token         string
+	Token         string // REMOTE_API_TOKEN
+	ClientID      string // REMOTE_CLIENT_ID
+	ClientSecret  string // REMOTE_CLIENT_SECRET
+	RefreshToken  string // REMOTE_REFRESH_TOKEN
 	WebhookSecret string
 	HTTP          *http.Client
 	Now           func() time.Time
@@ -48,9 +86,14 @@ func New(cfg Config) *Adapter {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Adapter{cfg: cfg, api: &vendors.HTTPClient{Base: cfg.APIURL, HTTP: cfg.HTTP,
-		Token:      func(context.Context) (string, error) { return cfg.Token, nil },
-		RetryAfter: rateLimitReset}}
+	api := &vendors.HTTPClient{Base: cfg.APIURL, HTTP: cfg.HTTP, RetryAfter: rateLimitReset,
+		Token: func(context.Context) (string, error) { return cfg.Token, nil }}
+	if cfg.Token == "" && cfg.RefreshToken != "" {
+		grant := &vendors.RefreshToken{TokenURL: strings.TrimRight(cfg.APIURL, "/") + TokenPath, ClientID: cfg.ClientID,
+			ClientSecret: cfg.ClientSecret, BasicAuth: true, HTTP: cfg.HTTP, Refresh: cfg.RefreshToken}
+		api.Token, api.Reauth = grant.Token, grant.Invalidate
+	}
+	return &Adapter{cfg: cfg, api: api}
 }
 
 // rateLimitReset reads x-ratelimit-reset (Unix ms of the reset, or ms to wait when small),
@@ -95,229 +138,322 @@ func (a *Adapter) VerifyWebhook(h http.Header, body []byte) error {
 	return vendors.VerifyHMAC(sha256.New, a.cfg.WebhookSecret, sig, body, []byte(":"+ts))
 }
 
-type webhook struct {
-	EventType         string `json:"event_type"`
-	CompanyID         string `json:"company_id"`
-	ContractID        string `json:"contract_id"`
-	ContractorID      string `json:"contractor_id"`
-	InvoiceScheduleID string `json:"invoice_schedule_id"`
-	DocumentID        string `json:"document_id"`
-	DocumentType      string `json:"document_type"`
-	InvoiceID         string `json:"invoice_id"`
-	EmploymentType    string `json:"employment_type"`
+// Event names: Remote's live events, then the guide's names, kept as aliases.
+var kinds = map[string]vendors.EventKind{
+	"employment.onboarding.completed":                      vendors.KindStart,
+	"employment.user_status.activated":                     vendors.KindStart,
+	"contract_document.status.changed":                     vendors.KindStart,
+	"employment.start_date.changed":                        vendors.KindStart,
+	"employment.updated":                                   vendors.KindStart,
+	"employment.details.updated":                           vendors.KindStart,
+	"employment_contract.active_contract_updated":          vendors.KindStart,
+	"contract_amendment.done":                              vendors.KindStart,
+	"contract.termination_date_reached":                    vendors.KindUpdate, // the employment's dates and status end it
+	"employment.contractor_of_record_termination.executed": vendors.KindUpdate,
+	"offboarding.submitted_to_payroll":                     vendors.KindUpdate,
+	"offboarding.completed":                                vendors.KindEnd,
+	"employment.onboarding.cancelled":                      vendors.KindCancel,
+	"contractor_invoice.paid_out":                          vendors.KindInvoice,
+	// aliases: the guide's names
+	"contract.finalized":       vendors.KindStart,
+	"contract.signed":          vendors.KindStart,
+	"invoice_schedule.created": vendors.KindStart,
+	"invoice_schedule.updated": vendors.KindStart,
+	"contract.terminated":      vendors.KindEnd,
+	"contract.cancelled":       vendors.KindCancel,
 }
 
-var kinds = map[string]vendors.EventKind{
-	"contract.finalized":              vendors.KindStart,
-	"contract.signed":                 vendors.KindStart,
-	"contractor.start_date.confirmed": vendors.KindStart,
-	"invoice_schedule.created":        vendors.KindStart, // start if new, else re-fetch
-	"invoice_schedule.updated":        vendors.KindStart,
-	"contract.updated":                vendors.KindUpdate,
-	"contract.terminated":             vendors.KindEnd,
-	"contract.ended":                  vendors.KindEnd,
-	"contract.cancelled":              vendors.KindCancel,
-	"document.uploaded":               vendors.KindCOI,
-	"contractor_invoice.paid_out":     vendors.KindInvoice,
+// Webhook is Remote's flat event body.
+type Webhook struct {
+	EventType           string `json:"event_type"`
+	CompanyID           string `json:"company_id"`
+	EmploymentID        string `json:"employment_id"`
+	ContractorInvoiceID string `json:"contractor_invoice_id"`
 }
 
 // ParseWebhook turns a verified body into one event.
 func (a *Adapter) ParseWebhook(h http.Header, body []byte) ([]vendors.Event, error) {
-	var w webhook
+	var w Webhook
 	if err := vendors.DecodeWebhook(body, &w); err != nil {
 		return nil, err
 	}
 	if w.EventType == "" {
 		return nil, vendors.Missing("event_type")
 	}
-	ev := vendors.Event{Vendor: Vendor, Name: w.EventType, EngagementID: w.ContractID, ContractorID: w.ContractorID}
+	ev := vendors.Event{Vendor: Vendor, Name: w.EventType, EngagementID: w.EmploymentID}
 	if ms, err := strconv.ParseInt(h.Get(HeaderTimestamp), 10, 64); err == nil {
 		ev.OccurredAt = time.UnixMilli(ms).UTC()
 	}
 	// Remote sends no event id: the dedupe key is the event with its ids and timestamp.
-	ev.EventID = vendors.HashEventID(Vendor, w.EventType, w.ContractID, w.InvoiceScheduleID, w.DocumentID, w.InvoiceID, h.Get(HeaderTimestamp))
-	switch {
-	case strings.HasPrefix(w.EventType, "employment.") || isEmployee(w.EmploymentType):
-		return ignore(ev, "employee and EOR records are out of scope"), nil
-	case kinds[w.EventType] == vendors.KindCOI && !strings.EqualFold(w.DocumentType, "coi"):
-		return ignore(ev, "document is not a certificate of insurance"), nil
-	}
-	ev, err := vendors.Classify(ev, kinds, "contract_id", "document_id", w.DocumentID)
+	ev.EventID = vendors.HashEventID(Vendor, w.EventType, w.EmploymentID, w.ContractorInvoiceID, h.Get(HeaderTimestamp))
+	ev, err := vendors.Classify(ev, kinds, "employment_id", "", "")
 	if err != nil {
 		return nil, err
 	}
 	if ev.Kind == vendors.KindInvoice {
-		if w.InvoiceID == "" {
-			return nil, vendors.Missing("invoice_id")
+		if w.ContractorInvoiceID == "" {
+			return nil, vendors.Missing(invoiceIDField)
 		}
-		ev.InvoiceID = w.InvoiceID
+		ev.InvoiceID = w.ContractorInvoiceID
 	}
 	return []vendors.Event{ev}, nil
 }
 
-func isEmployee(t string) bool {
-	t = strings.ToLower(t)
-	return t == "employee" || t == "eor" || t == "full_time" || t == "employment"
+// Employment is GET /v1/employments/{id} (the object inside data.employment).
+type Employment struct {
+	ID                   string           `json:"id"`
+	Type                 string           `json:"type"`
+	Status               string           `json:"status"`
+	CompanyID            string           `json:"company_id"`
+	FullName             string           `json:"full_name"`
+	PersonalEmail        *string          `json:"personal_email"`
+	WorkEmail            *string          `json:"work_email"`
+	LoginEmail           *string          `json:"login_email"`
+	JobTitle             string           `json:"job_title"`
+	Country              *Country         `json:"country"`
+	AddressDetails       *addressDetails  `json:"address_details"`
+	PersonalDetails      *personalDetails `json:"personal_details"`
+	ProvisionalStartDate string           `json:"provisional_start_date"`
+	ExpirationDate       *string          `json:"expiration_date"`
+	TerminationDate      *string          `json:"termination_date"`
+	ContractorRate       *Rate            `json:"contractor_rate"`
+	UpdatedAt            string           `json:"updated_at"`
 }
 
-func ignore(ev vendors.Event, reason string) []vendors.Event {
-	ev.Kind, ev.Reason = vendors.KindIgnore, reason
-	return []vendors.Event{ev}
+// Country is an employment's country.
+type Country struct {
+	Alpha2 string `json:"alpha_2_code"`
+	Code   string `json:"code"`
+	Name   string `json:"name"`
 }
 
-// Contractor is GET /v1/contractors/{id}.
-type Contractor struct {
-	ID             string  `json:"id"`
-	FirstName      string  `json:"first_name"`
-	LastName       string  `json:"last_name"`
-	Email          *string `json:"email"`
-	Country        string  `json:"country"`
-	Region         string  `json:"region"`
-	City           string  `json:"city"`
-	EmploymentType string  `json:"employment_type"`
-}
-
-// Contract is GET /v1/contracts/{id}.
-type Contract struct {
-	ID           string `json:"id"`
-	ContractorID string `json:"contractor_id"`
-	Title        string `json:"title"`
-	Description  string `json:"description"`
-	ClientID     string `json:"client_id"`
-	Role         string `json:"role"`
-	Rate         struct {
+// Rate is contractor_rate: a decimal amount in major units and how often it is paid.
+type Rate struct {
+	Amount struct {
 		Amount   vendors.Amount `json:"amount"`
-		Currency string         `json:"currency"`
-		Type     string         `json:"type"`
-	} `json:"rate"`
-	StartDate         string `json:"start_date"`
-	EndDate           string `json:"end_date"`
-	InvoiceScheduleID string `json:"invoice_schedule_id"`
-	Status            string `json:"status"`
-	Region            string `json:"region"`
-	UpdatedAt         string `json:"updated_at,omitempty"`
+		Currency struct {
+			Code string `json:"code"`
+		} `json:"currency"`
+	} `json:"amount"`
+	PayFrequency string `json:"pay_frequency"`
+	Type         string `json:"type"`
 }
 
-// FetchEngagement reads the contract and its contractor and maps them.
+type employmentEnvelope struct {
+	Data struct {
+		Employment Employment `json:"employment"`
+	} `json:"data"`
+}
+
+// FetchEngagement reads the employment and maps it.
 func (a *Adapter) FetchEngagement(ctx context.Context, id string) (vendors.Engagement, error) {
-	var c Contract
-	if err := a.api.GetJSON(ctx, "/v1/contracts/"+url.PathEscape(id), nil, &c); err != nil {
+	var env employmentEnvelope
+	if err := a.api.GetJSON(ctx, "/v1/employments/"+url.PathEscape(id), nil, &env); err != nil {
 		return vendors.Engagement{}, err
 	}
-	var p Contractor
-	if err := a.api.GetJSON(ctx, "/v1/contractors/"+url.PathEscape(c.ContractorID), nil, &p); err != nil {
-		return vendors.Engagement{}, err
-	}
-	return Map(c, p)
+	return Map(env.Data.Employment)
 }
 
-// Map turns a contract and its contractor into the normalised engagement.
-func Map(c Contract, p Contractor) (vendors.Engagement, error) {
-	e := vendors.Engagement{Vendor: Vendor, EngagementID: c.ID, Status: c.Status}
-	if p.EmploymentType != "" && !strings.EqualFold(p.EmploymentType, "contractor") {
-		e.OutOfScope = "employment type " + p.EmploymentType + " (employees and EOR are not covered)"
+func str(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
+}
+
+// Map turns an employment into the normalised engagement (vendors.md "Remote").
+func Map(m Employment) (vendors.Engagement, error) {
+	e := vendors.Engagement{Vendor: Vendor, EngagementID: m.ID, Status: m.Status}
+	if !inScopeType(m.Type) {
+		e.OutOfScope = "employment type " + m.Type + " (only contractors are covered)"
 		return e, nil
 	}
-	wage, err := c.Rate.Amount.Cents()
+	what := func(field string) string { return "employment " + m.ID + " " + field }
+	if m.ContractorRate == nil || !m.ContractorRate.Amount.Amount.Set() {
+		return e, &vendors.APIError{What: what("contractor_rate"), Body: "missing: no rate to insure"}
+	}
+	wage, err := m.ContractorRate.Amount.Amount.Cents()
 	if err != nil {
-		return e, &vendors.APIError{What: "contract " + c.ID + " rate.amount", Body: err.Error()}
+		return e, &vendors.APIError{What: what("contractor_rate.amount.amount"), Body: err.Error()}
 	}
 	wageType := "flatfee"
-	if strings.EqualFold(c.Rate.Type, "hourly") {
+	if strings.EqualFold(m.ContractorRate.Type, "hourly") {
 		wageType = "hourly"
 	}
-	if e.Start, err = vendors.WindowStart(c.StartDate); err != nil {
-		return e, &vendors.APIError{What: "contract " + c.ID + " start_date", Body: err.Error()}
+	if e.Start, err = vendors.WindowStart(m.ProvisionalStartDate); err != nil {
+		return e, &vendors.APIError{What: what("provisional_start_date"), Body: err.Error()}
 	}
-	if e.End, err = vendors.WindowEnd(c.EndDate); err != nil {
-		return e, &vendors.APIError{What: "contract " + c.ID + " end_date", Body: err.Error()}
+	if end := vendors.FirstNonEmpty(str(m.ExpirationDate), str(m.TerminationDate)); end != "" {
+		if e.End, err = vendors.WindowEnd(end); err != nil {
+			return e, &vendors.APIError{What: what("expiration_date"), Body: err.Error()}
+		}
 	}
-	email := ""
-	if p.Email != nil {
-		email = *p.Email
+	if e.UpdatedAt, err = vendors.ParseEventTime("updated_at", m.UpdatedAt); err != nil {
+		e.UpdatedAt = time.Time{}
 	}
-	e.Contractor = vendors.Contractor{SourceID: p.ID, FirstName: p.FirstName, LastName: p.LastName, Email: strings.ToLower(email),
-		Country: p.Country, Region: p.Region, City: p.City}
-	e.Job = vendors.Job{Name: c.Title, Description: c.Description, ClientID: c.ClientID, Category: c.Role, Wage: wage,
-		WageType: wageType, Region: vendors.FirstNonEmpty(c.Region, p.Region)}
-	ids := map[string]string{"contract_id": c.ID}
-	session := map[string]string{"contract_id": c.ID}
-	job := map[string]string{"contract_id": c.ID, "contractor_id": p.ID}
-	if c.InvoiceScheduleID != "" {
-		job["invoice_schedule_id"] = c.InvoiceScheduleID
-		session["invoice_schedule_id"] = c.InvoiceScheduleID
+	first, last := vendors.SplitName(m.FullName)
+	c := vendors.Contractor{SourceID: m.ID, FirstName: first, LastName: last,
+		Email: strings.ToLower(vendors.FirstNonEmpty(str(m.PersonalEmail), str(m.WorkEmail), str(m.LoginEmail)))}
+	if m.Country != nil {
+		c.Country = vendors.Country(vendors.FirstNonEmpty(m.Country.Alpha2, m.Country.Code, m.Country.Name))
 	}
-	e.Metadata = vendors.Metadata{Contractor: map[string]string{"remote_contractor_id": p.ID}, Job: job,
-		Quote: ids, Assignment: ids, Session: session, Certificate: ids}
-	e.Terminal = vendors.TerminalFromStatus(c.Status, []string{"terminated", "ended"}, []string{"cancelled", "canceled"})
+	if ad := m.AddressDetails; ad != nil {
+		c.Line1, c.City, c.Region, c.PostalCode = ad.Address, ad.City, ad.State, ad.PostalCode
+	}
+	if pd := m.PersonalDetails; pd != nil {
+		c.Phone = pd.PhoneNumber
+	}
+	e.Contractor = c
+	e.Job = vendors.Job{Name: m.JobTitle, Description: m.JobTitle, ClientID: m.CompanyID, Category: m.JobTitle, Wage: wage,
+		WageType: wageType, Region: c.Region, Country: c.Country}
+	ids := map[string]string{"contract_id": m.ID}
+	e.Metadata = vendors.Metadata{Contractor: map[string]string{"remote_contractor_id": m.ID},
+		Job: map[string]string{"contract_id": m.ID, "contractor_id": m.ID}, Quote: ids, Session: ids, Assignment: ids, Certificate: ids}
+	e.Terminal = vendors.TerminalFromStatus(m.Status, statusEnds, []string{statusCancel})
 	return e, nil
 }
 
-// FetchDocument reads a COI document and its bytes.
-func (a *Adapter) FetchDocument(ctx context.Context, _, id string) (vendors.Document, error) {
-	var d struct {
-		ID          string `json:"id"`
-		Type        string `json:"type"`
-		ContentType string `json:"content_type"`
-		DownloadURL string `json:"download_url"`
+func inScopeType(t string) bool {
+	for _, s := range inScope {
+		if strings.EqualFold(t, s) {
+			return true
+		}
 	}
-	if err := a.api.GetJSON(ctx, "/v1/documents/"+url.PathEscape(id), nil, &d); err != nil {
-		return vendors.Document{}, err
-	}
-	if !strings.EqualFold(d.Type, "coi") {
-		return vendors.Document{}, &vendors.NotFoundError{What: "document " + id + " is not a certificate of insurance"}
-	}
-	data, ct, err := a.api.GetFile(ctx, d.DownloadURL)
-	if err != nil {
-		return vendors.Document{}, err
-	}
-	return vendors.Document{FileName: d.ID + ".pdf", ContentType: vendors.FirstNonEmpty(d.ContentType, ct), Data: data}, nil
+	return false
 }
 
-// FetchInvoice reads a contractor invoice.
+// FetchDocument: Remote has no certificate-of-insurance object; Remote certificates come
+// through the operator intake route.
+func (a *Adapter) FetchDocument(_ context.Context, _, id string) (vendors.Document, error) {
+	return vendors.Document{}, &vendors.NotFoundError{What: "Remote has no documents to fetch (document " + id + ")"}
+}
+
+// ContractorInvoice is GET /v1/contractor-invoices/{id}: amount in integer cents.
+type ContractorInvoice struct {
+	ID           string `json:"id"`
+	EmploymentID string `json:"employment_id"`
+	Amount       int64  `json:"amount"`
+	Currency     string `json:"currency"`
+	Date         string `json:"date"`
+	Status       string `json:"status"`
+}
+
+// FetchInvoice reads a contractor invoice: the amount is already cents, used as it is; the
+// pay period is the invoice's date (assumed, 6: Remote has no period).
 func (a *Adapter) FetchInvoice(ctx context.Context, _, id string) (vendors.Invoice, error) {
-	var inv struct {
-		ID          string         `json:"id"`
-		Amount      vendors.Amount `json:"amount"`
-		PeriodStart string         `json:"period_start"`
-		PeriodEnd   string         `json:"period_end"`
+	var env struct {
+		Data struct {
+			Invoice ContractorInvoice `json:"contractor_invoice"`
+		} `json:"data"`
 	}
-	if err := a.api.GetJSON(ctx, "/v1/contractor-invoices/"+url.PathEscape(id), nil, &inv); err != nil {
+	if err := a.api.GetJSON(ctx, "/v1/contractor-invoices/"+url.PathEscape(id), nil, &env); err != nil {
 		return vendors.Invoice{}, err
 	}
-	return vendors.MapInvoice(inv.ID, inv.Amount, inv.PeriodStart, inv.PeriodEnd)
+	inv := env.Data.Invoice
+	day, err := vendors.WindowStart(inv.Date)
+	if err != nil {
+		return vendors.Invoice{}, &vendors.APIError{What: "contractor invoice " + id + " date", Body: err.Error()}
+	}
+	if inv.Amount <= 0 {
+		return vendors.Invoice{}, &vendors.APIError{What: "contractor invoice " + id + " amount", Body: "missing or not positive"}
+	}
+	return vendors.Invoice{ID: inv.ID, GrossPay: inv.Amount, PeriodStart: day, PeriodEnd: day}, nil
 }
 
-// ListChanges pages through contracts updated since the watermark.
+type page struct {
+	CurrentPage int `json:"current_page"`
+	TotalPages  int `json:"total_pages"`
+	TotalCount  int `json:"total_count"`
+}
+
+// ListChanges lists the open contractor employments (Remote has no modified-since filter),
+// reads each one, and returns those updated since the watermark. The webhook-events feed is
+// the hint: when it shows a delivery that did not succeed since the last run, every open
+// employment is handed over (a rescan), so a missed webhook still arrives within one poll.
 func (a *Adapter) ListChanges(ctx context.Context, since time.Time) ([]vendors.Event, time.Time, error) {
+	rescan, err := a.failedDeliveriesSince(ctx, since)
+	if err != nil {
+		return nil, since, err
+	}
+	ids, err := a.ListOpen(ctx)
+	if err != nil {
+		return nil, since, err
+	}
 	var out []vendors.Event
 	mark := since
-	for page := 1; ; page++ {
-		var resp struct {
-			Data []struct {
-				ID           string `json:"id"`
-				ContractorID string `json:"contractor_id"`
-				Status       string `json:"status"`
-				UpdatedAt    string `json:"updated_at"`
-			} `json:"data"`
-			Page       int `json:"page"`
-			TotalPages int `json:"total_pages"`
-		}
-		q := url.Values{"updated_since": {since.UTC().Format(time.RFC3339)}, "page": {strconv.Itoa(page)}}
-		if err := a.api.GetJSON(ctx, "/v1/contracts", q, &resp); err != nil {
+	for _, id := range ids {
+		var env employmentEnvelope
+		if err := a.api.GetJSON(ctx, "/v1/employments/"+url.PathEscape(id), nil, &env); err != nil {
 			return nil, since, err
 		}
-		for _, c := range resp.Data {
-			at, _ := time.Parse(time.RFC3339, c.UpdatedAt)
-			if at.After(mark) {
-				mark = at
-			}
-			out = append(out, vendors.Event{Vendor: Vendor, Kind: vendors.KindFromStatus(c.Status, []string{"terminated", "ended"}, []string{"cancelled", "canceled"}),
-				Name: "poll:" + c.Status, EngagementID: c.ID, ContractorID: c.ContractorID, OccurredAt: at,
-				EventID: vendors.HashEventID(Vendor, "poll", c.ID, c.Status, c.UpdatedAt)})
+		m := env.Data.Employment
+		at, _ := time.Parse(time.RFC3339, m.UpdatedAt)
+		if at.After(mark) {
+			mark = at
 		}
-		if page >= resp.TotalPages || len(resp.Data) == 0 {
-			return out, mark, nil
+		if !rescan && !at.After(since) {
+			continue
+		}
+		out = append(out, vendors.Event{Vendor: Vendor, Kind: vendors.KindFromStatus(m.Status, statusEnds, []string{statusCancel}),
+			Name: "poll:" + m.Status, EngagementID: m.ID, OccurredAt: at.UTC(),
+			EventID: vendors.HashEventID(Vendor, "poll", m.ID, m.Status, m.UpdatedAt)})
+	}
+	return out, mark, nil
+}
+
+// ListOpen lists the ids of the open contractor employments (polling and backfill).
+func (a *Adapter) ListOpen(ctx context.Context) ([]string, error) {
+	var ids []string
+	for n := 1; ; n++ {
+		var resp struct {
+			Data struct {
+				Employments []struct {
+					ID     string `json:"id"`
+					Type   string `json:"type"`
+					Status string `json:"status"`
+				} `json:"employments"`
+				page
+			} `json:"data"`
+		}
+		q := url.Values{"employment_type": {listTypeFilter}, "page": {strconv.Itoa(n)}, "page_size": {"50"}}
+		if err := a.api.GetJSON(ctx, "/v1/employments", q, &resp); err != nil {
+			return nil, err
+		}
+		for _, m := range resp.Data.Employments {
+			if inScopeType(m.Type) && vendors.TerminalFromStatus(m.Status, statusEnds, []string{statusCancel}) == "" {
+				ids = append(ids, m.ID)
+			}
+		}
+		if resp.Data.CurrentPage >= resp.Data.TotalPages || len(resp.Data.Employments) == 0 {
+			return ids, nil
+		}
+	}
+}
+
+// failedDeliveriesSince reads GET /v1/webhook-events after the watermark (assumed shape, 8)
+// and reports whether any delivery did not succeed.
+func (a *Adapter) failedDeliveriesSince(ctx context.Context, since time.Time) (bool, error) {
+	for n := 1; ; n++ {
+		var resp struct {
+			Data struct {
+				Events []struct {
+					EventType             string `json:"event_type"`
+					SuccessfullyDelivered bool   `json:"successfully_delivered"`
+				} `json:"webhook_events"`
+				page
+			} `json:"data"`
+		}
+		q := url.Values{"after": {since.UTC().Format(time.RFC3339)}, "page": {strconv.Itoa(n)}}
+		if err := a.api.GetJSON(ctx, "/v1/webhook-events", q, &resp); err != nil {
+			return false, err
+		}
+		for _, ev := range resp.Data.Events {
+			if !ev.SuccessfullyDelivered {
+				return true, nil
+			}
+		}
+		if resp.Data.CurrentPage >= resp.Data.TotalPages || len(resp.Data.Events) == 0 {
+			return false, nil
 		}
 	}
 }
