@@ -136,7 +136,7 @@ var httpClient = &http.Client{Timeout: 30 * time.Second, Transport: &http.Transp
 
 // signedRemote posts a signed Remote contract.finalized webhook for a contract.
 func signedRemote(s *testenv.Stack, contractID string) error {
-	body := []byte(`{"event_type":"contract.finalized","company_id":"co_1","contract_id":"` + contractID + `","contractor_id":"c-` + contractID + `"}`)
+	body := []byte(`{"event_type":"employment.onboarding.completed","company_id":"acct_77","employment_id":"` + contractID + `"}`)
 	req, _ := http.NewRequest(http.MethodPost, s.IngressURL+"/webhooks/remote", bytes.NewReader(body))
 	for k, v := range platformsim.SignatureHeaders(remote.Vendor, "remote-webhook-secret", body, time.Now()) {
 		req.Header.Set(k, v)
@@ -167,7 +167,7 @@ func ingressBench(t *testing.T, scale int) []ingressResult {
 			return load(lvl.c, lvl.n/2, func(i int) error {
 				id := fmt.Sprintf("sdk-%d-%d-%d", lvl.c, half, i)
 				_, err := workflows.DeliverPlatformEvent(context.Background(), s.Client, s.TaskQueue, vendors.Event{Vendor: "remote",
-					Kind: vendors.KindStart, Name: "contract.finalized", EngagementID: id, EventID: vendors.HashEventID(id), OccurredAt: time.Now()})
+					Kind: vendors.KindStart, Name: "employment.onboarding.completed", EngagementID: id, EventID: vendors.HashEventID(id), OccurredAt: time.Now()})
 				return err
 			})
 		}
@@ -533,7 +533,7 @@ func (r *report) markdown() string {
 	w("The stack is the real one: dev server from `./bin/temporal`, the worker and ingress binaries as processes, the sandboxes on loopback HTTP with zero added latency.\n\n")
 
 	w("**Dev server storage.** Section 1 is measured twice: with the dev server's default SQLite settings (an fsync per commit) and with `--sqlite-pragma journal_mode=wal --sqlite-pragma synchronous=off`. Sections 2 to 4 use the second setting, because the first allows only ~60 workflow starts per second on this machine, too slow for 10,000 engagements in the time `make bench` has. Production runs on PostgreSQL or Temporal Cloud; the ratios to the limit are the figures that carry over.\n\n")
-	w("## 1. Ingress: webhooks to their 2xx\n\nCommand: `make bench` (bench.ingressBench). Signed Remote `contract.finalized` webhooks, each for a new engagement, POSTed to the ingress; it verifies, parses and signal-with-starts before answering. The limit is the same `workflows.DeliverPlatformEvent` signal-with-start made directly with the SDK client on the same dev server. No worker runs, so only the ack path is measured.\n\n")
+	w("## 1. Ingress: webhooks to their 2xx\n\nCommand: `make bench` (bench.ingressBench). Signed Remote `employment.onboarding.completed` webhooks, each for a new engagement, POSTed to the ingress; it verifies, parses and signal-with-starts before answering. The limit is the same `workflows.DeliverPlatformEvent` signal-with-start made directly with the SDK client on the same dev server. No worker runs, so only the ack path is measured.\n\n")
 	errs := 0
 	for _, run := range []struct {
 		title string

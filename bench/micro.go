@@ -65,7 +65,7 @@ func Micros() []Micro {
 	rh := http.Header{}
 	rh.Set(remote.HeaderSignature, sig)
 	rh.Set(remote.HeaderTimestamp, ts)
-	wmBody := []byte(`{"event": "work_order.assigned", "event_id": "wm-evt-1", "work_order_id": "12345", "worker_id": "wk_421", "status": "active", "occurred_at": "2026-11-20T10:00:00Z"}`)
+	wmBody := []byte(`{"event":"assignment.accepted","assignment_id":"6029116324","status":"active","resource_id":"98765432","now":"2026-11-20T10:00:00Z"}`)
 	wh := http.Header{}
 	wh.Set(workmarket.HeaderSecret, secret)
 	upBody := []byte(`{"event": "offer.accepted", "event_id": "up-evt-1", "contract_id": "9001", "freelancer_id": "fl_12345", "occurred_at": "2026-11-20T10:00:00Z"}`)
@@ -75,10 +75,6 @@ func Micros() []Micro {
 	jh := http.Header{}
 	jh.Set(jobdiva.HeaderSignature, jobdiva.Sign(secret, jdBody))
 
-	type wmPair struct {
-		WorkOrder workmarket.WorkOrder `json:"work_order"`
-		Worker    workmarket.Worker    `json:"worker"`
-	}
 	type upPair struct {
 		Contract   upwork.Contract   `json:"contract"`
 		Freelancer upwork.Freelancer `json:"freelancer"`
@@ -95,8 +91,8 @@ func Micros() []Micro {
 		{"VerifyParse/jobdiva", verifyParse(jobdiva.New(jobdiva.Config{WebhookSecret: secret}), jh, jdBody)},
 		{"Map/remote", mapping(`{"id":"2614f814-b08e-4c8e-8c4d-ddbcc4692d99","type":"contractor","status":"active","employment_lifecycle_stage":"onboarded","company_id":"9f3c1a2b-4d5e-4f60-8a7b-0c1d2e3f4a5b","full_name":"Ada Lovelace","personal_email":"ada@example.com","work_email":null,"login_email":"ada@example.com","job_title":"Data Engineer","department":null,"country":{"alpha_2_code":"US","code":"USA","name":"United States"},"address_details":{"address":"1 Main St","city":"Oakland","state":"CA","postal_code":"94607"},"personal_details":{"phone_number":"+1 415 555 0100"},"provisional_start_date":"2026-12-01","expiration_date":"2026-12-31","termination_date":null,"contractor_rate":{"amount":{"amount":85.5,"currency":{"code":"USD"}},"pay_frequency":"monthly","type":"hourly"},"created_at":"2026-11-01T09:00:00Z","updated_at":"2026-11-20T10:00:00Z"}`,
 			func(m remote.Employment) error { _, err := remote.Map(m); return err })},
-		{"Map/workmarket", mapping(`{"work_order":{"id":"12345","title":"Low Voltage Cabling","description":"Install Cat6","client_id":"acct_9","category":"low_voltage","pricing":{"type":"FLAT","flat_price":"325.00","per_hour_price":null,"max_number_of_hours":null},"scheduled_start":1796198400,"scheduled_end":1796284800,"location":{"state":"CA","country":"US"},"status":"active","worker_id":"wk_421","payment":{"total_cost":"340.00","paid_on":null}},"worker":{"worker_id":"wk_421","first_name":"Alex","last_name":"Nguyen","email":"alex@example.com","country":"US","region":"CA"}}`,
-			func(p wmPair) error { _, err := workmarket.Map(p.WorkOrder, p.Worker); return err })},
+		{"Map/workmarket", mapping(`{"id":"6029116324","title":"Install POS","description":"Install and test 4 terminals","industry":"Technology","status":"active","client":5317,"project":1234,"assignment_window_start":1796374800,"assignment_window_end":1796403600,"scheduled_time":null,"time_zone":"America/New_York","location":{"id":"88"},"active_resource":{"id":"98765432","first_name":"Sam","last_name":"Worker","email":"sam@example.com","phone_numbers":[{"phone":"2125550100","extension":null,"type":"WORK"}],"address":{"address_1":"1 Main St","address_2":null,"city":"Brooklyn","state":"NY","zip":"11201","country":"USA"}},"pricing":{"type":"PER HOUR","per_hour_price":50.0,"max_number_of_hours":8.0},"invoice_number":null,"payment":{"total_cost":440.0,"paid_on":null},"last_modified_on":1796198400}`,
+			func(asg workmarket.Assignment) error { _, err := workmarket.Map(asg, at); return err })},
 		{"Map/upwork", mapping(`{"contract":{"id":"9001","title":"Frontend Developer","description":"Dashboard UI","clientId":"acct_5","hourlyRate":{"amount":"75.00"},"fixedBudget":null,"category":{"name":"Web Development"},"startDate":"2026-12-01","endDate":"2027-02-28","status":"ACTIVE","freelancerId":"fl_12345","attachments":[]},"freelancer":{"id":"fl_12345","displayName":"Ava Nguyen","email":null,"location":{"country":"US","region":"CA","locality":"San Francisco"}}}`,
 			func(p upPair) error { _, err := upwork.Map(p.Contract, p.Freelancer); return err })},
 		{"Map/jobdiva", mapping(`{"placement":{"placementId":"pl_45678","candidateId":"12345","jobId":"job_78910","startDate":"12/01/2026 00:00:00","endDate":"02/28/2027 00:00:00","payRate":"95.00","payRateUnit":"H","positionType":"Contract","employmentCategory":"1099","workState":"CA","status":"Active","dateUpdated":"11/20/2026 10:00:00"},"candidate":{"candidateId":"12345","firstName":"Jordan","lastName":"Lee","email":null,"country":"US","state":"CA","phone":"415-555-0100"},"job":{"jobId":"job_78910","title":"Contract Data Analyst","description":"Reporting migration","clientId":"acct_3","category":"data_analytics","state":"CA"}}`,

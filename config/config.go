@@ -155,8 +155,10 @@ type Config struct {
 	// CoverageHorizonText is COVERAGE_HORIZON: "90d" or a Go duration ("2160h").
 	CoverageHorizonText string        `env:"COVERAGE_HORIZON" envDefault:"90d"`
 	CoverageHorizon     time.Duration `env:"-"`
-	// WorkMarketCOIPattern picks the assignment attachments that are certificates.
-	WorkMarketCOIPattern string `env:"WORKMARKET_COI_PATTERN" envDefault:"(?i)\b(coi|certificate of insurance|insurance)\b"`
+	// WorkMarketCOIPattern picks the assignment attachments that are certificates; empty means
+	// the adapter's default, (?i)\b(coi|certificate of insurance|insurance)\b (kept out of the
+	// struct tag, whose unquoting would turn \b into a backspace).
+	WorkMarketCOIPattern string `env:"WORKMARKET_COI_PATTERN"`
 	LogFormat            string `env:"LOG_FORMAT" envDefault:"json"` // json (production) or console
 
 	// PayloadKeys is PAYLOAD_ENCRYPTION_KEYS ("<id>:<base64 32 bytes>,…"; the first encrypts).

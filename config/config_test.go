@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -138,4 +139,25 @@ func TestPayloadEncryptionSettings(t *testing.T) {
 		_, err = Load()
 		assert.ErrorContains(t, err, "refused with POLICY_ENVIRONMENT=production")
 	})
+}
+
+func TestWorkMarketPatternAndHorizon(t *testing.T) {
+	t.Setenv("POLICY_API_KEY", "k")
+	t.Setenv("POLICY_WEBHOOK_SECRET", "s")
+	c, err := Load()
+	require.NoError(t, err)
+	assert.Equal(t, "2160h0m0s", c.CoverageHorizon.String(), "90 days by default")
+	assert.Empty(t, c.WorkMarketCOIPattern, "the adapter's default applies")
+	t.Setenv("COVERAGE_HORIZON", "30d")
+	c, err = Load()
+	require.NoError(t, err)
+	assert.Equal(t, 30*24*time.Hour, c.CoverageHorizon)
+	for name, value := range map[string]string{"COVERAGE_HORIZON": "7d", "WORKMARKET_COI_PATTERN": "(unclosed"} {
+		t.Run(name, func(t *testing.T) {
+			t.Setenv(name, value)
+			_, err := Load()
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), name)
+		})
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"regexp"
 	"sort"
 	"strings"
@@ -187,13 +188,14 @@ func TestEveryWebhookDeliveredThreeTimes(t *testing.T) {
 	// Duplicates were dropped inside the workflow: each engagement read its platform once.
 	fetches := map[string]int{}
 	for _, r := range s.Platforms.Requests() {
-		fetches[r.Path]++
+		q, _ := url.ParseQuery(r.Query)
+		fetches[r.Path+"#"+q.Get("id")]++ // WorkMarket names the assignment in the query
 	}
 	for _, e := range list {
-		path := map[string]string{"remote": "/remote/v1/contracts/", "workmarket": "/workmarket/v1/workorders/",
-			"jobdiva": "/jobdiva/apiv2/placements/"}[e.platform]
-		if path != "" { // Upwork is one GraphQL path for every contract
-			assert.Equal(t, 1, fetches[path+e.ex.ID], "fetches of %s", e.workflowID())
+		key := map[string]string{"remote": "/remote/v1/employments/" + e.ex.ID + "#",
+			"workmarket": "/workmarket/api/v1/assignments/get#" + e.ex.ID, "jobdiva": "/jobdiva/apiv2/placements/" + e.ex.ID + "#"}[e.platform]
+		if key != "" { // Upwork is one GraphQL path for every contract
+			assert.Equal(t, 1, fetches[key], "fetches of %s", e.workflowID())
 		}
 	}
 }

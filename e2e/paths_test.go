@@ -33,7 +33,7 @@ type platformCase struct {
 
 var cases = []platformCase{
 	{name: "remote", wage: 500000, wageType: "flatfee", entity: "en_12AbC3", category: "jc_MARKETING", metaKey: "contract_id",
-		jobMeta: []string{"contract_id", "contractor_id", "invoice_schedule_id"}, dateOnly: true,
+		jobMeta: []string{"contract_id", "contractor_id"}, dateOnly: true,
 		invoiceRef: func(platformsim.Example) string { return "inv_1" }},
 	{name: "workmarket", wage: 32500, wageType: "flatfee", entity: "en_abc123", category: "jc_LOW_VOLTAGE", metaKey: "work_order_id",
 		jobMeta: []string{"work_order_id"}, invoiceRef: func(platformsim.Example) string { return "" }},
@@ -92,14 +92,15 @@ func TestPaths(t *testing.T) {
 
 				cons := posts(s, "/contractors")
 				var con map[string]any
+				source := platformsim.SourceContractorID(p, ex)
 				for _, r := range cons {
-					if strings.Contains(r.Body, "c-"+ex.ID) {
+					if strings.Contains(r.Body, `"`+source+`"`) {
 						con = decode(t, r.Body)
-						assert.Equal(t, workflows.ContractorKey(p, "c-"+ex.ID), r.Header(pc.HeaderIdempotentKey))
+						assert.Equal(t, workflows.ContractorKey(p, source), r.Header(pc.HeaderIdempotentKey))
 					}
 				}
 				require.NotNil(t, con, "contractor created")
-				assert.Equal(t, p+"-c-"+strings.ToLower(ex.ID)+"@relay.example.com", con["email"], "proxy email")
+				assert.Equal(t, p+"-"+strings.ToLower(source)+"@relay.example.com", con["email"], "proxy email")
 
 				jobs := postsFor(s, "/jobs", wf(ex.ID))
 				require.Len(t, jobs, 1)
@@ -108,7 +109,8 @@ func TestPaths(t *testing.T) {
 				assert.Equal(t, pcase.wageType, job["wage_type"])
 				assert.Equal(t, pcase.entity, job["entity"])
 				assert.Equal(t, pcase.category, job["category_code"])
-				assert.Equal(t, "CA", job["region"])
+				assert.NotContains(t, job, "region", "1099Policy has no top-level region on jobs")
+				assert.Equal(t, "CA", job["address"].(map[string]any)["region"], "the work state in address.region")
 				meta := job["custom_metadata"].(map[string]any)
 				for _, k := range pcase.jobMeta {
 					assert.NotEmpty(t, meta[k], "job custom_metadata.%s", k)
@@ -153,6 +155,9 @@ func TestPaths(t *testing.T) {
 
 			t.Run("certificate approved covers the engagement", func(t *testing.T) {
 				t.Parallel()
+				if p == "remote" {
+					t.Skip("Remote has no certificate object: its certificates come through the operator intake route")
+				}
 				ex := example(p, p+"-coi", p+"-coi@manual.example", pcase.hourly)
 				start(t, s, pcase, ex)
 				s.WaitStatus(t, p, ex.ID, 60*time.Second, "AWAITING_APPLICATION", is(workflows.StatusAwaitingApplication))
@@ -170,6 +175,9 @@ func TestPaths(t *testing.T) {
 
 			t.Run("certificate flagged then approved by an operator", func(t *testing.T) {
 				t.Parallel()
+				if p == "remote" {
+					t.Skip("Remote has no certificate object: its certificates come through the operator intake route")
+				}
 				ex := example(p, p+"-flag", p+"-flag@manual.example", pcase.hourly)
 				start(t, s, pcase, ex)
 				s.WaitStatus(t, p, ex.ID, 60*time.Second, "AWAITING_APPLICATION", is(workflows.StatusAwaitingApplication))
@@ -308,6 +316,7 @@ func TestPaths(t *testing.T) {
 				status, _ := hook(t, s, p, platformsim.HookCancel, ex, "cancel-"+ex.ID, "")
 				require.Equal(t, 200, status)
 				final := s.WaitStatus(t, p, ex.ID, 60*time.Second, "CANCELED", is(workflows.StatusCanceled))
+				s.WaitClosed(t, wf(ex.ID)) // its last notifications are out: the run has completed
 				status, body := hook(t, s, p, platformsim.HookUpdate, ex, "late-"+ex.ID, "")
 				assert.Equal(t, 200, status)
 				assert.Equal(t, "closed", body["status"])

@@ -24,7 +24,7 @@ func TestPollingFindsChangesWithoutWebhooks(t *testing.T) {
 		require.NoError(t, s.Platforms.Seed(c.name, ex))
 		s.WaitStatus(t, c.name, ex.ID, time.Minute, "INSURED via polling", is(workflows.StatusInsured))
 
-		ex.Status = map[string]string{"remote": "cancelled", "workmarket": "cancelled", "upwork": "CANCELLED", "jobdiva": "Cancelled"}[c.name]
+		ex.Status = map[string]string{"remote": "deleted", "workmarket": "cancelled", "upwork": "CANCELLED", "jobdiva": "Cancelled"}[c.name]
 		require.NoError(t, s.Platforms.Seed(c.name, ex))
 		s.WaitStatus(t, c.name, ex.ID, time.Minute, "CANCELED via polling", is(workflows.StatusCanceled))
 	}

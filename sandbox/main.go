@@ -57,7 +57,8 @@ func serve() {
 	}
 	tokens["upwork"] = envOr("UPWORK_ACCESS_TOKEN", "upwork-local-token")
 	platforms := platformsim.New(platformsim.Config{Tokens: tokens, WebhookSecrets: secrets, WebhookURLs: hooks,
-		JobDivaLogin: [3]string{envOr("JOBDIVA_CLIENT_ID", "jd-client"), envOr("JOBDIVA_USERNAME", "jd-user"), envOr("JOBDIVA_PASSWORD", "jd-pass")}})
+		WorkMarketSecret: envOr("WORKMARKET_API_SECRET", "workmarket-local-api-secret"),
+		JobDivaLogin:     [3]string{envOr("JOBDIVA_CLIENT_ID", "jd-client"), envOr("JOBDIVA_USERNAME", "jd-user"), envOr("JOBDIVA_PASSWORD", "jd-pass")}})
 
 	servers := []*http.Server{
 		{Addr: *policyAddr, Handler: sim, ReadHeaderTimeout: 10 * time.Second},

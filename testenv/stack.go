@@ -22,6 +22,8 @@ const (
 	PolicySecret  = "whsec_stack"
 	OpsToken      = "ops_stack_token"
 	PlatformToken = "platform-token"
+	// WorkMarketSecret is the WorkMarket API secret exchanged with PlatformToken.
+	WorkMarketSecret = "workmarket-api-secret"
 )
 
 // StackOptions tune the sandboxes.
@@ -36,6 +38,8 @@ type StackOptions struct {
 	PolicyLatency          time.Duration // every 1099Policy answer is this late
 	// WithheldPolicyWebhooks are 1099Policy event types the sandbox records but never sends.
 	WithheldPolicyWebhooks []string
+	// RequireContactDetails makes the 1099Policy sandbox refuse contractors without phone and address.
+	RequireContactDetails bool
 	// PolicyEventsPoll is POLICY_EVENTS_POLL_INTERVAL; "0" (off) when empty.
 	PolicyEventsPoll string
 }
@@ -78,7 +82,7 @@ func NewStack(tb testing.TB, opts StackOptions) *Stack {
 	s.Policy = policysim.New(policysim.Config{APIKey: PolicyKey, WebhookURL: policyHooks, WebhookSecret: PolicySecret,
 		AutoCompleteAfter: opts.AutoCompleteAfter, CertificateReviewAfter: opts.CertificateReviewAfter,
 		AssignmentActiveAfter: 200 * time.Millisecond, DuplicateWebhooks: opts.DuplicateWebhooks, Latency: opts.PolicyLatency,
-		WithheldWebhooks: opts.WithheldPolicyWebhooks})
+		WithheldWebhooks: opts.WithheldPolicyWebhooks, RequireContactDetails: opts.RequireContactDetails})
 	policySrv := httptest.NewServer(s.Policy)
 	tb.Cleanup(func() { policySrv.Close(); s.Policy.Close() })
 	s.PolicyURL = policySrv.URL
@@ -90,7 +94,7 @@ func NewStack(tb testing.TB, opts StackOptions) *Stack {
 		secrets[p], hooks[p], tokens[p] = p+"-webhook-secret", s.IngressURL+"/webhooks/"+p, PlatformToken
 	}
 	s.Platforms = platformsim.New(platformsim.Config{Tokens: tokens, WebhookSecrets: secrets, WebhookURLs: hooks,
-		JobDivaLogin: [3]string{"jd-client", "jd-user", "jd-pass"}})
+		JobDivaLogin: [3]string{"jd-client", "jd-user", "jd-pass"}, WorkMarketSecret: WorkMarketSecret})
 	platformSrv := httptest.NewServer(s.Platforms)
 	tb.Cleanup(platformSrv.Close)
 	s.PlatformURL = platformSrv.URL
@@ -110,7 +114,7 @@ func NewStack(tb testing.TB, opts StackOptions) *Stack {
 		"PROXY_EMAIL_DOMAIN=relay.example.com", "LOG_FORMAT=json", "PAYLOAD_ENCRYPTION_KEYS=" + PayloadKeys(),
 		"MAPPING_FILE=" + filepath.Join(ModuleRoot(), "scripts", "mapping.yaml"),
 		"REMOTE_API_URL=" + s.PlatformURL + "/remote", "REMOTE_API_TOKEN=" + PlatformToken, "REMOTE_WEBHOOK_SECRET=" + secrets["remote"],
-		"WORKMARKET_API_URL=" + s.PlatformURL + "/workmarket", "WORKMARKET_API_TOKEN=" + PlatformToken, "WORKMARKET_WEBHOOK_SECRET=" + secrets["workmarket"],
+		"WORKMARKET_API_URL=" + s.PlatformURL + "/workmarket", "WORKMARKET_API_TOKEN=" + PlatformToken, "WORKMARKET_API_SECRET=" + WorkMarketSecret, "WORKMARKET_WEBHOOK_SECRET=" + secrets["workmarket"],
 		"UPWORK_API_URL=" + s.PlatformURL + "/upwork", "UPWORK_ACCESS_TOKEN=" + PlatformToken, "UPWORK_WEBHOOK_SECRET=" + secrets["upwork"],
 		"JOBDIVA_API_URL=" + s.PlatformURL + "/jobdiva", "JOBDIVA_CLIENT_ID=jd-client", "JOBDIVA_USERNAME=jd-user", "JOBDIVA_PASSWORD=jd-pass",
 		"JOBDIVA_WEBHOOK_SECRET=" + secrets["jobdiva"],
@@ -173,4 +177,14 @@ func (s *Stack) WaitStatus(t testing.TB, vendor, id string, timeout time.Duratio
 	t.Fatalf("%s/%s: %s not reached within %s; last status %s (certificate %s, reason %q), transitions %+v",
 		vendor, id, what, timeout, last.CoverageStatus, last.CertificateStatus, last.AttentionReason, last.Transitions)
 	return last
+}
+
+// WaitClosed waits until a workflow's run has completed.
+func (s *Stack) WaitClosed(t testing.TB, workflowID string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := s.Client.GetWorkflow(ctx, workflowID, "").GetWithOptions(ctx, nil, client.WorkflowRunGetOptions{DisableFollowingRuns: true}); err != nil {
+		t.Fatalf("%s did not complete: %v", workflowID, err)
+	}
 }

@@ -30,11 +30,14 @@ func (e *APIError) Error() string { return fmt.Sprintf("%s: HTTP %d: %s", e.What
 // 429 and 5xx as RetryableError (with the delay the platform asks for), 404 as
 // NotFoundError, other 4xx as APIError, and one re-authentication on 401 when Reauth is set.
 type HTTPClient struct {
-	Base    string
-	HTTP    *http.Client
-	Token   func(ctx context.Context) (string, error) // bearer token; nil sends none
-	Reauth  func(ctx context.Context) error           // called once on 401, then the call is repeated
-	Headers map[string]string
+	Base  string
+	HTTP  *http.Client
+	Token func(ctx context.Context) (string, error) // bearer token; nil sends none
+	// TokenParam, when set, sends the token as this query parameter instead of a bearer
+	// header (WorkMarket's access_token).
+	TokenParam string
+	Reauth     func(ctx context.Context) error // called once on 401, then the call is repeated
+	Headers    map[string]string
 	// RetryAfter reads the platform's rate-limit header; Retry-After seconds when nil.
 	RetryAfter func(h http.Header, now time.Time) time.Duration
 }
@@ -70,6 +73,22 @@ func (c *HTTPClient) Do(ctx context.Context, method, path string, query url.Valu
 }
 
 func (c *HTTPClient) once(ctx context.Context, method, path string, query url.Values, body any) ([]byte, http.Header, int, error) {
+	var bearer string
+	if c.Token != nil {
+		tok, err := c.Token(ctx)
+		if err != nil {
+			return nil, nil, 0, err
+		}
+		bearer = tok
+		if c.TokenParam != "" {
+			q := url.Values{}
+			for k, v := range query {
+				q[k] = v
+			}
+			q.Set(c.TokenParam, tok)
+			query, bearer = q, ""
+		}
+	}
 	u := strings.TrimRight(c.Base, "/") + path
 	if len(query) > 0 {
 		u += "?" + query.Encode()
@@ -93,12 +112,8 @@ func (c *HTTPClient) once(ctx context.Context, method, path string, query url.Va
 	for k, v := range c.Headers {
 		req.Header.Set(k, v)
 	}
-	if c.Token != nil {
-		tok, err := c.Token(ctx)
-		if err != nil {
-			return nil, nil, 0, err
-		}
-		req.Header.Set("Authorization", "Bearer "+tok)
+	if bearer != "" {
+		req.Header.Set("Authorization", "Bearer "+bearer)
 	}
 	hc := c.HTTP
 	if hc == nil {

@@ -40,6 +40,9 @@ type Event struct {
 	InvoiceID    string    `json:"invoice_id,omitempty"`  // invoice or timesheet
 	ContractorID string    `json:"contractor_id,omitempty"`
 	Reason       string    `json:"reason,omitempty"` // why an event is ignored
+	// NoStart delivers the event only to an engagement that already runs (a poll's ended or
+	// cancelled record, an end event for an unknown engagement): it never starts one.
+	NoStart bool `json:"no_start,omitempty"`
 }
 
 // Contractor is the person, as the platform knows them. Personal data: never log it.

@@ -41,6 +41,9 @@ var SearchAttributes = map[string]enumspb.IndexedValueType{
 // never restarted: the reuse policy rejects a second run and the answer is Closed.
 func DeliverPlatformEvent(ctx context.Context, c client.Client, taskQueue string, ev vendors.Event) (string, error) {
 	id := EngagementWorkflowID(ev.Vendor, ev.EngagementID)
+	if ev.NoStart {
+		return SignalEngagement(ctx, c, id, SignalPlatformEvent, ev)
+	}
 	_, err := c.SignalWithStartWorkflow(ctx, id, SignalPlatformEvent, ev, client.StartWorkflowOptions{
 		ID: id, TaskQueue: taskQueue,
 		WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,

@@ -381,12 +381,21 @@ func (e *engagement) applyPlatformEvent(ev PlatformEvent) {
 		}
 		s.End = &EndRequest{Kind: ev.Kind, At: at, Cause: fmt.Sprintf("platform event %s", ev.Name)}
 	case vendors.KindCOI:
-		if ev.DocumentID != "" && !slices.Contains(s.PendingCOIs, ev.DocumentID) {
-			s.PendingCOIs = append(s.PendingCOIs, ev.DocumentID)
-		}
+		e.queueDocuments([]string{ev.DocumentID})
 	case vendors.KindInvoice:
 		if ev.InvoiceID != "" && !slices.Contains(s.RecordedInvoices, ev.InvoiceID) && !slices.Contains(s.PendingInvoices, ev.InvoiceID) {
 			s.PendingInvoices = append(s.PendingInvoices, ev.InvoiceID)
+		}
+	}
+}
+
+// queueDocuments adds platform certificate documents not seen before (a webhook and a sync
+// can name the same one).
+func (e *engagement) queueDocuments(ids []string) {
+	s := e.s
+	for _, id := range ids {
+		if id != "" && !slices.Contains(s.PendingCOIs, id) && !slices.Contains(s.UploadedDocuments, id) {
+			s.PendingCOIs = append(s.PendingCOIs, id)
 		}
 	}
 }
@@ -603,6 +612,7 @@ func (e *engagement) sync() {
 		s.End = &EndRequest{Kind: eng.Terminal, At: e.now().Unix(), Cause: "platform shows status " + eng.Status}
 		return
 	}
+	e.queueDocuments(eng.Documents)
 	if !s.Onboarded {
 		e.onboard(eng, fetched.Fingerprint)
 		return
@@ -866,6 +876,7 @@ func (e *engagement) uploadCertificate() {
 		return
 	}
 	s.PendingCOIs = s.PendingCOIs[1:]
+	s.UploadedDocuments = append(s.UploadedDocuments, doc)
 	s.Policy.CertificateID = out.CertificateID
 	s.CertificateStatus = CertificatePending
 	s.NextCertificatePoll = e.now().Add(CertificatePollAfter)

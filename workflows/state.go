@@ -115,6 +115,7 @@ type EngagementState struct {
 	CertificateCount     int                    `json:"certificate_count,omitempty"`
 	NextCertificatePoll  time.Time              `json:"next_certificate_poll,omitzero"`
 	PendingCOIs          []string               `json:"pending_cois,omitempty"`
+	UploadedDocuments    []string               `json:"uploaded_documents,omitempty"`
 	PendingInvoices      []string               `json:"pending_invoices,omitempty"`
 	RecordedInvoices     []string               `json:"recorded_invoices,omitempty"`
 	StartChecked         bool                   `json:"start_checked,omitempty"`

@@ -98,13 +98,13 @@ func Run(ctx context.Context, cfg Config) ([]Engagement, error) {
 	if err := step(Engagement{"jobdiva", jdFirst.ID, "INSURED", "", "first-time contractor (proxy email), application completed"}, jdFirst, nil); err != nil {
 		return out, err
 	}
-	coiOK := ex("ct-byo", mail("jordan@manual.example"), true, "120.00")
-	if err := step(Engagement{"remote", coiOK.ID, "INSURED", "APPROVED", "bring-your-own certificate, approved"}, coiOK, nil,
+	coiOK := ex("48990", mail("jordan@manual.example"), true, "120.00")
+	if err := step(Engagement{"workmarket", coiOK.ID, "INSURED", "APPROVED", "bring-your-own certificate (assignment attachment), approved"}, coiOK, nil,
 		func() error {
-			if err := d.document("remote", coiOK, "doc-"+coiOK.ID, "coi.pdf", pdf); err != nil {
+			if err := d.document("workmarket", coiOK, "doc-"+coiOK.ID, "coi.pdf", pdf); err != nil {
 				return err
 			}
-			return d.hook("remote", platformsim.HookCOI, coiOK, "coi", "doc-"+coiOK.ID)
+			return d.hook("workmarket", platformsim.HookCOI, coiOK, "coi", "doc-"+coiOK.ID)
 		}); err != nil {
 		return out, err
 	}

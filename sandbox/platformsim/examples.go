@@ -50,18 +50,7 @@ func (s *Server) Seed(platform string, e Example) error {
 	case remote.Vendor:
 		return s.Put(platform, "employments", e.ID, remoteEmployment(e, first, last))
 	case workmarket.Vendor:
-		w := workmarket.Worker{WorkerID: e.ContractorID, FirstName: first, LastName: last, Email: ptr(e.Email), Country: "US", Region: "CA"}
-		if err := s.Put(platform, "workers", e.ContractorID, w); err != nil {
-			return err
-		}
-		pricing := map[string]any{"type": "FLAT", "flat_price": e.Rate, "per_hour_price": nil, "max_number_of_hours": nil}
-		if e.Hourly {
-			pricing = map[string]any{"type": "PER_HOUR", "flat_price": nil, "per_hour_price": e.Rate, "max_number_of_hours": "40"}
-		}
-		return s.Put(platform, "workorders", e.ID, map[string]any{"id": e.ID, "title": "Low Voltage Cabling", "description": "Install Cat6",
-			"client_id": orDefault(e.ClientID, "acct_9"), "category": orDefault(e.Category, "low_voltage"), "pricing": pricing,
-			"scheduled_start": e.Start.Unix(), "scheduled_end": e.End.Unix(), "location": map[string]string{"state": "CA", "country": "US"},
-			"status": orDefault(e.Status, "active"), "worker_id": e.ContractorID, "payment": map[string]any{"total_cost": "340.00", "paid_on": nil}})
+		return s.Put(platform, "assignments", e.ID, workmarketAssignment(e, first, last))
 	case upwork.Vendor:
 		f := map[string]any{"id": e.ContractorID, "displayName": first + " " + last, "email": ptr(e.Email),
 			"location": map[string]string{"country": "US", "region": "CA", "locality": "San Francisco"}}
@@ -101,6 +90,24 @@ func (s *Server) Seed(platform string, e Example) error {
 	return fmt.Errorf("unknown platform %q", platform)
 }
 
+// decimal is a rate as a JSON number ("1,250.50" -> 1250.50), for platforms that send numbers.
+func decimal(rate string) any {
+	cents, err := vendors.Cents(rate)
+	if err != nil {
+		return nil
+	}
+	return json.Number(fmt.Sprintf("%d.%02d", cents/100, cents%100))
+}
+
+// SourceContractorID is the contractor id the platform sends for an example: Remote has no
+// contractor id apart from the employment's.
+func SourceContractorID(platform string, e Example) string {
+	if platform == remote.Vendor {
+		return e.ID
+	}
+	return e.ContractorID
+}
+
 // Webhook kinds the examples can produce.
 const (
 	HookStart   = "start"
@@ -126,11 +133,9 @@ func WebhookBody(platform, kind string, e Example, eventID, ref string, at time.
 		}
 		body = m
 	case workmarket.Vendor:
-		names := map[string]string{HookStart: "work_order.assigned", HookUpdate: "work_order.rescheduled", HookEnd: "work_order.completed",
-			HookCancel: "work_order.cancelled", HookCOI: "work_order.attachment_added", HookInvoice: "work_order.paid"}
-		m := map[string]any{"event": names[kind], "event_id": eventID, "work_order_id": e.ID, "worker_id": e.ContractorID, "status": "active", "occurred_at": occurred}
-		if kind == HookCOI {
-			m["attachment_id"] = ref
+		m, err := workmarketHook(kind, e, ref, at)
+		if err != nil {
+			return nil, err
 		}
 		body = m
 	case upwork.Vendor:
@@ -171,8 +176,7 @@ func (s *Server) SeedDocument(platform string, e Example, docID, fileName string
 	case remote.Vendor:
 		return fmt.Errorf("Remote has no certificate documents: use the operator intake route")
 	case workmarket.Vendor:
-		s.PutFile(platform, docID, pdf)
-		return s.Put(platform, "attachments", docID, map[string]string{"id": docID, "name": fileName, "type": "coi", "content_url": "/v1/attachments/" + docID + "/content"})
+		return s.seedWorkmarketAttachment(e, docID, fileName, pdf)
 	case upwork.Vendor:
 		s.PutFile(platform, docID, pdf)
 		raw, ok := s.get(platform, "contracts", e.ID)
@@ -203,14 +207,7 @@ func (s *Server) SeedInvoice(platform string, e Example, invoiceID, amount strin
 		return s.Put(platform, "timesheets", invoiceID, map[string]string{"timesheetId": invoiceID, "placementId": e.ID, "grossPay": amount,
 			"weekStart": e.Start.Format(vendors.LayoutJobDiva), "weekEnd": e.Start.AddDate(0, 0, 6).Format(vendors.LayoutJobDiva)})
 	case workmarket.Vendor:
-		raw, ok := s.get(platform, "workorders", e.ID)
-		if !ok {
-			return fmt.Errorf("seed the work order first")
-		}
-		var wo map[string]any
-		_ = json.Unmarshal(raw, &wo)
-		wo["payment"] = map[string]any{"total_cost": amount, "paid_on": s.cfg.Now().Unix()}
-		return s.Put(platform, "workorders", e.ID, wo)
+		return s.payWorkmarketAssignment(e, invoiceID, amount)
 	}
 	return fmt.Errorf("%s invoices are not part of the integration", platform)
 }

@@ -130,7 +130,7 @@ func remoteEmployment(e Example, first, last string) map[string]any {
 	if e.Hourly {
 		rateType = "hourly"
 	}
-	var rate any = map[string]any{"amount": map[string]any{"amount": json.Number(e.Rate), "currency": map[string]string{"code": "USD"}},
+	var rate any = map[string]any{"amount": map[string]any{"amount": decimal(e.Rate), "currency": map[string]string{"code": "USD"}},
 		"pay_frequency": "monthly", "type": rateType}
 	if e.Rate == "" {
 		rate = nil
@@ -142,7 +142,7 @@ func remoteEmployment(e Example, first, last string) map[string]any {
 	return map[string]any{"id": e.ID, "type": orDefault(e.Type, "contractor"), "status": orDefault(e.Status, "active"),
 		"employment_lifecycle_stage": "onboarded", "company_id": orDefault(e.ClientID, remoteCompany),
 		"full_name": first + " " + last, "personal_email": ptr(e.Email), "work_email": nil, "login_email": ptr(e.Email),
-		"job_title": orDefault(e.Category, "Data Engineer"), "department": nil,
+		"job_title": orDefault(e.Category, "Marketing Designer"), "department": nil,
 		"country":                map[string]string{"alpha_2_code": "US", "code": "USA", "name": "United States"},
 		"address_details":        map[string]string{"address": "1 Main St", "city": "Oakland", "state": "CA", "postal_code": "94607"},
 		"personal_details":       map[string]string{"phone_number": "+1 415 555 0100"},

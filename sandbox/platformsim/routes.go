@@ -5,14 +5,12 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/coverage-orchestrator/coverage/vendors"
 	"github.com/coverage-orchestrator/coverage/vendors/jobdiva"
 	"github.com/coverage-orchestrator/coverage/vendors/upwork"
-	"github.com/coverage-orchestrator/coverage/vendors/workmarket"
 )
 
 func (s *Server) routes() {
@@ -42,12 +40,7 @@ func (s *Server) routes() {
 
 	s.remoteRoutes(m)
 
-	// WorkMarket
-	m.HandleFunc("GET /workmarket/v1/workers/{id}", record(workmarket.Vendor, "workers"))
-	m.HandleFunc("GET /workmarket/v1/workorders/{id}", record(workmarket.Vendor, "workorders"))
-	m.HandleFunc("GET /workmarket/v1/workorders/{wo}/attachments/{id}", record(workmarket.Vendor, "attachments"))
-	m.HandleFunc("GET /workmarket/v1/attachments/{id}/content", file(workmarket.Vendor))
-	m.HandleFunc("GET /workmarket/v1/workorders", s.api(workmarket.Vendor, true, s.workmarketWorkOrders))
+	s.workmarketRoutes(m)
 
 	// Upwork
 	m.HandleFunc("POST /upwork/graphql", s.api(upwork.Vendor, true, s.upworkGraphQL))
@@ -75,28 +68,6 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /sandbox/requests", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, http.StatusOK, s.Requests()) })
 	m.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusOK) })
 	s.mux = m
-}
-
-func (s *Server) workmarketWorkOrders(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	sinceUnix, err := strconv.ParseInt(q.Get("modified_since"), 10, 64)
-	if err != nil {
-		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "modified_since must be Unix seconds"})
-		return
-	}
-	start, _ := strconv.Atoi(q.Get("start"))
-	limit, _ := strconv.Atoi(q.Get("limit"))
-	if limit <= 0 || limit > 100 {
-		limit = 100
-	}
-	all := s.list(workmarket.Vendor, "workorders", time.Unix(sinceUnix, 0))
-	data := []map[string]any{}
-	for i := start; i < len(all) && i < start+limit; i++ {
-		wo := all[i]
-		data = append(data, map[string]any{"id": wo.id, "worker_id": field(wo.raw, "worker_id"), "status": field(wo.raw, "status"),
-			"last_modified_on": wo.at.Unix()})
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"data": data, "total": len(all)})
 }
 
 func (s *Server) upworkGraphQL(w http.ResponseWriter, r *http.Request) {

@@ -27,12 +27,14 @@ var Platforms = []string{remote.Vendor, workmarket.Vendor, upwork.Vendor, jobdiv
 
 // Config configures the simulator.
 type Config struct {
-	Tokens         map[string]string // bearer token each platform accepts (JobDiva issues its own)
-	JobDivaLogin   [3]string         // client id, username, password
-	RemoteClient   [3]string         // a Remote partner app: client id, client secret, refresh token
-	WebhookSecrets map[string]string // per platform
-	WebhookURLs    map[string]string // where each platform's webhooks go (the ingress routes)
-	Now            func() time.Time
+	Tokens       map[string]string // bearer token each platform accepts (JobDiva issues its own)
+	JobDivaLogin [3]string         // client id, username, password
+	RemoteClient [3]string         // a Remote partner app: client id, client secret, refresh token
+	// WorkMarketSecret is the API secret exchanged with Tokens["workmarket"] for an access token.
+	WorkMarketSecret string
+	WebhookSecrets   map[string]string // per platform
+	WebhookURLs      map[string]string // where each platform's webhooks go (the ingress routes)
+	Now              func() time.Time
 }
 
 // Server is the simulator; it is an http.Handler.

@@ -19,7 +19,8 @@ func Adapters(cfg config.Config) vendors.Registry {
 			RefreshToken: p.RefreshToken, WebhookSecret: p.WebhookSecret})
 	}
 	if p := cfg.Platforms[workmarket.Vendor]; p.Enabled() {
-		r[workmarket.Vendor] = workmarket.New(workmarket.Config{APIURL: p.APIURL, Token: p.Token, WebhookSecret: p.WebhookSecret})
+		r[workmarket.Vendor] = workmarket.New(workmarket.Config{APIURL: p.APIURL, Token: p.Token, Secret: p.Secret,
+			WebhookSecret: p.WebhookSecret, COIPattern: cfg.WorkMarketCOIPattern})
 	}
 	if p := cfg.Platforms[upwork.Vendor]; p.Enabled() {
 		r[upwork.Vendor] = upwork.New(upwork.Config{APIURL: p.APIURL, AccessToken: p.Token, TenantID: p.TenantID, WebhookSecret: p.WebhookSecret})

@@ -163,6 +163,10 @@ var kinds = map[string]vendors.EventKind{
 	"contract.cancelled":       vendors.KindCancel,
 }
 
+// endEvents end an employment by its dates and status; they never start coverage.
+var endEvents = map[string]bool{"contract.termination_date_reached": true, "employment.contractor_of_record_termination.executed": true,
+	"offboarding.submitted_to_payroll": true}
+
 // Webhook is Remote's flat event body.
 type Webhook struct {
 	EventType           string `json:"event_type"`
@@ -190,6 +194,8 @@ func (a *Adapter) ParseWebhook(h http.Header, body []byte) ([]vendors.Event, err
 	if err != nil {
 		return nil, err
 	}
+	// An end for an employment this service does not cover yet starts nothing (assumed, 4).
+	ev.NoStart = ev.Kind == vendors.KindEnd || endEvents[w.EventType]
 	if ev.Kind == vendors.KindInvoice {
 		if w.ContractorInvoiceID == "" {
 			return nil, vendors.Missing(invoiceIDField)
@@ -375,15 +381,21 @@ func (a *Adapter) ListChanges(ctx context.Context, since time.Time) ([]vendors.E
 	if err != nil {
 		return nil, since, err
 	}
-	ids, err := a.ListOpen(ctx)
+	rows, err := a.listContractors(ctx)
 	if err != nil {
 		return nil, since, err
 	}
 	var out []vendors.Event
 	mark := since
-	for _, id := range ids {
+	for _, row := range rows {
+		if kind := vendors.TerminalFromStatus(row.Status, statusEnds, []string{statusCancel}); kind != "" {
+			// Closed in the listing: it reaches an engagement that still runs, and starts none.
+			out = append(out, vendors.Event{Vendor: Vendor, Kind: kind, Name: "poll:" + row.Status, EngagementID: row.ID, NoStart: true,
+				EventID: vendors.HashEventID(Vendor, "poll", row.ID, row.Status)})
+			continue
+		}
 		var env employmentEnvelope
-		if err := a.api.GetJSON(ctx, "/v1/employments/"+url.PathEscape(id), nil, &env); err != nil {
+		if err := a.api.GetJSON(ctx, "/v1/employments/"+url.PathEscape(row.ID), nil, &env); err != nil {
 			return nil, since, err
 		}
 		m := env.Data.Employment
@@ -401,17 +413,31 @@ func (a *Adapter) ListChanges(ctx context.Context, since time.Time) ([]vendors.E
 	return out, mark, nil
 }
 
-// ListOpen lists the ids of the open contractor employments (polling and backfill).
+type listedEmployment struct {
+	ID     string `json:"id"`
+	Type   string `json:"type"`
+	Status string `json:"status"`
+}
+
+// ListOpen lists the ids of the open contractor employments (backfill).
 func (a *Adapter) ListOpen(ctx context.Context) ([]string, error) {
+	rows, err := a.listContractors(ctx)
 	var ids []string
+	for _, m := range rows {
+		if vendors.TerminalFromStatus(m.Status, statusEnds, []string{statusCancel}) == "" {
+			ids = append(ids, m.ID)
+		}
+	}
+	return ids, err
+}
+
+// listContractors pages through the employments listing, keeping contractors only.
+func (a *Adapter) listContractors(ctx context.Context) ([]listedEmployment, error) {
+	var out []listedEmployment
 	for n := 1; ; n++ {
 		var resp struct {
 			Data struct {
-				Employments []struct {
-					ID     string `json:"id"`
-					Type   string `json:"type"`
-					Status string `json:"status"`
-				} `json:"employments"`
+				Employments []listedEmployment `json:"employments"`
 				page
 			} `json:"data"`
 		}
@@ -420,12 +446,12 @@ func (a *Adapter) ListOpen(ctx context.Context) ([]string, error) {
 			return nil, err
 		}
 		for _, m := range resp.Data.Employments {
-			if inScopeType(m.Type) && vendors.TerminalFromStatus(m.Status, statusEnds, []string{statusCancel}) == "" {
-				ids = append(ids, m.ID)
+			if inScopeType(m.Type) {
+				out = append(out, m)
 			}
 		}
 		if resp.Data.CurrentPage >= resp.Data.TotalPages || len(resp.Data.Employments) == 0 {
-			return ids, nil
+			return out, nil
 		}
 	}
 }

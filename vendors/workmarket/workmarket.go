@@ -1,13 +1,21 @@
-// Package workmarket is the WorkMarket adapter. WorkMarket signs nothing: the customer's
-// webhook template sends a long random secret in X-WorkMarket-Secret (see README).
+// Package workmarket is the WorkMarket adapter, on WorkMarket's live API
+// (shared/reference/vendors.md): assignments under /api/v1/ with an access_token query
+// parameter from a token/secret exchange, and {"meta","response"} envelopes. WorkMarket
+// signs no webhook: the customer's template sends a long random secret in
+// X-WorkMarket-Secret (README "WorkMarket").
 package workmarket
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
+	"io"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/coverage-orchestrator/coverage/vendors"
@@ -19,24 +27,164 @@ const Vendor = "workmarket"
 // HeaderSecret carries the shared secret.
 const HeaderSecret = "X-WorkMarket-Secret"
 
+// API paths.
+const (
+	PathAuthorize       = "/api/v1/authorization/request"
+	PathAssignment      = "/api/v1/assignments/get"
+	PathListUpdated     = "/api/v1/assignments/list_updated"
+	PathAttachments     = "/api/v1/assignments/attachments/list"
+	PathAttachment      = "/api/v1/assignments/attachments/get"
+	DefaultCOIPattern   = `(?i)\b(coi|certificate of insurance|insurance)\b`
+	listLimit           = 25 // list_updated refuses more (assumed, vendors.md 12)
+	pricingInternal     = "INTERNAL / LANE 1"
+	maxListLookback     = 60 * 24 * time.Hour // list_updated looks back at most 2 months
+	listOverlap         = 5 * time.Minute
+	invoicePrefix       = "wm-"
+	eventAttachmentUUID = "attachment_uuid"
+)
+
+// Assumptions (vendors.md "Known unknowns" 9-13), each in one place: the error envelope and
+// attachment answers are decoded below (envelope, Attachment); the category key is the
+// assignment's industry and the work region the worker's state (Map); the BLENDED PER UNIT
+// fields are in Pricing; total_cost is USD; ${attachment_uuid} is the attachment variable.
+// An operator notices a wrong one as a NEEDS_ATTENTION reason naming the field, a job with
+// the default category, or certificates that never arrive (README "WorkMarket").
+
+// Status groups (vendors.md "WorkMarket", status row).
+var (
+	statusInForce = []string{"active", "inprogress"}
+	statusEnds    = []string{"complete", "paymentpending", "paid"}
+	statusCancels = []string{"cancelled", "cancelledpaypending", "cancelledwithpay", "void", "deleted"}
+)
+
+const statusAbandoned, statusPaid = "abandoned", "paid"
+
 // Config configures the adapter.
 type Config struct {
 	APIURL        string
-	Token         string
+	Token         string // WORKMARKET_API_TOKEN
+	Secret        string // WORKMARKET_API_SECRET
 	WebhookSecret string
+	COIPattern    string // WORKMARKET_COI_PATTERN; DefaultCOIPattern when empty
 	HTTP          *http.Client
+	Now           func() time.Time
 }
 
 // Adapter implements vendors.Adapter for WorkMarket.
 type Adapter struct {
-	cfg Config
-	api *vendors.HTTPClient
+	cfg    Config
+	api    *vendors.HTTPClient
+	coi    *regexp.Regexp
+	mu     sync.Mutex
+	access string
 }
 
-// New returns the adapter.
+// New returns the adapter; an invalid COI pattern falls back to the default (the
+// configuration refuses one at start-up).
 func New(cfg Config) *Adapter {
-	return &Adapter{cfg: cfg, api: &vendors.HTTPClient{Base: cfg.APIURL, HTTP: cfg.HTTP,
-		Token: func(context.Context) (string, error) { return cfg.Token, nil }}}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	coi, err := regexp.Compile(vendors.FirstNonEmpty(cfg.COIPattern, DefaultCOIPattern))
+	if err != nil {
+		coi = regexp.MustCompile(DefaultCOIPattern)
+	}
+	a := &Adapter{cfg: cfg, coi: coi}
+	a.api = &vendors.HTTPClient{Base: cfg.APIURL, HTTP: cfg.HTTP, TokenParam: "access_token", Token: a.token,
+		Reauth: func(context.Context) error { a.mu.Lock(); a.access = ""; a.mu.Unlock(); return nil }}
+	return a
+}
+
+// token exchanges the API token and secret for an access token (kept until a 401).
+func (a *Adapter) token(ctx context.Context) (string, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.access != "" {
+		return a.access, nil
+	}
+	form := url.Values{"token": {a.cfg.Token}, "secret": {a.cfg.Secret}}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(a.cfg.APIURL, "/")+PathAuthorize, strings.NewReader(form.Encode()))
+	if err != nil {
+		return "", err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	hc := a.cfg.HTTP
+	if hc == nil {
+		hc = http.DefaultClient
+	}
+	res, err := hc.Do(req)
+	if err != nil {
+		return "", &vendors.RetryableError{Err: fmt.Errorf("%s: %w", PathAuthorize, err)}
+	}
+	defer res.Body.Close()
+	data, _ := io.ReadAll(io.LimitReader(res.Body, 1<<20))
+	switch {
+	case res.StatusCode == http.StatusTooManyRequests || res.StatusCode >= 500:
+		return "", &vendors.RetryableError{Err: &vendors.APIError{Status: res.StatusCode, What: PathAuthorize}}
+	case res.StatusCode != http.StatusOK:
+		// the body may echo the credentials: only the status is kept
+		return "", &vendors.APIError{Status: res.StatusCode, What: PathAuthorize, Body: "refused; check WORKMARKET_API_TOKEN and WORKMARKET_API_SECRET"}
+	}
+	var resp struct {
+		AccessToken string `json:"access_token"`
+	}
+	if err := unwrap(PathAuthorize, data, &resp); err != nil {
+		return "", err
+	}
+	if resp.AccessToken == "" {
+		return "", &vendors.APIError{Status: 200, What: PathAuthorize, Body: "answer has no access_token"}
+	}
+	a.access = resp.AccessToken
+	return a.access, nil
+}
+
+// envelope is every WorkMarket answer.
+type envelope struct {
+	Meta struct {
+		StatusCode int `json:"status_code"`
+		Errors     []struct {
+			Code    string `json:"code"`
+			Message string `json:"message"`
+		} `json:"errors"`
+	} `json:"meta"`
+	Response json.RawMessage `json:"response"`
+}
+
+// unwrap decodes an envelope's response into out; a meta status other than 200 is the error
+// it names.
+func unwrap(what string, data []byte, out any) error {
+	var env envelope
+	if err := json.Unmarshal(data, &env); err != nil {
+		return &vendors.APIError{Status: 200, What: what, Body: "undecodable answer: " + err.Error()}
+	}
+	if code := env.Meta.StatusCode; code != 0 && code != http.StatusOK {
+		msg := ""
+		for _, e := range env.Meta.Errors {
+			msg += e.Code + " " + e.Message + "; "
+		}
+		if code == http.StatusNotFound {
+			return &vendors.NotFoundError{What: what}
+		}
+		if code == http.StatusTooManyRequests || code >= 500 {
+			return &vendors.RetryableError{Err: &vendors.APIError{Status: code, What: what, Body: msg}}
+		}
+		return &vendors.APIError{Status: code, What: what, Body: msg}
+	}
+	if out == nil {
+		return nil
+	}
+	if err := json.Unmarshal(env.Response, out); err != nil {
+		return &vendors.APIError{Status: 200, What: what, Body: "undecodable response: " + err.Error()}
+	}
+	return nil
+}
+
+func (a *Adapter) get(ctx context.Context, path string, q url.Values, out any) error {
+	data, _, err := a.api.Do(ctx, http.MethodGet, path, q, nil)
+	if err != nil {
+		return err
+	}
+	return unwrap(path, data, out)
 }
 
 // Vendor implements vendors.Adapter.
@@ -47,242 +195,384 @@ func (a *Adapter) VerifyWebhook(h http.Header, _ []byte) error {
 	return vendors.CompareSecret(a.cfg.WebhookSecret, h.Get(HeaderSecret))
 }
 
-type webhook struct {
-	Event        string `json:"event"`
-	EventID      string `json:"event_id"`
-	WorkOrderID  string `json:"work_order_id"`
-	WorkerID     string `json:"worker_id"`
-	Status       string `json:"status"`
-	OccurredAt   string `json:"occurred_at"`
-	AttachmentID string `json:"attachment_id"`
+// Webhook is the body of the README's template; every value arrives as a string.
+type Webhook struct {
+	Event          string `json:"event"`
+	AssignmentID   string `json:"assignment_id"`
+	Status         string `json:"status"`
+	ResourceID     string `json:"resource_id"`
+	Now            string `json:"now"`
+	AttachmentUUID string `json:"attachment_uuid"`
 }
+
+// Event names (one webhook per event in WorkMarket's UI, each with its fixed "event").
+const (
+	EventAccepted        = "assignment.accepted"
+	EventRescheduled     = "assignment.rescheduled"
+	EventCompleted       = "assignment.completed"
+	EventApproved        = "assignment.approved"
+	EventPaid            = "assignment.paid"
+	EventCancelled       = "assignment.cancelled"
+	EventVoided          = "assignment.voided"
+	EventAttachmentAdded = "assignment.attachment_added"
+)
+
+// Events lists them in the README's order.
+var Events = []string{EventAccepted, EventRescheduled, EventCompleted, EventApproved, EventPaid, EventCancelled, EventVoided, EventAttachmentAdded}
 
 var kinds = map[string]vendors.EventKind{
-	"work_order.assigned":         vendors.KindStart,
-	"work_order.in_progress":      vendors.KindStart, // start if new; confirms the actual start
-	"work_order.rescheduled":      vendors.KindUpdate,
-	"work_order.completed":        vendors.KindEnd,
-	"work_order.approved":         vendors.KindEnd,
-	"work_order.paid":             vendors.KindEnd,
-	"work_order.cancelled":        vendors.KindCancel,
-	"work_order.voided":           vendors.KindCancel,
-	"work_order.attachment_added": vendors.KindCOI,
+	EventAccepted:        vendors.KindStart,
+	EventRescheduled:     vendors.KindUpdate,
+	EventCompleted:       vendors.KindEnd,
+	EventApproved:        vendors.KindEnd,
+	EventPaid:            vendors.KindEnd,
+	EventCancelled:       vendors.KindCancel,
+	EventVoided:          vendors.KindCancel,
+	EventAttachmentAdded: vendors.KindCOI,
 }
 
-// ParseWebhook turns the templated body into events; work_order.paid is also an invoice.
+// ParseWebhook turns the templated body into events. Every event re-fetches the assignment
+// (its status decides); assignment.paid is also the invoice, and an attachment without its
+// uuid makes the sync list the attachments.
 func (a *Adapter) ParseWebhook(_ http.Header, body []byte) ([]vendors.Event, error) {
-	var w webhook
+	var w Webhook
 	if err := vendors.DecodeWebhook(body, &w); err != nil {
 		return nil, err
 	}
 	if w.Event == "" {
 		return nil, vendors.Missing("event")
 	}
-	ev := vendors.Event{Vendor: Vendor, Name: w.Event, EngagementID: w.WorkOrderID, ContractorID: w.WorkerID, EventID: w.EventID}
-	occurred, err := vendors.ParseEventTime("occurred_at", w.OccurredAt)
+	at, _ := time.Parse(time.RFC3339, w.Now)
+	ev := vendors.Event{Vendor: Vendor, Name: w.Event, EngagementID: w.AssignmentID, ContractorID: w.ResourceID,
+		OccurredAt: at.UTC(), EventID: vendors.HashEventID(Vendor, w.Event, w.AssignmentID, w.Now)}
+	if w.Event == EventAttachmentAdded && w.AttachmentUUID == "" && w.AssignmentID != "" {
+		ev.Kind = vendors.KindUpdate // the sync lists the attachments
+		return []vendors.Event{ev}, nil
+	}
+	ev, err := vendors.Classify(ev, kinds, "assignment_id", eventAttachmentUUID, w.AttachmentUUID)
 	if err != nil {
 		return nil, err
 	}
-	ev.OccurredAt = occurred
-	if ev.EventID == "" {
-		ev.EventID = vendors.HashEventID(Vendor, w.Event, w.WorkOrderID, w.AttachmentID, w.OccurredAt, string(body))
-	}
-	ev, err = vendors.Classify(ev, kinds, "work_order_id", "attachment_id", w.AttachmentID)
-	if err != nil {
-		return nil, err
-	}
-	if w.Event == "work_order.paid" {
+	if ev.Kind == vendors.KindEnd && w.Event == EventPaid {
 		inv := ev
-		inv.Kind, inv.InvoiceID, inv.EventID = vendors.KindInvoice, PaymentInvoiceID(w.WorkOrderID), ev.EventID+":invoice"
-		return []vendors.Event{inv, ev}, nil
+		inv.Kind, inv.InvoiceID, inv.EventID = vendors.KindInvoice, InvoiceID(w.AssignmentID), ev.EventID+":invoice"
+		return []vendors.Event{inv, ev}, nil // the invoice first: it is recorded before the end
 	}
 	return []vendors.Event{ev}, nil
 }
 
-// PaymentInvoiceID names the invoice of a paid work order (its payment.total_cost).
-func PaymentInvoiceID(workOrderID string) string { return "payment:" + workOrderID }
+// InvoiceID is the one invoice of an assignment (WorkMarket pays an assignment once).
+func InvoiceID(assignmentID string) string { return invoicePrefix + assignmentID }
 
-// Worker is GET /v1/workers/{id}.
-type Worker struct {
-	WorkerID  string  `json:"worker_id"`
-	FirstName string  `json:"first_name"`
-	LastName  string  `json:"last_name"`
-	Email     *string `json:"email"`
-	Country   string  `json:"country"`
-	Region    string  `json:"region"`
-}
-
-// WorkOrder is GET /v1/workorders/{id}.
-type WorkOrder struct {
-	ID          string `json:"id"`
-	Title       string `json:"title"`
-	Description string `json:"description"`
-	ClientID    string `json:"client_id"`
-	Category    string `json:"category"`
-	Pricing     struct {
-		Type             string         `json:"type"`
-		FlatPrice        vendors.Amount `json:"flat_price"`
-		PerHourPrice     vendors.Amount `json:"per_hour_price"`
-		MaxNumberOfHours vendors.Amount `json:"max_number_of_hours"`
-		PerUnitPrice     vendors.Amount `json:"per_unit_price"`
-		MaxNumberOfUnits vendors.Amount `json:"max_number_of_units"`
-	} `json:"pricing"`
-	ScheduledStart int64 `json:"scheduled_start"`
-	ScheduledEnd   int64 `json:"scheduled_end"`
-	Location       struct {
-		State   string `json:"state"`
-		Country string `json:"country"`
-	} `json:"location"`
-	Status   string `json:"status"`
-	WorkerID string `json:"worker_id"`
-	Payment  struct {
+// Assignment is GET /api/v1/assignments/get (the envelope's response).
+type Assignment struct {
+	ID                    string      `json:"id"`
+	Title                 string      `json:"title"`
+	Description           string      `json:"description"`
+	Industry              string      `json:"industry"`
+	Status                string      `json:"status"`
+	Client                json.Number `json:"client"`
+	AssignmentWindowStart *int64      `json:"assignment_window_start"`
+	AssignmentWindowEnd   *int64      `json:"assignment_window_end"`
+	ScheduledTime         *int64      `json:"scheduled_time"`
+	ActiveResource        *Resource   `json:"active_resource"`
+	Pricing               Pricing     `json:"pricing"`
+	InvoiceNumber         *string     `json:"invoice_number"`
+	Payment               struct {
 		TotalCost vendors.Amount `json:"total_cost"`
-		PaidOn    any            `json:"paid_on"`
 	} `json:"payment"`
-	LastModifiedOn int64 `json:"last_modified_on,omitempty"`
+	LastModifiedOn int64 `json:"last_modified_on"`
 }
 
-// FetchEngagement reads the work order and its worker and maps them.
+// Resource is the assigned worker.
+type Resource struct {
+	ID           string `json:"id"`
+	FirstName    string `json:"first_name"`
+	LastName     string `json:"last_name"`
+	Email        string `json:"email"`
+	PhoneNumbers []struct {
+		Phone string `json:"phone"`
+	} `json:"phone_numbers"`
+	Address *struct {
+		Address1 string `json:"address_1"`
+		City     string `json:"city"`
+		State    string `json:"state"`
+		Zip      string `json:"zip"`
+		Country  string `json:"country"`
+	} `json:"address"`
+}
+
+// Pricing is the assignment's pricing; which fields are set depends on Type.
+type Pricing struct {
+	Type                    string         `json:"type"`
+	FlatPrice               vendors.Amount `json:"flat_price"`
+	PerHourPrice            vendors.Amount `json:"per_hour_price"`
+	InitialPerHourPrice     vendors.Amount `json:"initial_per_hour_price"`
+	PerUnitPrice            vendors.Amount `json:"per_unit_price"`
+	MaxNumberOfUnits        vendors.Amount `json:"max_number_of_units"`
+	InitialPerUnitPrice     vendors.Amount `json:"initial_per_unit_price"`
+	InitialNumberOfUnits    vendors.Amount `json:"initial_number_of_units"`
+	AdditionalPerUnitPrice  vendors.Amount `json:"additional_per_unit_price"`
+	MaxBlendedNumberOfUnits vendors.Amount `json:"max_blended_number_of_units"`
+}
+
+// Wage is the job's wage in cents and its type (vendors.md "WorkMarket", wage row).
+func Wage(p Pricing) (int64, string, error) {
+	switch strings.ToUpper(strings.TrimSpace(p.Type)) {
+	case "FLAT FEE":
+		c, err := p.FlatPrice.Cents()
+		return c, "flatfee", err
+	case "PER HOUR":
+		c, err := p.PerHourPrice.Cents()
+		return c, "hourly", err
+	case "BLENDED PER HOUR":
+		c, err := p.InitialPerHourPrice.Cents()
+		return c, "hourly", err
+	case "PER UNIT":
+		c, err := p.PerUnitPrice.Multiply(p.MaxNumberOfUnits)
+		return c, "flatfee", err
+	case "BLENDED PER UNIT":
+		first, err := p.InitialPerUnitPrice.Multiply(p.InitialNumberOfUnits)
+		if err != nil {
+			return 0, "", err
+		}
+		more, err := p.AdditionalPerUnitPrice.Multiply(p.MaxBlendedNumberOfUnits)
+		return first + more, "flatfee", err
+	}
+	return 0, "", fmt.Errorf("pricing.type %q carries no rate", p.Type)
+}
+
+// FetchEngagement reads the assignment and the certificates among its attachments.
 func (a *Adapter) FetchEngagement(ctx context.Context, id string) (vendors.Engagement, error) {
-	wo, err := a.workOrder(ctx, id)
+	asg, err := a.assignment(ctx, id)
 	if err != nil {
 		return vendors.Engagement{}, err
 	}
-	var w Worker
-	if err := a.api.GetJSON(ctx, "/v1/workers/"+url.PathEscape(wo.WorkerID), nil, &w); err != nil {
+	e, err := Map(asg, a.cfg.Now())
+	if err != nil || e.OutOfScope != "" {
+		return e, err
+	}
+	certs, err := a.certificates(ctx, id)
+	if err != nil {
 		return vendors.Engagement{}, err
 	}
-	return Map(wo, w)
-}
-
-func (a *Adapter) workOrder(ctx context.Context, id string) (WorkOrder, error) {
-	var wo WorkOrder
-	err := a.api.GetJSON(ctx, "/v1/workorders/"+url.PathEscape(id), nil, &wo)
-	return wo, err
-}
-
-// Wage maps WorkMarket pricing: FLAT -> flatfee flat_price; PER_HOUR and BLENDED_PER_HOUR ->
-// hourly per_hour_price; PER_UNIT -> flatfee per_unit_price x max_number_of_units. INTERNAL
-// (and anything unknown) is not a contractor engagement: ok is false.
-func Wage(wo WorkOrder) (cents int64, wageType string, ok bool, err error) {
-	p := wo.Pricing
-	switch strings.ToUpper(p.Type) {
-	case "FLAT":
-		cents, err = p.FlatPrice.Cents()
-		return cents, "flatfee", true, err
-	case "PER_HOUR", "BLENDED_PER_HOUR":
-		cents, err = p.PerHourPrice.Cents()
-		return cents, "hourly", true, err
-	case "PER_UNIT":
-		cents, err = p.PerUnitPrice.Multiply(p.MaxNumberOfUnits)
-		return cents, "flatfee", true, err
-	}
-	return 0, "", false, nil
-}
-
-// Map turns a work order and its worker into the normalised engagement.
-func Map(wo WorkOrder, w Worker) (vendors.Engagement, error) {
-	e := vendors.Engagement{Vendor: Vendor, EngagementID: wo.ID, Status: wo.Status}
-	wage, wageType, ok, err := Wage(wo)
-	if !ok {
-		e.OutOfScope = "pricing type " + wo.Pricing.Type + " is not a contractor engagement"
-		return e, nil
-	}
-	if err != nil {
-		return e, &vendors.APIError{What: "work order " + wo.ID + " pricing", Body: err.Error()}
-	}
-	if wo.ScheduledStart == 0 || wo.ScheduledEnd == 0 {
-		return e, &vendors.APIError{What: "work order " + wo.ID, Body: "scheduled_start and scheduled_end are required"}
-	}
-	email := ""
-	if w.Email != nil {
-		email = *w.Email
-	}
-	e.Start, e.End = wo.ScheduledStart, wo.ScheduledEnd
-	e.Contractor = vendors.Contractor{SourceID: w.WorkerID, FirstName: w.FirstName, LastName: w.LastName, Email: strings.ToLower(email),
-		Country: w.Country, Region: w.Region}
-	e.Job = vendors.Job{Name: wo.Title, Description: wo.Description, ClientID: wo.ClientID, Category: wo.Category,
-		Wage: wage, WageType: wageType, Region: vendors.FirstNonEmpty(wo.Location.State, w.Region)}
-	ids := map[string]string{"work_order_id": wo.ID}
-	e.Metadata = vendors.Metadata{Contractor: map[string]string{"workmarket_worker_id": w.WorkerID},
-		Job: ids, Quote: ids, Session: ids, Assignment: ids, Certificate: ids}
-	e.Terminal = vendors.TerminalFromStatus(wo.Status, terminalEnds, terminalCancels)
-	if wo.LastModifiedOn > 0 {
-		e.UpdatedAt = time.Unix(wo.LastModifiedOn, 0).UTC()
+	for _, c := range certs {
+		e.Documents = append(e.Documents, c.UUID)
 	}
 	return e, nil
 }
 
-var (
-	terminalEnds    = []string{"complete", "completed", "approved", "paid"}
-	terminalCancels = []string{"cancelled", "canceled", "voided", "void"}
-)
+func (a *Adapter) assignment(ctx context.Context, id string) (Assignment, error) {
+	var asg Assignment
+	err := a.get(ctx, PathAssignment, url.Values{"id": {id}}, &asg)
+	return asg, err
+}
 
-// FetchDocument reads an attachment; one that is not a COI is reported as not found.
-func (a *Adapter) FetchDocument(ctx context.Context, workOrderID, attachmentID string) (vendors.Document, error) {
-	var att struct {
-		ID         string `json:"id"`
-		Name       string `json:"name"`
-		Type       string `json:"type"`
-		ContentURL string `json:"content_url"`
+// Map turns an assignment into the normalised engagement; now decides an abandoned one.
+func Map(asg Assignment, now time.Time) (vendors.Engagement, error) {
+	e := vendors.Engagement{Vendor: Vendor, EngagementID: asg.ID, Status: asg.Status}
+	what := func(f string) string { return "assignment " + asg.ID + " " + f }
+	status := strings.ToLower(asg.Status)
+	switch {
+	case strings.EqualFold(asg.Pricing.Type, pricingInternal):
+		e.OutOfScope = "internal work (pricing " + pricingInternal + ")"
+		return e, nil
+	case !inList(status, statusInForce) && !inList(status, statusEnds) && !inList(status, statusCancels) && status != statusAbandoned:
+		e.OutOfScope = "status " + asg.Status + ": not an engagement yet"
+		return e, nil
+	case asg.ActiveResource == nil:
+		e.OutOfScope = "no worker assigned"
+		return e, nil
 	}
-	path := "/v1/workorders/" + url.PathEscape(workOrderID) + "/attachments/" + url.PathEscape(attachmentID)
-	if err := a.api.GetJSON(ctx, path, nil, &att); err != nil {
-		return vendors.Document{}, err
+	wage, wageType, err := Wage(asg.Pricing)
+	if err != nil {
+		return e, &vendors.APIError{What: what("pricing"), Body: err.Error()}
 	}
-	if !strings.EqualFold(att.Type, "coi") {
-		return vendors.Document{}, &vendors.NotFoundError{What: "attachment " + attachmentID + " is not a certificate of insurance"}
+	switch {
+	case asg.AssignmentWindowStart != nil && asg.AssignmentWindowEnd != nil:
+		e.Start, e.End = *asg.AssignmentWindowStart, *asg.AssignmentWindowEnd
+	case asg.ScheduledTime != nil:
+		e.Start = *asg.ScheduledTime
+		e.End = (e.Start/86400 + 1) * 86400 // the next 00:00 UTC after it
+	default:
+		return e, &vendors.APIError{What: what("assignment_window_start"), Body: "missing: neither a window nor a scheduled time"}
 	}
-	data, ct, err := a.api.GetFile(ctx, att.ContentURL)
+	r := asg.ActiveResource
+	c := vendors.Contractor{SourceID: r.ID, FirstName: r.FirstName, LastName: r.LastName, Email: strings.ToLower(strings.TrimSpace(r.Email))}
+	if len(r.PhoneNumbers) > 0 {
+		c.Phone = r.PhoneNumbers[0].Phone
+	}
+	if ad := r.Address; ad != nil {
+		c.Line1, c.City, c.Region, c.PostalCode, c.Country = ad.Address1, ad.City, ad.State, ad.Zip, vendors.Country(ad.Country)
+	}
+	e.Contractor = c
+	e.Job = vendors.Job{Name: asg.Title, Description: asg.Description, ClientID: asg.Client.String(), Category: asg.Industry,
+		Wage: wage, WageType: wageType, Region: c.Region, Country: c.Country}
+	ids := map[string]string{"work_order_id": asg.ID}
+	e.Metadata = vendors.Metadata{Contractor: map[string]string{"workmarket_worker_id": r.ID}, Job: ids, Quote: ids, Session: ids,
+		Assignment: ids, Certificate: ids}
+	if asg.LastModifiedOn > 0 {
+		e.UpdatedAt = time.Unix(asg.LastModifiedOn, 0).UTC()
+	}
+	e.Terminal = terminal(status, e.Start, now)
+	return e, nil
+}
+
+func terminal(status string, start int64, now time.Time) vendors.EventKind {
+	switch {
+	case inList(status, statusEnds):
+		return vendors.KindEnd
+	case inList(status, statusCancels):
+		return vendors.KindCancel
+	case status == statusAbandoned && now.Unix() < start:
+		return vendors.KindCancel
+	case status == statusAbandoned:
+		return vendors.KindEnd
+	}
+	return ""
+}
+
+func inList(v string, list []string) bool {
+	for _, s := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// Attachment is one entry of attachments/list (the envelope's response is the array, assumed).
+type Attachment struct {
+	UUID        string `json:"uuid"`
+	Name        string `json:"name"`
+	Description string `json:"description"`
+	RelativeURI string `json:"relative_uri"`
+}
+
+// certificates lists the attachments whose name or description match the COI pattern.
+func (a *Adapter) certificates(ctx context.Context, assignmentID string) ([]Attachment, error) {
+	var all []Attachment
+	if err := a.get(ctx, PathAttachments, url.Values{"id": {assignmentID}}, &all); err != nil {
+		return nil, err
+	}
+	var out []Attachment
+	for _, at := range all {
+		if a.coi.MatchString(at.Name) || a.coi.MatchString(at.Description) {
+			out = append(out, at)
+		}
+	}
+	return out, nil
+}
+
+// FetchDocument downloads a certificate attachment; one that does not match the pattern is
+// not a certificate.
+func (a *Adapter) FetchDocument(ctx context.Context, assignmentID, uuid string) (vendors.Document, error) {
+	certs, err := a.certificates(ctx, assignmentID)
 	if err != nil {
 		return vendors.Document{}, err
 	}
-	return vendors.Document{FileName: att.Name, ContentType: ct, Data: data}, nil
+	for _, c := range certs {
+		if c.UUID != uuid {
+			continue
+		}
+		data, hdr, err := a.api.Do(ctx, http.MethodGet, PathAttachment, url.Values{"id": {assignmentID}, "uuid": {uuid}}, nil)
+		if err != nil {
+			return vendors.Document{}, err
+		}
+		return vendors.Document{FileName: c.Name, ContentType: vendors.FirstNonEmpty(hdr.Get("Content-Type"), "application/pdf"), Data: data}, nil
+	}
+	return vendors.Document{}, &vendors.NotFoundError{What: "attachment " + uuid + " of assignment " + assignmentID + " is not a certificate of insurance"}
 }
 
-// FetchInvoice reads a paid work order's final pay (payment.total_cost) for its scheduled days.
-func (a *Adapter) FetchInvoice(ctx context.Context, workOrderID, invoiceID string) (vendors.Invoice, error) {
-	wo, err := a.workOrder(ctx, workOrderID)
+// FetchInvoice is the paid assignment's actual pay: payment.total_cost (USD, assumed) for
+// the assignment's window, once.
+func (a *Adapter) FetchInvoice(ctx context.Context, assignmentID, _ string) (vendors.Invoice, error) {
+	asg, err := a.assignment(ctx, assignmentID)
 	if err != nil {
 		return vendors.Invoice{}, err
 	}
-	cents, err := wo.Payment.TotalCost.Cents()
-	if err != nil {
-		return vendors.Invoice{}, &vendors.APIError{What: "work order " + wo.ID + " payment.total_cost", Body: err.Error()}
+	if !strings.EqualFold(asg.Status, statusPaid) {
+		return vendors.Invoice{}, &vendors.NotFoundError{What: "assignment " + assignmentID + " is not paid yet (status " + asg.Status + ")"}
 	}
-	return vendors.Invoice{ID: invoiceID, GrossPay: cents, PeriodStart: wo.ScheduledStart, PeriodEnd: wo.ScheduledEnd}, nil
+	e, err := Map(asg, a.cfg.Now())
+	if err != nil {
+		return vendors.Invoice{}, err
+	}
+	cents, err := asg.Payment.TotalCost.Cents()
+	if err != nil {
+		return vendors.Invoice{}, &vendors.APIError{What: "assignment " + assignmentID + " payment.total_cost", Body: err.Error()}
+	}
+	id := InvoiceID(assignmentID)
+	if asg.InvoiceNumber != nil && *asg.InvoiceNumber != "" {
+		id = *asg.InvoiceNumber
+	}
+	return vendors.Invoice{ID: id, GrossPay: cents, PeriodStart: e.Start, PeriodEnd: e.End}, nil
 }
 
-// ListChanges pages through work orders modified since the watermark.
-func (a *Adapter) ListChanges(ctx context.Context, since time.Time) ([]vendors.Event, time.Time, error) {
-	var out []vendors.Event
-	mark := since
-	for start := 0; ; {
+// Updated is one row of list_updated.
+type Updated struct {
+	ID             string `json:"id"`
+	Status         string `json:"status"`
+	LastModifiedOn int64  `json:"last_modified_on"`
+}
+
+// ListUpdated pages through list_updated since a time (25 a page).
+func (a *Adapter) ListUpdated(ctx context.Context, since time.Time) ([]Updated, error) {
+	var out []Updated
+	for start := 0; ; start += listLimit {
 		var resp struct {
-			Data []struct {
-				ID             string `json:"id"`
-				WorkerID       string `json:"worker_id"`
-				Status         string `json:"status"`
-				LastModifiedOn int64  `json:"last_modified_on"`
-			} `json:"data"`
-			Total int `json:"total"`
+			TotalResults int       `json:"total_results"`
+			Data         []Updated `json:"data"`
 		}
-		q := url.Values{"modified_since": {strconv.FormatInt(since.Unix(), 10)}, "start": {strconv.Itoa(start)}, "limit": {"100"}}
-		if err := a.api.GetJSON(ctx, "/v1/workorders", q, &resp); err != nil {
-			return nil, since, err
+		q := url.Values{"modified_since": {strconv.FormatInt(since.Unix(), 10)}, "start": {strconv.Itoa(start)}, "limit": {strconv.Itoa(listLimit)}}
+		if err := a.get(ctx, PathListUpdated, q, &resp); err != nil {
+			return nil, err
 		}
-		for _, wo := range resp.Data {
-			at := time.Unix(wo.LastModifiedOn, 0).UTC()
-			if at.After(mark) {
-				mark = at
-			}
-			out = append(out, vendors.Event{Vendor: Vendor, Kind: vendors.KindFromStatus(wo.Status, terminalEnds, terminalCancels),
-				Name: "poll:" + wo.Status, EngagementID: wo.ID, ContractorID: wo.WorkerID, OccurredAt: at,
-				EventID: vendors.HashEventID(Vendor, "poll", wo.ID, wo.Status, strconv.FormatInt(wo.LastModifiedOn, 10))})
-		}
-		start += len(resp.Data)
-		if len(resp.Data) == 0 || start >= resp.Total {
-			return out, mark, nil
+		out = append(out, resp.Data...)
+		if start+listLimit >= resp.TotalResults || len(resp.Data) == 0 {
+			return out, nil
 		}
 	}
+}
+
+// ListChanges lists the assignments modified since the watermark (minus 5 minutes, at most 2
+// months back). Only rows in force start engagements; ended and cancelled ones reach only
+// engagements that already run; a paid one also brings its invoice.
+func (a *Adapter) ListChanges(ctx context.Context, since time.Time) ([]vendors.Event, time.Time, error) {
+	from := since.Add(-listOverlap)
+	if oldest := a.cfg.Now().Add(-maxListLookback); from.Before(oldest) {
+		from = oldest
+	}
+	rows, err := a.ListUpdated(ctx, from)
+	if err != nil {
+		return nil, since, err
+	}
+	var out []vendors.Event
+	mark := since
+	for _, r := range rows {
+		at := time.Unix(r.LastModifiedOn, 0).UTC()
+		if at.After(mark) {
+			mark = at
+		}
+		status := strings.ToLower(r.Status)
+		ev := vendors.Event{Vendor: Vendor, Name: "poll:" + r.Status, EngagementID: r.ID, OccurredAt: at,
+			EventID: vendors.HashEventID(Vendor, "poll", r.ID, r.Status, strconv.FormatInt(r.LastModifiedOn, 10))}
+		switch {
+		case inList(status, statusInForce):
+			ev.Kind = vendors.KindStart
+		case inList(status, statusEnds), status == statusAbandoned:
+			ev.Kind, ev.NoStart = vendors.KindUpdate, true // the sync's status decides end or cancel
+			if status == statusPaid {
+				inv := ev
+				inv.Kind, inv.InvoiceID, inv.EventID = vendors.KindInvoice, InvoiceID(r.ID), ev.EventID+":invoice"
+				out = append(out, inv)
+			}
+		case inList(status, statusCancels):
+			ev.Kind, ev.NoStart = vendors.KindCancel, true
+		default:
+			continue // draft, sent, declined: not an engagement yet
+		}
+		out = append(out, ev)
+	}
+	return out, mark, nil
 }

@@ -5,6 +5,9 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -16,159 +19,257 @@ import (
 	"github.com/coverage-orchestrator/coverage/vendors/workmarket"
 )
 
-const secret = "wm-long-random-secret"
+var now = time.Unix(1796198400, 0).UTC()
 
-func adapter(url string) *workmarket.Adapter {
-	return workmarket.New(workmarket.Config{APIURL: url, Token: "wm-token", WebhookSecret: secret})
+func fixture(t *testing.T, name string) []byte {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("testdata", name))
+	require.NoError(t, err)
+	return data
 }
 
-func TestVerifyWebhook(t *testing.T) {
-	a := adapter("")
-	h := http.Header{}
-	h.Set(workmarket.HeaderSecret, secret)
-	assert.NoError(t, a.VerifyWebhook(h, nil))
-	for name, v := range map[string]string{"wrong secret": "nope", "missing header": "", "prefix": secret[:5]} {
-		h := http.Header{}
-		if v != "" {
-			h.Set(workmarket.HeaderSecret, v)
-		}
-		assert.True(t, vendors.IsSignatureError(a.VerifyWebhook(h, nil)), name)
+// assignment decodes the reference's example (the envelope's response), changed by mutate.
+func assignment(t *testing.T, mutate func(m map[string]any)) workmarket.Assignment {
+	t.Helper()
+	var env struct {
+		Response map[string]any `json:"response"`
 	}
-	assert.True(t, vendors.IsSignatureError(workmarket.New(workmarket.Config{}).VerifyWebhook(h, nil)), "no secret configured refuses everything")
+	require.NoError(t, json.Unmarshal(fixture(t, "assignment.json"), &env))
+	if mutate != nil {
+		mutate(env.Response)
+	}
+	raw, _ := json.Marshal(env.Response)
+	var a workmarket.Assignment
+	require.NoError(t, json.Unmarshal(raw, &a))
+	return a
+}
+
+func TestVerifyWebhookSharedSecret(t *testing.T) {
+	a := workmarket.New(workmarket.Config{WebhookSecret: "long-random"})
+	h := http.Header{}
+	h.Set(workmarket.HeaderSecret, "long-random")
+	assert.NoError(t, a.VerifyWebhook(h, nil))
+	h.Set(workmarket.HeaderSecret, "wrong")
+	assert.True(t, vendors.IsSignatureError(a.VerifyWebhook(h, nil)))
+	assert.True(t, vendors.IsSignatureError(a.VerifyWebhook(http.Header{}, nil)))
 }
 
 func TestParseWebhook(t *testing.T) {
-	a := adapter("")
-	for name, kind := range map[string]vendors.EventKind{
-		"work_order.assigned": vendors.KindStart, "work_order.in_progress": vendors.KindStart, "work_order.rescheduled": vendors.KindUpdate,
-		"work_order.completed": vendors.KindEnd, "work_order.approved": vendors.KindEnd, "work_order.cancelled": vendors.KindCancel,
-		"work_order.voided": vendors.KindCancel, "work_order.sent": vendors.KindIgnore,
-	} {
-		body := []byte(`{"event":"` + name + `","event_id":"wm-evt-1","work_order_id":"12345","worker_id":"wk_421","status":"active","occurred_at":"2026-11-20T10:00:00Z"}`)
-		evs, err := a.ParseWebhook(nil, body)
-		require.NoError(t, err, name)
-		require.Len(t, evs, 1, name)
-		assert.Equal(t, kind, evs[0].Kind, name)
-		assert.Equal(t, "wm-evt-1", evs[0].EventID)
-		assert.Equal(t, time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC), evs[0].OccurredAt)
-	}
-	paid, err := a.ParseWebhook(nil, []byte(`{"event":"work_order.paid","event_id":"e9","work_order_id":"12345"}`))
+	a := workmarket.New(workmarket.Config{})
+	body := fixture(t, "webhook_attachment_added.json")
+	evs, err := a.ParseWebhook(nil, body)
 	require.NoError(t, err)
-	require.Len(t, paid, 2, "paid records the invoice and ends")
-	assert.Equal(t, vendors.KindInvoice, paid[0].Kind)
-	assert.Equal(t, "payment:12345", paid[0].InvoiceID)
+	require.Len(t, evs, 1)
+	assert.Equal(t, vendors.KindCOI, evs[0].Kind)
+	assert.Equal(t, "6029116324", evs[0].EngagementID)
+	assert.Equal(t, "5b6f0c1e-9a1d-4b7e-8f00-3c2d1e0f9a8b", evs[0].DocumentID)
+	assert.Equal(t, vendors.HashEventID("workmarket", "assignment.attachment_added", "6029116324", "2026-11-20T10:00:00Z"), evs[0].EventID,
+		"dedupe key = hash of event, assignment_id and now")
+
+	for event, kind := range map[string]vendors.EventKind{
+		"assignment.accepted": vendors.KindStart, "assignment.rescheduled": vendors.KindUpdate, "assignment.completed": vendors.KindEnd,
+		"assignment.approved": vendors.KindEnd, "assignment.cancelled": vendors.KindCancel, "assignment.voided": vendors.KindCancel,
+		"assignment.unknown": vendors.KindIgnore,
+	} {
+		b := []byte(`{"event":"` + event + `","assignment_id":"6029116324","status":"active","resource_id":"98765432","now":"2026-11-20T10:00:00Z"}`)
+		evs, err := a.ParseWebhook(nil, b)
+		require.NoError(t, err, event)
+		assert.Equal(t, kind, evs[0].Kind, event)
+	}
+	paid, err := a.ParseWebhook(nil, []byte(`{"event":"assignment.paid","assignment_id":"6029116324","status":"paid","resource_id":"1","now":"2026-11-20T10:00:00Z"}`))
+	require.NoError(t, err)
+	require.Len(t, paid, 2)
+	assert.Equal(t, vendors.KindInvoice, paid[0].Kind, "the invoice is recorded before the end")
+	assert.Equal(t, "wm-6029116324", paid[0].InvoiceID)
 	assert.Equal(t, vendors.KindEnd, paid[1].Kind)
 	assert.NotEqual(t, paid[0].EventID, paid[1].EventID)
-	coi, err := a.ParseWebhook(nil, []byte(`{"event":"work_order.attachment_added","event_id":"e2","work_order_id":"12345","attachment_id":"att_1"}`))
+
+	noUUID, err := a.ParseWebhook(nil, []byte(`{"event":"assignment.attachment_added","assignment_id":"6029116324","attachment_uuid":"","now":"x"}`))
 	require.NoError(t, err)
-	assert.Equal(t, "att_1", coi[0].DocumentID)
+	assert.Equal(t, vendors.KindUpdate, noUUID[0].Kind, "without the uuid the sync lists the attachments")
+
 	for body, field := range map[string]string{
-		`{"work_order_id":"1"}`: "event", `{"event":"work_order.assigned"}`: "work_order_id",
-		`{"event":"work_order.attachment_added","work_order_id":"1"}`:           "attachment_id",
-		`{"event":"work_order.assigned","work_order_id":"1","occurred_at":"x"}`: "occurred_at", `nope`: "body",
+		`{"event":"assignment.accepted","status":"active"}`: "assignment_id",
+		`{"assignment_id":"1"}`:                             "event",
+		`"text"`:                                            "body",
 	} {
 		_, err := a.ParseWebhook(nil, []byte(body))
 		var pe *vendors.ParseError
 		require.ErrorAs(t, err, &pe, body)
-		assert.Equal(t, field, pe.Field, body)
+		assert.Equal(t, field, pe.Field)
 	}
 }
 
-func FuzzParseWebhook(f *testing.F) {
-	f.Add([]byte(`{"event":"work_order.paid","event_id":"e","work_order_id":"1"}`))
-	f.Add([]byte(`{"event":"work_order.attachment_added","work_order_id":"1","attachment_id":"a"}`))
-	f.Fuzz(func(t *testing.T, body []byte) {
-		evs, err := adapter("").ParseWebhook(nil, body)
-		if err != nil {
-			return
-		}
-		for _, ev := range evs {
-			if ev.EventID == "" || (ev.Kind != vendors.KindIgnore && ev.EngagementID == "") {
-				t.Fatalf("accepted an event without id or engagement: %+v", ev)
-			}
-		}
-	})
+// TestMapTheReferenceAssignment: every row of vendors.md's WorkMarket table, on its example.
+func TestMapTheReferenceAssignment(t *testing.T) {
+	e, err := workmarket.Map(assignment(t, nil), now)
+	require.NoError(t, err)
+	assert.Equal(t, "6029116324", e.EngagementID)
+	assert.Equal(t, vendors.Contractor{SourceID: "98765432", FirstName: "Sam", LastName: "Worker", Email: "sam@example.com",
+		Phone: "2125550100", Line1: "1 Main St", City: "Brooklyn", Region: "NY", PostalCode: "11201", Country: "US"}, e.Contractor)
+	assert.Equal(t, vendors.Job{Name: "Install POS", Description: "Install and test 4 terminals", ClientID: "5317", Category: "Technology",
+		Wage: 5000, WageType: "hourly", Region: "NY", Country: "US"}, e.Job)
+	assert.Equal(t, int64(1796374800), e.Start)
+	assert.Equal(t, int64(1796403600), e.End)
+	assert.Equal(t, map[string]string{"workmarket_worker_id": "98765432"}, e.Metadata.Contractor)
+	assert.Equal(t, map[string]string{"work_order_id": "6029116324"}, e.Metadata.Job)
+	assert.Empty(t, e.Terminal)
 }
 
-func workOrder(t *testing.T, pricing string) workmarket.WorkOrder {
-	var wo workmarket.WorkOrder
-	require.NoError(t, json.Unmarshal([]byte(`{"id":"12345","title":"Low Voltage Cabling","description":"Install Cat6","client_id":"acct_9","category":"low_voltage","pricing":`+pricing+`,"scheduled_start":1796198400,"scheduled_end":1796284800,"location":{"state":"CA","country":"US"},"status":"active","worker_id":"wk_421","payment":{"total_cost":"340.00","paid_on":null}}`), &wo))
-	return wo
-}
-
-func TestMapPricing(t *testing.T) {
-	w := workmarket.Worker{WorkerID: "wk_421", FirstName: "Alex", LastName: "Nguyen", Email: new("Alex@Example.com"), Country: "US", Region: "CA"}
+func TestPricingLabels(t *testing.T) {
 	for _, tc := range []struct {
-		pricing  string
+		pricing  map[string]any
 		wage     int64
 		wageType string
 	}{
-		{`{"type":"FLAT","flat_price":"325.00","per_hour_price":null,"max_number_of_hours":null}`, 32500, "flatfee"},
-		{`{"type":"PER_HOUR","flat_price":null,"per_hour_price":"45.50","max_number_of_hours":"8"}`, 4550, "hourly"},
-		{`{"type":"BLENDED_PER_HOUR","per_hour_price":19.99}`, 1999, "hourly"},
-		{`{"type":"PER_UNIT","per_unit_price":"12.50","max_number_of_units":"3"}`, 3750, "flatfee"},
+		{map[string]any{"type": "FLAT FEE", "flat_price": 325.0}, 32500, "flatfee"},
+		{map[string]any{"type": "PER HOUR", "per_hour_price": 64.35}, 6435, "hourly"},
+		{map[string]any{"type": "BLENDED PER HOUR", "initial_per_hour_price": 85.5}, 8550, "hourly"},
+		{map[string]any{"type": "PER UNIT", "per_unit_price": 12.5, "max_number_of_units": 4}, 5000, "flatfee"},
+		{map[string]any{"type": "BLENDED PER UNIT", "initial_per_unit_price": 10, "initial_number_of_units": 3,
+			"additional_per_unit_price": 7.5, "max_blended_number_of_units": 2}, 4500, "flatfee"},
 	} {
-		e, err := workmarket.Map(workOrder(t, tc.pricing), w)
-		require.NoError(t, err, tc.pricing)
-		assert.Equal(t, tc.wage, e.Job.Wage, tc.pricing)
-		assert.Equal(t, tc.wageType, e.Job.WageType, tc.pricing)
+		e, err := workmarket.Map(assignment(t, func(m map[string]any) { m["pricing"] = tc.pricing }), now)
+		require.NoError(t, err, tc.pricing["type"])
+		assert.Equal(t, tc.wage, e.Job.Wage, tc.pricing["type"])
+		assert.Equal(t, tc.wageType, e.Job.WageType, tc.pricing["type"])
 	}
-	e, err := workmarket.Map(workOrder(t, `{"type":"INTERNAL"}`), w)
+	_, err := workmarket.Map(assignment(t, func(m map[string]any) { m["pricing"] = map[string]any{"type": "NONE"} }), now)
+	assert.ErrorContains(t, err, "pricing")
+	e, err := workmarket.Map(assignment(t, func(m map[string]any) { m["pricing"] = map[string]any{"type": "INTERNAL / LANE 1"} }), now)
 	require.NoError(t, err)
-	assert.Contains(t, e.OutOfScope, "INTERNAL")
-
-	e, err = workmarket.Map(workOrder(t, `{"type":"FLAT","flat_price":"325.00"}`), w)
-	require.NoError(t, err)
-	assert.Equal(t, int64(1796198400), e.Start)
-	assert.Equal(t, int64(1796284800), e.End, "Unix times are kept as they are")
-	assert.Equal(t, "alex@example.com", e.Contractor.Email)
-	assert.Equal(t, "CA", e.Job.Region)
-	assert.Equal(t, map[string]string{"workmarket_worker_id": "wk_421"}, e.Metadata.Contractor)
-	for _, m := range []map[string]string{e.Metadata.Job, e.Metadata.Quote, e.Metadata.Session, e.Metadata.Assignment} {
-		assert.Equal(t, map[string]string{"work_order_id": "12345"}, m)
-	}
-	wo := workOrder(t, `{"type":"FLAT","flat_price":"325.00"}`)
-	wo.Status = "voided"
-	e, _ = workmarket.Map(wo, w)
-	assert.Equal(t, vendors.KindCancel, e.Terminal)
-	wo.Status = "paid"
-	e, _ = workmarket.Map(wo, w)
-	assert.Equal(t, vendors.KindEnd, e.Terminal)
-	_, err = workmarket.Map(workOrder(t, `{"type":"FLAT","flat_price":"3.255"}`), w)
-	assert.Error(t, err, "a fraction of a cent is refused")
+	assert.NotEmpty(t, e.OutOfScope, "internal work is ignored")
 }
 
-func TestFetchOverHTTP(t *testing.T) {
-	sim := platformsim.New(platformsim.Config{Tokens: map[string]string{"workmarket": "wm-token"}})
-	srv := httptest.NewServer(sim)
-	defer srv.Close()
-	a := adapter(srv.URL + "/workmarket")
-	ex := platformsim.Example{ID: "12345", ContractorID: "wk_421", Email: "alex@example.com", Rate: "325.00",
-		Start: time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC), End: time.Date(2026, 12, 1, 17, 0, 0, 0, time.UTC)}
-	require.NoError(t, sim.Seed("workmarket", ex))
-	e, err := a.FetchEngagement(context.Background(), "12345")
+func TestStatusesAndWindow(t *testing.T) {
+	for status, want := range map[string]vendors.EventKind{
+		"active": "", "inprogress": "", "complete": vendors.KindEnd, "paymentPending": vendors.KindEnd, "paid": vendors.KindEnd,
+		"cancelled": vendors.KindCancel, "cancelledPayPending": vendors.KindCancel, "cancelledWithPay": vendors.KindCancel,
+		"void": vendors.KindCancel, "deleted": vendors.KindCancel,
+	} {
+		e, err := workmarket.Map(assignment(t, func(m map[string]any) { m["status"] = status }), now)
+		require.NoError(t, err)
+		assert.Equal(t, want, e.Terminal, status)
+	}
+	before, _ := workmarket.Map(assignment(t, func(m map[string]any) { m["status"] = "abandoned" }), now)
+	assert.Equal(t, vendors.KindCancel, before.Terminal, "abandoned before the start cancels")
+	after, _ := workmarket.Map(assignment(t, func(m map[string]any) { m["status"] = "abandoned" }), time.Unix(1796380000, 0))
+	assert.Equal(t, vendors.KindEnd, after.Terminal, "abandoned after the start ends")
+	for _, status := range []string{"draft", "sent", "declined"} {
+		e, _ := workmarket.Map(assignment(t, func(m map[string]any) { m["status"] = status }), now)
+		assert.NotEmpty(t, e.OutOfScope, status)
+	}
+	e, err := workmarket.Map(assignment(t, func(m map[string]any) {
+		m["assignment_window_start"], m["assignment_window_end"], m["scheduled_time"] = nil, nil, 1796374800
+	}), now)
 	require.NoError(t, err)
-	assert.Equal(t, int64(32500), e.Job.Wage)
-	assert.Equal(t, ex.End.Unix(), e.End)
+	assert.Equal(t, int64(1796374800), e.Start)
+	assert.Equal(t, time.Date(2026, 12, 5, 0, 0, 0, 0, time.UTC).Unix(), e.End, "2026-12-04 09:00 UTC runs to the next 00:00 UTC")
+}
 
-	require.NoError(t, sim.SeedDocument("workmarket", ex, "att_1", "coi.pdf", []byte("%PDF-1.7")))
-	doc, err := a.FetchDocument(context.Background(), "12345", "att_1")
+// serveFixtures answers the reference's examples, checking the token exchange and that the
+// access token travels as a query parameter.
+func serveFixtures(t *testing.T, auths *atomic.Int32) *httptest.Server {
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST "+workmarket.PathAuthorize, func(w http.ResponseWriter, r *http.Request) {
+		_ = r.ParseForm()
+		if r.PostForm.Get("token") != "api-token" || r.PostForm.Get("secret") != "api-secret" {
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		auths.Add(1)
+		w.Write(fixture(t, "authorization.json"))
+	})
+	serve := func(name string) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Query().Get("access_token") != "6f1c2a9e0b7d4e3f" || r.Header.Get("Authorization") != "" {
+				w.WriteHeader(http.StatusUnauthorized)
+				return
+			}
+			if r.URL.Query().Get("id") == "missing" {
+				w.WriteHeader(http.StatusNotFound)
+				w.Write(fixture(t, "not_found.json"))
+				return
+			}
+			w.Write(fixture(t, name))
+		}
+	}
+	mux.HandleFunc("GET "+workmarket.PathAssignment, serve("assignment.json"))
+	mux.HandleFunc("GET "+workmarket.PathAttachments, serve("attachments.json"))
+	mux.HandleFunc("GET "+workmarket.PathListUpdated, serve("list_updated.json"))
+	mux.HandleFunc("GET "+workmarket.PathAttachment, func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("%PDF-1.4 coi")) })
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func TestAgainstTheReferenceAnswers(t *testing.T) {
+	var auths atomic.Int32
+	srv := serveFixtures(t, &auths)
+	a := workmarket.New(workmarket.Config{APIURL: srv.URL, Token: "api-token", Secret: "api-secret", Now: func() time.Time { return now }})
+	ctx := context.Background()
+	e, err := a.FetchEngagement(ctx, "6029116324")
 	require.NoError(t, err)
-	assert.Equal(t, "coi.pdf", doc.FileName)
-
-	require.NoError(t, sim.SeedInvoice("workmarket", ex, "", "340.00"))
-	inv, err := a.FetchInvoice(context.Background(), "12345", workmarket.PaymentInvoiceID("12345"))
+	assert.Equal(t, []string{"5b6f0c1e-9a1d-4b7e-8f00-3c2d1e0f9a8b"}, e.Documents, "\"COI.pdf\" matches the default pattern")
+	doc, err := a.FetchDocument(ctx, "6029116324", "5b6f0c1e-9a1d-4b7e-8f00-3c2d1e0f9a8b")
 	require.NoError(t, err)
-	assert.Equal(t, int64(34000), inv.GrossPay)
-
-	sim.AddFault("workmarket", 429, 3, 1)
-	_, err = a.FetchEngagement(context.Background(), "12345")
-	var re *vendors.RetryableError
-	require.ErrorAs(t, err, &re)
-	assert.Equal(t, 3*time.Second, re.RetryAfter)
-
-	evs, _, err := a.ListChanges(context.Background(), time.Now().Add(-time.Hour))
+	assert.Equal(t, "COI.pdf", doc.FileName)
+	assert.Equal(t, "%PDF-1.4 coi", string(doc.Data))
+	_, err = a.FetchEngagement(ctx, "missing")
+	var nf *vendors.NotFoundError
+	assert.ErrorAs(t, err, &nf, "a 404 envelope")
+	evs, mark, err := a.ListChanges(ctx, now.Add(-time.Hour))
 	require.NoError(t, err)
 	require.Len(t, evs, 1)
-	assert.Equal(t, "12345", evs[0].EngagementID)
+	assert.Equal(t, vendors.KindStart, evs[0].Kind)
+	assert.Equal(t, now, mark)
+	assert.Equal(t, int32(1), auths.Load(), "one token exchange, kept while it works")
+
+	strict := workmarket.New(workmarket.Config{APIURL: srv.URL, Token: "api-token", Secret: "api-secret", COIPattern: `(?i)^w-?9`})
+	e, err = strict.FetchEngagement(ctx, "6029116324")
+	require.NoError(t, err)
+	assert.Empty(t, e.Documents, "WORKMARKET_COI_PATTERN decides which attachments are certificates")
+}
+
+// TestSimulatorAgreesWithTheAdapter: the local simulator's answers decode into the adapter's
+// types, through the token exchange, paging, attachments, payment and a re-authentication.
+func TestSimulatorAgreesWithTheAdapter(t *testing.T) {
+	sim := platformsim.New(platformsim.Config{Tokens: map[string]string{"workmarket": "api-token"}, WorkMarketSecret: "api-secret"})
+	srv := httptest.NewServer(sim)
+	defer srv.Close()
+	a := workmarket.New(workmarket.Config{APIURL: srv.URL + "/workmarket", Token: "api-token", Secret: "api-secret"})
+	start := time.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, 3)
+	var first platformsim.Example
+	for i := range 30 { // more than one page of list_updated
+		ex := platformsim.Example{ID: "wm-" + string(rune('a'+i)), ContractorID: "w1", Email: "W@Example.com", Rate: "325.00", Start: start, End: start.AddDate(0, 0, 5)}
+		require.NoError(t, sim.Seed("workmarket", ex))
+		if i == 0 {
+			first = ex
+		}
+	}
+	ctx := context.Background()
+	e, err := a.FetchEngagement(ctx, first.ID)
+	require.NoError(t, err)
+	assert.Equal(t, "w@example.com", e.Contractor.Email)
+	assert.Equal(t, int64(32500), e.Job.Wage)
+	for field, v := range map[string]string{"line1": e.Contractor.Line1, "country": e.Contractor.Country, "phone": e.Contractor.Phone, "client": e.Job.ClientID} {
+		assert.NotEmpty(t, v, field)
+	}
+	rows, err := a.ListUpdated(ctx, time.Now().Add(-time.Hour))
+	require.NoError(t, err)
+	assert.Len(t, rows, 30, "paged 25 at a time to the end")
+
+	require.NoError(t, sim.SeedDocument("workmarket", first, "uuid-1", "certificate-of-insurance.pdf", []byte("%PDF-1.4")))
+	e, err = a.FetchEngagement(ctx, first.ID)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"uuid-1"}, e.Documents)
+
+	require.NoError(t, sim.SeedInvoice("workmarket", first, "", "1,250.50"))
+	inv, err := a.FetchInvoice(ctx, first.ID, workmarket.InvoiceID(first.ID))
+	require.NoError(t, err)
+	assert.Equal(t, int64(125050), inv.GrossPay, "exact cents")
+
+	sim.ExpireJobDivaTokens() // forgets every issued token: the next call gets 401 and re-authenticates
+	_, err = a.FetchEngagement(ctx, first.ID)
+	require.NoError(t, err)
 }

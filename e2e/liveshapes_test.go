@@ -1,0 +1,87 @@
+package e2e
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/coverage-orchestrator/coverage/sandbox/platformsim"
+	"github.com/coverage-orchestrator/coverage/testenv"
+	"github.com/coverage-orchestrator/coverage/workflows"
+)
+
+// Remote and WorkMarket on their live shapes (issue 11): what TestPaths does not cover.
+func TestRemoteAndWorkMarketLiveShapes(t *testing.T) {
+	s := testenv.NewStack(t, testenv.StackOptions{AutoCompleteAfter: time.Second, ExtraEnv: []string{"COVERAGE_HORIZON=15d"}})
+
+	t.Run("a Remote employee is ignored: nothing is created in 1099Policy", func(t *testing.T) {
+		t.Parallel()
+		ex := example("remote", "remote-employee", "emp@example.com", false)
+		ex.Type = "employee"
+		start(t, s, cases[0], ex)
+		st := s.WaitStatus(t, "remote", ex.ID, time.Minute, "ENDED", is(workflows.StatusEnded))
+		assert.Contains(t, st.Transitions[len(st.Transitions)-1].Cause, "out of scope")
+		assert.Empty(t, postsFor(s, "/contractors", workflows.EngagementWorkflowID("remote", ex.ID)))
+		assert.Empty(t, postsFor(s, "/jobs", workflows.EngagementWorkflowID("remote", ex.ID)))
+	})
+
+	t.Run("an open-ended Remote employment is covered for the horizon and extended", func(t *testing.T) {
+		t.Parallel()
+		email := "remote-open@example.com"
+		returning(t, s, email, true)
+		ex := example("remote", "remote-open", email, false)
+		ex.Start, ex.End = day(-1), time.Time{} // started yesterday, no end date
+		start(t, s, cases[0], ex)
+		// Covered until day(14) (15 days from the start): that is within 14 days, so it is
+		// extended at once to day(29).
+		st := s.WaitStatus(t, "remote", ex.ID, time.Minute, "extended", func(st workflows.Status) bool {
+			return st.CoverageEnd == day(29).Unix()
+		})
+		assert.Equal(t, workflows.StatusInsured, st.CoverageStatus)
+		asg := postsFor(s, "/assignments", workflows.EngagementWorkflowID("remote", ex.ID))
+		require.NotEmpty(t, asg)
+		assert.Contains(t, asg[0].Body, fmt.Sprintf(`"end_date":%d`, day(14).Unix()), "the first window ends at the horizon")
+		var ext []string
+		for _, r := range posts(s, "/assignments/extend") {
+			if strings.Contains(r.Body, `"job_id":"`+st.Policy.JobID+`"`) {
+				ext = append(ext, r.Body)
+			}
+		}
+		require.Len(t, ext, 1)
+		assert.Contains(t, ext[0], fmt.Sprintf(`"end_date":%d`, day(29).Unix()))
+		assert.Contains(t, fmt.Sprint(st.Transitions), "coverage extended")
+	})
+
+	t.Run("a WorkMarket certificate found by listing the attachments", func(t *testing.T) {
+		t.Parallel()
+		ex := example("workmarket", "wm-listed", "wm-listed@manual.example", false)
+		start(t, s, cases[1], ex)
+		s.WaitStatus(t, "workmarket", ex.ID, time.Minute, "AWAITING_APPLICATION", is(workflows.StatusAwaitingApplication))
+		require.NoError(t, s.Platforms.SeedDocument("workmarket", ex, "uuid-"+ex.ID, "Certificate of Insurance.pdf", []byte("%PDF-1.4 coi")))
+		status, body := hook(t, s, "workmarket", platformsim.HookCOI, ex, "att-"+ex.ID, "") // no ${attachment_uuid}
+		require.Equal(t, http.StatusOK, status, "%v", body)
+		st := s.WaitStatus(t, "workmarket", ex.ID, time.Minute, "certificate APPROVED", func(st workflows.Status) bool {
+			return st.CertificateStatus == workflows.CertificateApproved
+		})
+		assert.Equal(t, workflows.StatusInsured, st.CoverageStatus)
+		certs := postsFor(s, "/files/certificates", workflows.EngagementWorkflowID("workmarket", ex.ID))
+		require.Len(t, certs, 1, "uploaded once")
+		assert.Contains(t, certs[0].Body, `name="certificate"`, "the file in field certificate")
+		assert.Contains(t, certs[0].Body, `name="contractor"`)
+	})
+}
+
+// TestContractorRefusedWithoutContactDetailsParks: 1099Policy may require phone and address
+// (SPEC §2 step 2); the engagement parks naming the field.
+func TestContractorRefusedWithoutContactDetailsParks(t *testing.T) {
+	s := testenv.NewStack(t, testenv.StackOptions{RequireContactDetails: true})
+	ex := example("upwork", "upwork-nophone", "nophone@example.com", true) // Upwork has no phone
+	start(t, s, cases[2], ex)
+	st := s.WaitStatus(t, "upwork", ex.ID, time.Minute, "NEEDS_ATTENTION", is(workflows.StatusNeedsAttention))
+	assert.Contains(t, st.AttentionReason, "phone")
+}
