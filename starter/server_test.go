@@ -170,7 +170,7 @@ func workflowExists(t *testing.T, c client.Client, id string) bool {
 func TestWebhookAnswers(t *testing.T) {
 	e := realEnv(t)
 	url := e.srv.URL + "/webhooks/remote"
-	body := []byte(`{"event_type":"contract.finalized","company_id":"co_1","contract_id":"ct_answers","contractor_id":"ctr_1"}`)
+	body := []byte(`{"event_type":"contract.finalized","company_id":"co_1","employment_id":"ct_answers"}`)
 
 	t.Run("forged signature starts nothing", func(t *testing.T) {
 		h := remoteHeaders(body, time.Now())
@@ -201,17 +201,17 @@ func TestWebhookAnswers(t *testing.T) {
 		assert.Contains(t, out["error"], "1 MiB")
 	})
 	t.Run("malformed names the field", func(t *testing.T) {
-		bad := []byte(`{"event_type":"contract.finalized","contractor_id":"ctr_1"}`)
+		bad := []byte(`{"event_type":"contract.finalized","company_id":"co_1"}`)
 		status, out := post(t, url, bad, remoteHeaders(bad, time.Now()))
 		assert.Equal(t, 400, status)
-		assert.Contains(t, out["error"], `"contract_id"`)
+		assert.Contains(t, out["error"], `"employment_id"`)
 		notJSON := []byte(`event_type=contract.finalized`)
 		status, out = post(t, url, notJSON, remoteHeaders(notJSON, time.Now()))
 		assert.Equal(t, 400, status)
 		assert.Contains(t, out["error"], `"body"`)
 	})
 	t.Run("unknown event is ignored with a reason", func(t *testing.T) {
-		other := []byte(`{"event_type":"payroll.completed","contract_id":"ct_answers"}`)
+		other := []byte(`{"event_type":"payroll.completed","employment_id":"ct_answers"}`)
 		status, out := post(t, url, other, remoteHeaders(other, time.Now()))
 		assert.Equal(t, 200, status)
 		assert.Equal(t, "ignored", out["status"])
@@ -396,7 +396,7 @@ func deadTemporal(t testing.TB) client.Client {
 func TestTemporalDownIs503(t *testing.T) {
 	srv := newServer(deadTemporal(t), "q", "http://127.0.0.1:1")
 	defer srv.Close()
-	body := []byte(`{"event_type":"contract.finalized","contract_id":"ct_down","contractor_id":"c"}`)
+	body := []byte(`{"event_type":"contract.finalized","employment_id":"ct_down"}`)
 	start := time.Now()
 	status, out := post(t, srv.URL+"/webhooks/remote", body, remoteHeaders(body, time.Now()))
 	assert.Equal(t, 503, status, "%v", out)
@@ -415,8 +415,8 @@ func FuzzWebhookEntry(f *testing.F) {
 	srv := newServer(deadTemporal(f), "q", "http://127.0.0.1:1")
 	f.Cleanup(srv.Close)
 	for _, seed := range []struct{ route, body, sig, ts string }{
-		{"remote", `{"event_type":"payroll.x","contract_id":"c"}`, "00", "1795600000000"},
-		{"workmarket", `{"event":"work_order.sent","work_order_id":"1"}`, "wm-secret-guess", ""},
+		{"remote", `{"event_type":"payroll.x","employment_id":"c"}`, "00", "1795600000000"},
+		{"workmarket", `{"event":"assignment.sent","assignment_id":"1"}`, "wm-secret-guess", ""},
 		{"jobdiva", `{"type":"job","operation":"Update","data":[{}]}`, "sha1=00", ""},
 		{"1099policy", `{"id":"ev","type":"policy.active","data":{"id":"p"}}`, "t=1,v1=00", ""},
 	} {
