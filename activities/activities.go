@@ -77,6 +77,7 @@ func objectMetadata(m map[string]string, workflowID, key string) pc.Metadata {
 type FetchEngagementInput struct {
 	Vendor       string
 	EngagementID string
+	Refs         map[string]string `json:",omitempty"` // keys beside the id (JobDiva's candidate and job)
 }
 
 // Fingerprint remembers what the platform last said, without personal data, so an update
@@ -103,7 +104,12 @@ func (a *Activities) FetchEngagement(ctx context.Context, in FetchEngagementInpu
 	if err != nil {
 		return FetchEngagementOutput{}, classify(err)
 	}
-	e, err := ad.FetchEngagement(ctx, in.EngagementID)
+	var e vendors.Engagement
+	if rf, ok := ad.(vendors.RefFetcher); ok {
+		e, err = rf.FetchEngagementRefs(ctx, in.EngagementID, in.Refs)
+	} else {
+		e, err = ad.FetchEngagement(ctx, in.EngagementID)
+	}
 	if err != nil {
 		return FetchEngagementOutput{}, classify(err)
 	}
@@ -685,11 +691,45 @@ func (a *Activities) ListPlatformChanges(ctx context.Context, in ListChangesInpu
 	if err != nil {
 		return ListChangesOutput{}, classify(err)
 	}
+	if rf, ok := ad.(vendors.Refresher); ok {
+		ids, err := a.RunningEngagements(ctx, in.Vendor)
+		if err != nil {
+			return ListChangesOutput{}, err
+		}
+		evs, err := rf.Refresh(ctx, ids)
+		if err != nil {
+			return ListChangesOutput{}, classify(err)
+		}
+		return ListChangesOutput{Events: evs, Watermark: a.now()}, nil
+	}
 	evs, mark, err := ad.ListChanges(ctx, in.Since)
 	if err != nil {
 		return ListChangesOutput{}, classify(err)
 	}
 	return ListChangesOutput{Events: evs, Watermark: mark}, nil
+}
+
+// RunningEngagements lists the engagement ids of a platform's running engagements, from
+// visibility (Upwork's poller re-reads them, having no listing of its own).
+func (a *Activities) RunningEngagements(ctx context.Context, vendor string) ([]string, error) {
+	query := fmt.Sprintf("WorkflowType = 'EngagementWorkflow' AND ExecutionStatus = 'Running' AND Vendor = '%s'", strings.ReplaceAll(vendor, "'", ""))
+	var ids []string
+	var token []byte
+	for {
+		resp, err := a.Temporal.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{Query: query, NextPageToken: token, PageSize: 500})
+		if err != nil {
+			return nil, err
+		}
+		for _, ex := range resp.Executions {
+			if _, id, ok := strings.Cut(strings.TrimPrefix(ex.GetExecution().GetWorkflowId(), "engagement:"+vendor), ":"); ok && id != "" {
+				ids = append(ids, id)
+			}
+		}
+		if token = resp.NextPageToken; len(token) == 0 {
+			sort.Strings(ids)
+			return ids, nil
+		}
+	}
 }
 
 // DeliverEventsInput is a batch of platform events to hand to their engagements.

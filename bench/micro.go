@@ -68,22 +68,13 @@ func Micros() []Micro {
 	wmBody := []byte(`{"event":"assignment.accepted","assignment_id":"6029116324","status":"active","resource_id":"98765432","now":"2026-11-20T10:00:00Z"}`)
 	wh := http.Header{}
 	wh.Set(workmarket.HeaderSecret, secret)
-	upBody := []byte(`{"event": "offer.accepted", "event_id": "up-evt-1", "contract_id": "9001", "freelancer_id": "fl_12345", "occurred_at": "2026-11-20T10:00:00Z"}`)
+	upBody := []byte(`{"event":"contract.started","event_id":"evt_01J9","contract_id":"41815410","occurred_at":"2026-11-20T10:00:00Z"}`)
 	uh := http.Header{}
 	uh.Set(upwork.HeaderSignature, upwork.Sign(secret, upBody))
-	jdBody := []byte(`{"type": "placement", "operation": "Insert", "id": "pl_45678", "data": [{"placementId": "pl_45678", "candidateId": "12345", "jobId": "job_78910", "dateUpdated": "11/20/2026 10:00:00"}]}`)
+	jdBody := []byte(`{"type":"billing","operation":"Update","id":"99001","data":[{"BILLINGID":"99001","STARTID":"778899","DATEUPDATED":"11/21/2026 09:00:00"}]}`)
 	jh := http.Header{}
 	jh.Set(jobdiva.HeaderSignature, jobdiva.Sign(secret, jdBody))
 
-	type upPair struct {
-		Contract   upwork.Contract   `json:"contract"`
-		Freelancer upwork.Freelancer `json:"freelancer"`
-	}
-	type jdTriple struct {
-		Placement jobdiva.Placement `json:"placement"`
-		Candidate jobdiva.Candidate `json:"candidate"`
-		Job       jobdiva.Job       `json:"job"`
-	}
 	return []Micro{
 		{"VerifyParse/remote", verifyParse(remote.New(remote.Config{WebhookSecret: secret, Now: func() time.Time { return at }}), rh, remoteBody)},
 		{"VerifyParse/workmarket", verifyParse(workmarket.New(workmarket.Config{WebhookSecret: secret}), wh, wmBody)},
@@ -93,10 +84,17 @@ func Micros() []Micro {
 			func(m remote.Employment) error { _, err := remote.Map(m); return err })},
 		{"Map/workmarket", mapping(`{"id":"6029116324","title":"Install POS","description":"Install and test 4 terminals","industry":"Technology","status":"active","client":5317,"project":1234,"assignment_window_start":1796374800,"assignment_window_end":1796403600,"scheduled_time":null,"time_zone":"America/New_York","location":{"id":"88"},"active_resource":{"id":"98765432","first_name":"Sam","last_name":"Worker","email":"sam@example.com","phone_numbers":[{"phone":"2125550100","extension":null,"type":"WORK"}],"address":{"address_1":"1 Main St","address_2":null,"city":"Brooklyn","state":"NY","zip":"11201","country":"USA"}},"pricing":{"type":"PER HOUR","per_hour_price":50.0,"max_number_of_hours":8.0},"invoice_number":null,"payment":{"total_cost":440.0,"paid_on":null},"last_modified_on":1796198400}`,
 			func(asg workmarket.Assignment) error { _, err := workmarket.Map(asg, at); return err })},
-		{"Map/upwork", mapping(`{"contract":{"id":"9001","title":"Frontend Developer","description":"Dashboard UI","clientId":"acct_5","hourlyRate":{"amount":"75.00"},"fixedBudget":null,"category":{"name":"Web Development"},"startDate":"2026-12-01","endDate":"2027-02-28","status":"ACTIVE","freelancerId":"fl_12345","attachments":[]},"freelancer":{"id":"fl_12345","displayName":"Ava Nguyen","email":null,"location":{"country":"US","region":"CA","locality":"San Francisco"}}}`,
-			func(p upPair) error { _, err := upwork.Map(p.Contract, p.Freelancer); return err })},
-		{"Map/jobdiva", mapping(`{"placement":{"placementId":"pl_45678","candidateId":"12345","jobId":"job_78910","startDate":"12/01/2026 00:00:00","endDate":"02/28/2027 00:00:00","payRate":"95.00","payRateUnit":"H","positionType":"Contract","employmentCategory":"1099","workState":"CA","status":"Active","dateUpdated":"11/20/2026 10:00:00"},"candidate":{"candidateId":"12345","firstName":"Jordan","lastName":"Lee","email":null,"country":"US","state":"CA","phone":"415-555-0100"},"job":{"jobId":"job_78910","title":"Contract Data Analyst","description":"Reporting migration","clientId":"acct_3","category":"data_analytics","state":"CA"}}`,
-			func(p jdTriple) error { _, err := jobdiva.Map(p.Placement, p.Candidate, p.Job); return err })},
+		{"Map/upwork", mapping(`{"id":"41815410","title":"Frontend Developer","status":"ACTIVE","kind":"HOURLY","startDate":"2026-12-01","endDate":"2027-02-28","modifyDate":"2026-11-20T10:00:00Z","freelancer":{"id":"~01abc2def3","firstName":"Ava","lastName":"Nguyen","email":null,"address":{"street":null,"cityName":"San Francisco","stateCode":"CA","zip":"94107","countryName":"United States"}},"clientOrganization":{"id":"1387654321098765","name":"Acme"},"terms":{"hourlyTerms":[{"id":"98765","hourlyRate":{"rawValue":"75.00","currency":"USD"},"startDate":"2026-12-01","endDate":null}],"fixedPriceTerms":[]}}`,
+			func(c upwork.Contract) error { _, err := upwork.Map(c); return err })},
+		{"Map/jobdiva", mapping(`{"start":{"id":778899,"job id":123,"candidate id":456,"candidate name":"Sam Worker","candidate email":"sam@example.com","start date":"2026-12-01T00:00:00.000+00:00","end date":"2027-02-28T00:00:00.000+00:00","position type":"Contract","final bill rate":95.0,"bill rate currency/unit":"USD/Hour","agreed pay rate":70.0,"pay rate currency/unit":"USD/Hour","is internal":false},"candidate":{"CANDIDATEID":"456","FIRSTNAME":"Sam","LASTNAME":"Worker","EMAIL":"sam@example.com","PHONE":"212-555-0100","ADDRESS1":"1 Main St","CITY":"Brooklyn","STATE":"NY","ZIPCODE":"11201","COUNTRY":"US"},"job":{"JOBID":"123","TITLE":"Contract Data Analyst","DESCRIPTION":"Reporting migration","CATEGORY":"Data Analytics","COMPANYID":"3001","STATE":"NY"}}`,
+			func(p struct {
+				Start     jobdiva.Start     `json:"start"`
+				Candidate jobdiva.Candidate `json:"candidate"`
+				Job       jobdiva.Job       `json:"job"`
+			}) error {
+				_, err := jobdiva.Map(p.Start, p.Candidate, p.Job)
+				return err
+			})},
 		{"Codec/encode+decode", codecRoundTrip},
 	}
 }

@@ -106,6 +106,8 @@ type Platform struct {
 	ClientSecret  string // Remote partner app, Upwork
 	RefreshToken  string // Remote partner app, Upwork
 	TenantID      string // Upwork
+	TokenURL      string // Upwork's token endpoint
+	TokenFile     string // where Upwork's newest refresh token is kept
 	Username      string // JobDiva
 	Password      string // JobDiva
 	PollInterval  time.Duration
@@ -130,6 +132,11 @@ type platforms struct {
 	UpworkURL         string        `env:"UPWORK_API_URL"`
 	UpworkSecret      string        `env:"UPWORK_WEBHOOK_SECRET"`
 	UpworkToken       string        `env:"UPWORK_ACCESS_TOKEN"`
+	UpworkClientID    string        `env:"UPWORK_CLIENT_ID"`
+	UpworkClientSec   string        `env:"UPWORK_CLIENT_SECRET"`
+	UpworkRefresh     string        `env:"UPWORK_REFRESH_TOKEN"`
+	UpworkTokenURL    string        `env:"UPWORK_TOKEN_URL" envDefault:"https://www.upwork.com/api/v3/oauth2/token"`
+	UpworkTokenFile   string        `env:"UPWORK_REFRESH_TOKEN_FILE"`
 	UpworkTenant      string        `env:"UPWORK_TENANT_ID"`
 	UpworkPoll        time.Duration `env:"UPWORK_POLL_INTERVAL" envDefault:"5m"`
 	JobDivaURL        string        `env:"JOBDIVA_API_URL"`
@@ -201,8 +208,8 @@ func Load() (Config, error) {
 		return c, err
 	}
 	var err error
-	if c.CoverageHorizon, err = ParseDays(c.CoverageHorizonText); err != nil || c.CoverageHorizon < 15*24*time.Hour {
-		return c, fmt.Errorf("configuration: COVERAGE_HORIZON is %q: want days like 90d (at least 15d, more than the 14 days of notice before an extension)", c.CoverageHorizonText)
+	if c.CoverageHorizon, err = ParseDays(c.CoverageHorizonText); err != nil || c.CoverageHorizon < 14*24*time.Hour {
+		return c, fmt.Errorf("configuration: COVERAGE_HORIZON is %q: want days like 90d (at least 14d, the notice before an extension)", c.CoverageHorizonText)
 	}
 	if _, err := regexp.Compile(c.WorkMarketCOIPattern); err != nil {
 		return c, fmt.Errorf("configuration: WORKMARKET_COI_PATTERN is not a regular expression: %v", err)
@@ -216,7 +223,9 @@ func Load() (Config, error) {
 			ClientSecret: p.RemoteClientSec, RefreshToken: p.RemoteRefresh, PollInterval: p.RemotePoll},
 		"workmarket": {APIURL: p.WorkMarketURL, WebhookSecret: p.WorkMarketSecret, Token: p.WorkMarketToken, Secret: p.WorkMarketSecret2,
 			PollInterval: p.WorkMarketPoll},
-		"upwork":  {APIURL: p.UpworkURL, WebhookSecret: p.UpworkSecret, Token: p.UpworkToken, TenantID: p.UpworkTenant, PollInterval: p.UpworkPoll},
+		"upwork": {APIURL: p.UpworkURL, WebhookSecret: p.UpworkSecret, Token: p.UpworkToken, TenantID: p.UpworkTenant, PollInterval: p.UpworkPoll,
+			ClientID: p.UpworkClientID, ClientSecret: p.UpworkClientSec, RefreshToken: p.UpworkRefresh, TokenURL: p.UpworkTokenURL,
+			TokenFile: p.UpworkTokenFile},
 		"jobdiva": {APIURL: p.JobDivaURL, WebhookSecret: p.JobDivaSecret, ClientID: p.JobDivaClientID, Username: p.JobDivaUsername, Password: p.JobDivaPassword, PollInterval: p.JobDivaPoll},
 	}
 	if c.MappingFile != "" {

@@ -152,7 +152,7 @@ func TestWorkMarketPatternAndHorizon(t *testing.T) {
 	c, err = Load()
 	require.NoError(t, err)
 	assert.Equal(t, 30*24*time.Hour, c.CoverageHorizon)
-	for name, value := range map[string]string{"COVERAGE_HORIZON": "7d", "WORKMARKET_COI_PATTERN": "(unclosed"} {
+	for name, value := range map[string]string{"COVERAGE_HORIZON": "13d", "WORKMARKET_COI_PATTERN": "(unclosed"} {
 		t.Run(name, func(t *testing.T) {
 			t.Setenv(name, value)
 			_, err := Load()

@@ -19,7 +19,7 @@ import (
 func TestDemoReachesItsStatuses(t *testing.T) {
 	s := testenv.NewStack(t, testenv.StackOptions{AutoCompleteAfter: 2 * time.Second})
 	list, err := demo.Run(context.Background(), demo.Config{PlatformSandboxURL: s.PlatformURL, PolicySandboxURL: s.PolicyURL,
-		PolicyAPIKey: testenv.PolicyKey, Prefix: "demo-"})
+		PolicyAPIKey: testenv.PolicyKey, IngressURL: s.IngressURL, OpsToken: testenv.OpsToken, Prefix: "demo-"})
 	require.NoError(t, err)
 	require.Len(t, list, 8)
 	platforms, statuses := map[string]bool{}, map[string]bool{}

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -26,8 +27,9 @@ import (
 type engagement struct {
 	platform string
 	ex       platformsim.Example
-	start    []byte    // the start webhook's body
+	start    []byte    // the start webhook's body, or the enrollment body (JobDiva)
 	at       time.Time // when it was signed: a retry resends the same body at the same time
+	enroll   bool      // JobDiva sends no start webhook: the start is enrolled
 }
 
 func (e engagement) workflowID() string { return workflows.EngagementWorkflowID(e.platform, e.ex.ID) }
@@ -48,6 +50,11 @@ func fleet(t *testing.T, s *testenv.Stack, prefix string, n int) []engagement {
 		ex := example(c.name, id, email, c.hourly)
 		require.NoError(t, s.Platforms.Seed(c.name, ex))
 		at := time.Now()
+		if refs := platformsim.EnrollBody(c.name, ex); refs != nil {
+			body, _ := json.Marshal(refs)
+			out = append(out, engagement{platform: c.name, ex: ex, start: body, at: at, enroll: true})
+			continue
+		}
 		body, err := platformsim.WebhookBody(c.name, platformsim.HookStart, ex, "start-"+id, "", at)
 		require.NoError(t, err)
 		out = append(out, engagement{platform: c.name, ex: ex, start: body, at: at})
@@ -57,6 +64,16 @@ func fleet(t *testing.T, s *testenv.Stack, prefix string, n int) []engagement {
 
 // deliver sends an engagement's start webhook as its platform would, and returns the status.
 func deliver(s *testenv.Stack, e engagement) int {
+	if e.enroll {
+		req, _ := http.NewRequest(http.MethodPost, s.IngressURL+"/v1/engagements/"+e.platform+"/"+e.ex.ID, bytes.NewReader(e.start))
+		req.Header.Set("Authorization", "Bearer "+testenv.OpsToken)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return 0
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
 	status, _, err := s.Platforms.SendWebhookAt(context.Background(), e.platform, e.start, e.at)
 	if err != nil {
 		return 0
@@ -193,8 +210,8 @@ func TestEveryWebhookDeliveredThreeTimes(t *testing.T) {
 	}
 	for _, e := range list {
 		key := map[string]string{"remote": "/remote/v1/employments/" + e.ex.ID + "#",
-			"workmarket": "/workmarket/api/v1/assignments/get#" + e.ex.ID, "jobdiva": "/jobdiva/apiv2/placements/" + e.ex.ID + "#"}[e.platform]
-		if key != "" { // Upwork is one GraphQL path for every contract
+			"workmarket": "/workmarket/api/v1/assignments/get#" + e.ex.ID, "jobdiva": "/jobdiva/apiv2/jobdiva/searchStart#"}[e.platform]
+		if key != "" && e.platform != "jobdiva" { // Upwork is one GraphQL path, JobDiva one searchStart, for every engagement
 			assert.Equal(t, 1, fetches[key], "fetches of %s", e.workflowID())
 		}
 	}

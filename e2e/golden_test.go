@@ -1,9 +1,11 @@
 package e2e
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -26,7 +28,7 @@ func TestRecordGoldenHistories(t *testing.T) {
 	dir := filepath.Join(testenv.ModuleRoot(), "workflows", "testdata", "golden")
 	require.NoError(t, os.MkdirAll(dir, 0o755))
 	// Histories of earlier versions stay committed beside these: every version must replay.
-	const version = "v3" // v3: payloads encrypted with the test key
+	const version = "v4" // v3: payloads encrypted with the test key; v4: notifications, horizon, live platform shapes
 	export := func(name, platform, id string) {
 		name += "_" + version
 		out, err := exec.Command(testenv.CLIPath(t), "workflow", "show", "--address", s.Temporal.HostPort, "--namespace", "default",
@@ -45,36 +47,41 @@ func TestRecordGoldenHistories(t *testing.T) {
 	start(t, s, cases[0], first)
 	s.WaitStatus(t, "remote", first.ID, time.Minute, "INSURED", is(workflows.StatusInsured))
 	end("remote", first, platformsim.HookCancel, workflows.StatusCanceled)
+	s.WaitClosed(t, workflows.EngagementWorkflowID("remote", first.ID))
 	export("first_time_remote", "remote", first.ID)
 
-	// Returning contractor: assignment, date change, invoice, end after start.
+	// Returning contractor: assignment, date change, invoice (paid), end after start.
 	returning(t, s, "golden-returning@example.com", true)
-	ret := example("jobdiva", "golden-returning", "golden-returning@example.com", true)
+	ret := example("workmarket", "golden-returning", "golden-returning@example.com", true)
 	ret.Start = day(-1)
-	start(t, s, cases[3], ret)
-	s.WaitStatus(t, "jobdiva", ret.ID, time.Minute, "INSURED", is(workflows.StatusInsured))
+	start(t, s, cases[1], ret)
+	s.WaitStatus(t, "workmarket", ret.ID, time.Minute, "INSURED", is(workflows.StatusInsured))
 	ret.End = ret.End.AddDate(0, 0, 5)
-	require.NoError(t, s.Platforms.Seed("jobdiva", ret))
-	status, _ := hook(t, s, "jobdiva", platformsim.HookUpdate, ret, "upd", "")
+	require.NoError(t, s.Platforms.Seed("workmarket", ret))
+	status, _ := hook(t, s, "workmarket", platformsim.HookUpdate, ret, "upd", "")
 	require.Equal(t, 200, status)
-	require.NoError(t, s.Platforms.SeedInvoice("jobdiva", ret, "ts_golden", "3800.00"))
-	status, _ = hook(t, s, "jobdiva", platformsim.HookInvoice, ret, "inv", "ts_golden")
+	s.WaitStatus(t, "workmarket", ret.ID, time.Minute, "window moved", func(st workflows.Status) bool {
+		return strings.Contains(fmt.Sprint(st.Transitions), "coverage window moved")
+	})
+	require.NoError(t, s.Platforms.SeedInvoice("workmarket", ret, "INV-golden", "3800.00"))
+	status, _ = hook(t, s, "workmarket", platformsim.HookInvoice, ret, "paid", "")
 	require.Equal(t, 200, status)
-	s.WaitStatus(t, "jobdiva", ret.ID, time.Minute, "invoice", func(st workflows.Status) bool { return len(st.Policy.InvoiceIDs) == 1 })
-	end("jobdiva", ret, platformsim.HookEnd, workflows.StatusEnded)
-	export("returning_jobdiva", "jobdiva", ret.ID)
+	s.WaitStatus(t, "workmarket", ret.ID, time.Minute, "ENDED", is(workflows.StatusEnded))
+	s.WaitClosed(t, workflows.EngagementWorkflowID("workmarket", ret.ID))
+	export("returning_workmarket", "workmarket", ret.ID)
 
-	// Certificate flagged, approved by an operator, then ended.
-	coi := example("upwork", "golden-coi", "golden-coi@manual.example", true)
-	start(t, s, cases[2], coi)
-	s.WaitStatus(t, "upwork", coi.ID, time.Minute, "AWAITING_APPLICATION", is(workflows.StatusAwaitingApplication))
-	require.NoError(t, s.Platforms.SeedDocument("upwork", coi, "flag-golden", "coi-flag.pdf", []byte("%PDF-1.4")))
-	status, _ = hook(t, s, "upwork", platformsim.HookCOI, coi, "coi", "flag-golden")
+	// Certificate flagged, approved by an operator, then cancelled.
+	coi := example("workmarket", "golden-coi", "golden-coi@manual.example", true)
+	start(t, s, cases[1], coi)
+	s.WaitStatus(t, "workmarket", coi.ID, time.Minute, "AWAITING_APPLICATION", is(workflows.StatusAwaitingApplication))
+	require.NoError(t, s.Platforms.SeedDocument("workmarket", coi, "flag-golden", "coi-flag.pdf", []byte("%PDF-1.4")))
+	status, _ = hook(t, s, "workmarket", platformsim.HookCOI, coi, "coi", "flag-golden")
 	require.Equal(t, 200, status)
-	s.WaitStatus(t, "upwork", coi.ID, time.Minute, "FLAGGED", func(st workflows.Status) bool { return st.CertificateStatus == workflows.CertificateFlagged })
-	code, _ := ops(t, s, "POST", "/v1/engagements/upwork/"+coi.ID+"/actions/approve-certificate", nil)
+	s.WaitStatus(t, "workmarket", coi.ID, time.Minute, "FLAGGED", func(st workflows.Status) bool { return st.CertificateStatus == workflows.CertificateFlagged })
+	code, _ := ops(t, s, "POST", "/v1/engagements/workmarket/"+coi.ID+"/actions/approve-certificate", nil)
 	require.Equal(t, 202, code)
-	s.WaitStatus(t, "upwork", coi.ID, time.Minute, "APPROVED", func(st workflows.Status) bool { return st.CertificateStatus == workflows.CertificateApproved })
-	end("upwork", coi, platformsim.HookCancel, workflows.StatusCanceled)
-	export("certificate_upwork", "upwork", coi.ID)
+	s.WaitStatus(t, "workmarket", coi.ID, time.Minute, "APPROVED", func(st workflows.Status) bool { return st.CertificateStatus == workflows.CertificateApproved })
+	end("workmarket", coi, platformsim.HookCancel, workflows.StatusCanceled)
+	s.WaitClosed(t, workflows.EngagementWorkflowID("workmarket", coi.ID))
+	export("certificate_workmarket", "workmarket", coi.ID)
 }

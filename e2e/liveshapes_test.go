@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -17,7 +18,7 @@ import (
 
 // Remote and WorkMarket on their live shapes (issue 11): what TestPaths does not cover.
 func TestRemoteAndWorkMarketLiveShapes(t *testing.T) {
-	s := testenv.NewStack(t, testenv.StackOptions{AutoCompleteAfter: time.Second, ExtraEnv: []string{"COVERAGE_HORIZON=15d"}})
+	s := testenv.NewStack(t, testenv.StackOptions{AutoCompleteAfter: time.Second, ExtraEnv: []string{"COVERAGE_HORIZON=14d"}})
 
 	t.Run("a Remote employee is ignored: nothing is created in 1099Policy", func(t *testing.T) {
 		t.Parallel()
@@ -37,15 +38,20 @@ func TestRemoteAndWorkMarketLiveShapes(t *testing.T) {
 		ex := example("remote", "remote-open", email, false)
 		ex.Start, ex.End = day(-1), time.Time{} // started yesterday, no end date
 		start(t, s, cases[0], ex)
-		// Covered until day(14) (15 days from the start): that is within 14 days, so it is
-		// extended at once to day(29).
+		// Covered for 14 days from now (the horizon of this stack): that lapses within the 14
+		// days of notice, so it is extended at once by another 14 days.
 		st := s.WaitStatus(t, "remote", ex.ID, time.Minute, "extended", func(st workflows.Status) bool {
-			return st.CoverageEnd == day(29).Unix()
+			return strings.Contains(fmt.Sprint(st.Transitions), "coverage extended")
 		})
 		assert.Equal(t, workflows.StatusInsured, st.CoverageStatus)
 		asg := postsFor(s, "/assignments", workflows.EngagementWorkflowID("remote", ex.ID))
 		require.NotEmpty(t, asg)
-		assert.Contains(t, asg[0].Body, fmt.Sprintf(`"end_date":%d`, day(14).Unix()), "the first window ends at the horizon")
+		var first struct {
+			EffectiveDate int64 `json:"effective_date"`
+			EndDate       int64 `json:"end_date"`
+		}
+		require.NoError(t, json.Unmarshal([]byte(asg[0].Body), &first))
+		assert.InDelta(t, first.EffectiveDate+14*24*3600, first.EndDate, 5, "the first window ends at the horizon")
 		var ext []string
 		for _, r := range posts(s, "/assignments/extend") {
 			if strings.Contains(r.Body, `"job_id":"`+st.Policy.JobID+`"`) {
@@ -53,8 +59,8 @@ func TestRemoteAndWorkMarketLiveShapes(t *testing.T) {
 			}
 		}
 		require.Len(t, ext, 1)
-		assert.Contains(t, ext[0], fmt.Sprintf(`"end_date":%d`, day(29).Unix()))
-		assert.Contains(t, fmt.Sprint(st.Transitions), "coverage extended")
+		assert.Contains(t, ext[0], fmt.Sprintf(`"end_date":%d`, first.EndDate+14*24*3600))
+		assert.Equal(t, first.EndDate+14*24*3600, st.CoverageEnd)
 	})
 
 	t.Run("a WorkMarket certificate found by listing the attachments", func(t *testing.T) {

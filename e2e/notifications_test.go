@@ -158,8 +158,8 @@ func TestNotifications(t *testing.T) {
 	require.Equal(t, http.StatusOK, status)
 	rcv.waitFor(t, wid, notify.EngagementCanceled)
 
-	// A certificate that 1099Policy flags, on another platform.
-	coiCase := cases[2]
+	// A certificate that 1099Policy flags, on another platform (a WorkMarket attachment).
+	coiCase := cases[1]
 	coi := example(coiCase.name, "notify-coi", "notify-coi"+policysim.ManualEmailSuffix, coiCase.hourly)
 	start(t, s, coiCase, coi)
 	s.WaitStatus(t, coiCase.name, coi.ID, 45*time.Second, "AWAITING_APPLICATION", is(workflows.StatusAwaitingApplication))
@@ -170,7 +170,7 @@ func TestNotifications(t *testing.T) {
 	assert.Equal(t, string(workflows.CertificateFlagged), flagged.Engagement.CertificateStatus)
 
 	// A business refusal from 1099Policy parks an engagement.
-	parkCase := cases[1]
+	parkCase := cases[2]
 	parked := example(parkCase.name, "notify-park", "notify-park@example.com", parkCase.hourly)
 	s.Policy.AddFault(policysim.Fault{PathPrefix: "/api/v1/jobs", Status: http.StatusBadRequest, Count: 1})
 	start(t, s, parkCase, parked)

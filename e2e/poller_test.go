@@ -22,9 +22,14 @@ func TestPollingFindsChangesWithoutWebhooks(t *testing.T) {
 		returning(t, s, email, true)
 		ex := example(c.name, c.name+"-polled", email, c.hourly)
 		require.NoError(t, s.Platforms.Seed(c.name, ex))
+		if c.name == "upwork" {
+			// Upwork has no listing to discover a contract in: it is enrolled, then polled.
+			code, out := ops(t, s, "POST", "/v1/engagements/upwork/"+ex.ID, nil)
+			require.Equal(t, 200, code, string(out))
+		}
 		s.WaitStatus(t, c.name, ex.ID, time.Minute, "INSURED via polling", is(workflows.StatusInsured))
 
-		ex.Status = map[string]string{"remote": "deleted", "workmarket": "cancelled", "upwork": "CANCELLED", "jobdiva": "Cancelled"}[c.name]
+		ex.Status = map[string]string{"remote": "deleted", "workmarket": "cancelled", "upwork": "CANCELLED", "jobdiva": "terminated"}[c.name]
 		require.NoError(t, s.Platforms.Seed(c.name, ex))
 		s.WaitStatus(t, c.name, ex.ID, time.Minute, "CANCELED via polling", is(workflows.StatusCanceled))
 	}

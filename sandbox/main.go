@@ -58,7 +58,9 @@ func serve() {
 	tokens["upwork"] = envOr("UPWORK_ACCESS_TOKEN", "upwork-local-token")
 	platforms := platformsim.New(platformsim.Config{Tokens: tokens, WebhookSecrets: secrets, WebhookURLs: hooks,
 		WorkMarketSecret: envOr("WORKMARKET_API_SECRET", "workmarket-local-api-secret"),
-		JobDivaLogin:     [3]string{envOr("JOBDIVA_CLIENT_ID", "jd-client"), envOr("JOBDIVA_USERNAME", "jd-user"), envOr("JOBDIVA_PASSWORD", "jd-pass")}})
+		UpworkClient: [3]string{envOr("UPWORK_CLIENT_ID", "upwork-local-client"), envOr("UPWORK_CLIENT_SECRET", "upwork-local-client-secret"),
+			envOr("UPWORK_REFRESH_TOKEN", "upwork-local-refresh")},
+		JobDivaLogin: [3]string{envOr("JOBDIVA_CLIENT_ID", "jd-client"), envOr("JOBDIVA_USERNAME", "jd-user"), envOr("JOBDIVA_PASSWORD", "jd-pass")}})
 
 	servers := []*http.Server{
 		{Addr: *policyAddr, Handler: sim, ReadHeaderTimeout: 10 * time.Second},
@@ -88,11 +90,13 @@ func runDemo(args []string) {
 	platformURL := fs.String("platforms", envOr("SANDBOX_PLATFORM_URL", "http://127.0.0.1:8091"), "platform simulators")
 	policyURL := fs.String("policy", envOr("POLICY_API_URL", "http://127.0.0.1:8090"), "1099Policy sandbox")
 	apiKey := fs.String("api-key", envOr("POLICY_API_KEY", "t9k_test_local"), "1099Policy sandbox API key")
+	ingress := fs.String("ingress", envOr("SANDBOX_INGRESS_URL", "http://127.0.0.1:8080"), "the ingress (enrollment of JobDiva starts)")
+	opsToken := fs.String("ops-token", envOr("OPS_API_TOKEN", "ops_local_token"), "the operator API token")
 	_ = fs.Parse(args)
 	prefix := fmt.Sprintf("d%d-", time.Now().Unix()%100000)
 	fmt.Println("Feeding the demo through the real webhook routes:")
 	list, err := demo.Run(context.Background(), demo.Config{PlatformSandboxURL: *platformURL, PolicySandboxURL: *policyURL,
-		PolicyAPIKey: *apiKey, Prefix: prefix, Log: func(f string, a ...any) { fmt.Printf("  "+f+"\n", a...) }})
+		PolicyAPIKey: *apiKey, IngressURL: *ingress, OpsToken: *opsToken, Prefix: prefix, Log: func(f string, a ...any) { fmt.Printf("  "+f+"\n", a...) }})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "demo:", err)
 		os.Exit(1)

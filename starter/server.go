@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/subtle"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -24,6 +25,8 @@ import (
 	"github.com/coverage-orchestrator/coverage/config"
 	pc "github.com/coverage-orchestrator/coverage/policyclient"
 	"github.com/coverage-orchestrator/coverage/vendors"
+	"github.com/coverage-orchestrator/coverage/vendors/jobdiva"
+	"github.com/coverage-orchestrator/coverage/vendors/upwork"
 	"github.com/coverage-orchestrator/coverage/workflows"
 )
 
@@ -76,6 +79,8 @@ func (s *Server) Handler() http.Handler {
 	ops.GET("/engagements", s.listEngagements)
 	ops.GET("/engagements/:vendor/:id", s.getEngagement)
 	ops.POST("/engagements/:vendor/:id/actions/:action", s.operatorAction)
+	ops.POST("/engagements/:vendor/:id", s.enroll)
+	ops.POST("/backfill/:vendor", s.backfill)
 	if s.Codec.Codec != nil {
 		s.Codec.handler = converter.NewPayloadCodecHTTPHandler(s.Codec.Codec)
 	}
@@ -227,7 +232,108 @@ func (s *Server) platformWebhook(c echo.Context) error {
 	}
 	c.Set("outcome", res.Status)
 	c.Set("workflow_ids", res.WorkflowIDs)
-	return c.JSON(http.StatusOK, res) // exactly 200: JobDiva counts nothing else as delivered
+	if adapter.Vendor() == jobdiva.Vendor {
+		// JobDiva reads the answer as a boolean and retries anything else.
+		return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, []byte("true"))
+	}
+	return c.JSON(http.StatusOK, res)
+}
+
+// enrollAnswer is the enrollment route's answer.
+type enrollAnswer struct {
+	Status     string `json:"status"`
+	WorkflowID string `json:"workflow_id"`
+}
+
+// enroll starts coverage for one engagement by its platform id (JobDiva: with its candidate
+// and job ids in the body, since its start lookup needs them).
+func (s *Server) enroll(c echo.Context) error {
+	vendor, id := c.Param("vendor"), c.Param("id")
+	if _, err := s.Adapters.Get(vendor); err != nil {
+		return fail(http.StatusNotFound, "platform %q is not enabled", vendor)
+	}
+	var body struct {
+		CandidateID json.RawMessage `json:"candidate_id"`
+		JobID       json.RawMessage `json:"job_id"`
+	}
+	if c.Request().ContentLength != 0 {
+		data, err := readBody(c)
+		if err != nil {
+			return err
+		}
+		if len(data) > 0 && json.Unmarshal(data, &body) != nil {
+			return fail(http.StatusBadRequest, `body must be JSON like {"candidate_id": "456", "job_id": "123"}`)
+		}
+	}
+	var refs map[string]string
+	if vendor == jobdiva.Vendor {
+		cand, job := idText(body.CandidateID), idText(body.JobID)
+		if cand == "" {
+			return fail(http.StatusBadRequest, `field "candidate_id": missing (JobDiva finds a start by its candidate and job)`)
+		}
+		if job == "" {
+			return fail(http.StatusBadRequest, `field "job_id": missing (JobDiva finds a start by its candidate and job)`)
+		}
+		refs = map[string]string{"candidate_id": cand, "job_id": job}
+	}
+	ctx, cancel := context.WithTimeout(c.Request().Context(), temporalTimeout)
+	defer cancel()
+	outcome, err := workflows.Enroll(ctx, s.Temporal, s.TaskQueue, vendor, id, refs)
+	if err != nil {
+		return temporalError(c, err)
+	}
+	wid := workflows.EngagementWorkflowID(vendor, id)
+	c.Set("outcome", outcome)
+	c.Set("workflow_ids", []string{wid})
+	return c.JSON(http.StatusOK, enrollAnswer{Status: outcome, WorkflowID: wid})
+}
+
+// idText reads an id given as a JSON string or number.
+func idText(raw json.RawMessage) string {
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		return strings.TrimSpace(s)
+	}
+	var n json.Number
+	if json.Unmarshal(raw, &n) == nil {
+		return n.String()
+	}
+	return ""
+}
+
+// backfill starts the backfill workflow of a platform (Upwork: body {"contract_ids": [...]}).
+func (s *Server) backfill(c echo.Context) error {
+	vendor := c.Param("vendor")
+	if _, err := s.Adapters.Get(vendor); err != nil {
+		return fail(http.StatusNotFound, "platform %q is not enabled", vendor)
+	}
+	var body struct {
+		ContractIDs []string `json:"contract_ids"`
+	}
+	if c.Request().ContentLength != 0 {
+		data, err := readBody(c)
+		if err != nil {
+			return err
+		}
+		if len(data) > 0 && json.Unmarshal(data, &body) != nil {
+			return fail(http.StatusBadRequest, `body must be JSON like {"contract_ids": ["41815410"]}`)
+		}
+	}
+	if vendor == upwork.Vendor && len(body.ContractIDs) == 0 {
+		return fail(http.StatusBadRequest, `field "contract_ids": missing (Upwork offers no listing of a client's contracts)`)
+	}
+	requestID := c.Request().Header.Get("Idempotency-Key")
+	if requestID == "" {
+		requestID = time.Now().UTC().Format("20060102T150405.000000000Z")
+	}
+	ctx, cancel := context.WithTimeout(c.Request().Context(), temporalTimeout)
+	defer cancel()
+	wid, err := workflows.StartBackfill(ctx, s.Temporal, s.TaskQueue, workflows.BackfillInput{Vendor: vendor, IDs: body.ContractIDs}, requestID)
+	if err != nil {
+		return temporalError(c, err)
+	}
+	c.Set("workflow_ids", []string{wid})
+	return c.JSON(http.StatusAccepted, enrollAnswer{Status: workflows.Accepted, WorkflowID: wid})
 }
 
 func (s *Server) policyWebhook(c echo.Context) error {

@@ -94,7 +94,8 @@ func NewStack(tb testing.TB, opts StackOptions) *Stack {
 		secrets[p], hooks[p], tokens[p] = p+"-webhook-secret", s.IngressURL+"/webhooks/"+p, PlatformToken
 	}
 	s.Platforms = platformsim.New(platformsim.Config{Tokens: tokens, WebhookSecrets: secrets, WebhookURLs: hooks,
-		JobDivaLogin: [3]string{"jd-client", "jd-user", "jd-pass"}, WorkMarketSecret: WorkMarketSecret})
+		JobDivaLogin: [3]string{"jd-client", "jd-user", "jd-pass"}, WorkMarketSecret: WorkMarketSecret,
+		UpworkClient: [3]string{"upwork-client", "upwork-client-secret", "upwork-refresh-0"}})
 	platformSrv := httptest.NewServer(s.Platforms)
 	tb.Cleanup(platformSrv.Close)
 	s.PlatformURL = platformSrv.URL
@@ -115,7 +116,9 @@ func NewStack(tb testing.TB, opts StackOptions) *Stack {
 		"MAPPING_FILE=" + filepath.Join(ModuleRoot(), "scripts", "mapping.yaml"),
 		"REMOTE_API_URL=" + s.PlatformURL + "/remote", "REMOTE_API_TOKEN=" + PlatformToken, "REMOTE_WEBHOOK_SECRET=" + secrets["remote"],
 		"WORKMARKET_API_URL=" + s.PlatformURL + "/workmarket", "WORKMARKET_API_TOKEN=" + PlatformToken, "WORKMARKET_API_SECRET=" + WorkMarketSecret, "WORKMARKET_WEBHOOK_SECRET=" + secrets["workmarket"],
-		"UPWORK_API_URL=" + s.PlatformURL + "/upwork", "UPWORK_ACCESS_TOKEN=" + PlatformToken, "UPWORK_WEBHOOK_SECRET=" + secrets["upwork"],
+		"UPWORK_API_URL=" + s.PlatformURL + "/upwork", "UPWORK_TOKEN_URL=" + s.PlatformURL + "/upwork" + platformsim.UpworkTokenPath,
+		"UPWORK_CLIENT_ID=upwork-client", "UPWORK_CLIENT_SECRET=upwork-client-secret", "UPWORK_REFRESH_TOKEN=upwork-refresh-0",
+		"UPWORK_TENANT_ID=1387654321098765", "UPWORK_WEBHOOK_SECRET=" + secrets["upwork"],
 		"JOBDIVA_API_URL=" + s.PlatformURL + "/jobdiva", "JOBDIVA_CLIENT_ID=jd-client", "JOBDIVA_USERNAME=jd-user", "JOBDIVA_PASSWORD=jd-pass",
 		"JOBDIVA_WEBHOOK_SECRET=" + secrets["jobdiva"],
 		"POLICY_EVENTS_POLL_INTERVAL=" + eventsPoll,

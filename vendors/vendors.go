@@ -43,6 +43,9 @@ type Event struct {
 	// NoStart delivers the event only to an engagement that already runs (a poll's ended or
 	// cancelled record, an end event for an unknown engagement): it never starts one.
 	NoStart bool `json:"no_start,omitempty"`
+	// Refs are keys beside the engagement id that the platform needs to read the record
+	// (JobDiva: candidate_id and job_id); the workflow keeps them.
+	Refs map[string]string `json:"refs,omitempty"`
 }
 
 // Contractor is the person, as the platform knows them. Personal data: never log it.
@@ -134,6 +137,29 @@ type Adapter interface {
 	FetchInvoice(ctx context.Context, engagementID, invoiceID string) (Invoice, error)
 	// ListChanges lists engagements changed since the watermark as events, with the new watermark.
 	ListChanges(ctx context.Context, since time.Time) ([]Event, time.Time, error)
+}
+
+// RefFetcher is a platform whose records are read by more than their id (JobDiva's starts,
+// by candidate and job); the activity passes the keys the workflow kept.
+type RefFetcher interface {
+	FetchEngagementRefs(ctx context.Context, engagementID string, refs map[string]string) (Engagement, error)
+}
+
+// Listed is one open engagement a platform lists for backfill, with the keys its lookup needs.
+type Listed struct {
+	ID   string            `json:"id"`
+	Refs map[string]string `json:"refs,omitempty"`
+}
+
+// Lister lists a platform's open contractor engagements (backfill).
+type Lister interface {
+	ListOpen(ctx context.Context) ([]Listed, error)
+}
+
+// Refresher is a platform without a change listing (Upwork): the poller hands it the ids of
+// the running engagements to re-read.
+type Refresher interface {
+	Refresh(ctx context.Context, engagementIDs []string) ([]Event, error)
 }
 
 // ParseError is a malformed webhook body; Field names what is missing or wrong.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 
@@ -364,6 +365,14 @@ func (e *engagement) applyPlatformEvent(ev PlatformEvent) {
 		e.logger.Info("platform event after end requested", "kind", string(ev.Kind), "event_id", ev.EventID)
 		return
 	}
+	for _, k := range slices.Sorted(maps.Keys(ev.Refs)) {
+		if ev.Refs[k] != "" {
+			if s.SourceRefs == nil {
+				s.SourceRefs = map[string]string{}
+			}
+			s.SourceRefs[k] = ev.Refs[k]
+		}
+	}
 	switch ev.Kind {
 	case vendors.KindStart, vendors.KindUpdate, vendors.KindContractorUpdate:
 		if !ev.OccurredAt.IsZero() && ev.OccurredAt.Before(s.LastEventAt) {
@@ -589,7 +598,8 @@ func (e *engagement) applyLease(l SessionLease) {
 // sync fetches the platform's record and applies it: onboarding the first time, changes after.
 func (e *engagement) sync() {
 	s := e.s
-	fetched, err := call(e, (*activities.Activities).FetchEngagement, activities.FetchEngagementInput{Vendor: s.Vendor, EngagementID: s.EngagementID})
+	fetched, err := call(e, (*activities.Activities).FetchEngagement, activities.FetchEngagementInput{Vendor: s.Vendor, EngagementID: s.EngagementID,
+		Refs: s.SourceRefs})
 	eng := fetched.Engagement
 	if err != nil {
 		e.park("fetch from "+s.Vendor, err)

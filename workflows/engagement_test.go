@@ -672,3 +672,19 @@ func TestReplayedServerErrorLooksUpThenUsesANewKey(t *testing.T) {
 		})
 	}
 }
+
+func TestHorizonCountsFromNowWhenTheStartIsPast(t *testing.T) {
+	f := newFixture(t)
+	e := f.engagement("ct_1", "")
+	const dayS = int64(24 * 3600)
+	start := f.start.Unix() - 400*dayS
+	f.platform.Update("ct_1", func(x *vendors.Engagement) { x.Start, x.End = start, f.start.Unix()+60*dayS })
+	var waiting Status
+	f.at(time.Hour, func() { waiting = f.status(); f.platformEvent(vendors.KindCancel, "c") })
+	f.run()
+	assert.Equal(t, f.start.Unix()+60*dayS, waiting.CoverageEnd, "60 days left: within a year of now, covered to the end")
+	quotes := f.posts("/quotes")
+	require.NotEmpty(t, quotes, causes(waiting))
+	assert.Contains(t, quotes[0].Body, fmt.Sprintf(`"end_date":%d`, f.start.Unix()+60*dayS))
+	_ = e
+}

@@ -31,7 +31,9 @@ const DefaultHorizon = 90 * 24 * time.Hour
 func (e *engagement) setWindow(start, workEnd int64) {
 	s := e.s
 	s.CoverageStart, s.WorkEnd = start, workEnd
-	s.CoverageEnd = e.coveredUntil(start, workEnd)
+	// Coverage cannot start in the past (1099Policy moves it to now): the horizon counts
+	// from whichever is later.
+	s.CoverageEnd = e.coveredUntil(max(start, e.now().Unix()), workEnd)
 }
 
 // coveredUntil is where coverage starting at from ends: the engagement's end, or the horizon

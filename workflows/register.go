@@ -13,5 +13,6 @@ func Register(w worker.Registry, acts *activities.Activities) {
 	w.RegisterWorkflow(PolicyEventRouterWorkflow)
 	w.RegisterWorkflow(PollPlatformWorkflow)
 	w.RegisterWorkflow(PolicyEventsPollerWorkflow)
+	w.RegisterWorkflow(BackfillWorkflow)
 	w.RegisterActivity(acts)
 }

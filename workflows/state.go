@@ -125,6 +125,7 @@ type EngagementState struct {
 	Metadata             vendors.Metadata       `json:"metadata"`
 	ClientID             string                 `json:"client_id,omitempty"`
 	SourceContractorID   string                 `json:"source_contractor_id,omitempty"`
+	SourceRefs           map[string]string      `json:"source_refs,omitempty"` // keys beside the id the platform needs (JobDiva)
 	End                  *EndRequest            `json:"end,omitempty"`
 	Parked               bool                   `json:"parked,omitempty"`
 	ParkedStep           string                 `json:"parked_step,omitempty"`

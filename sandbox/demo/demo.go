@@ -22,6 +22,8 @@ type Config struct {
 	PlatformSandboxURL string // platform simulators (their /sandbox controls)
 	PolicySandboxURL   string // 1099Policy sandbox
 	PolicyAPIKey       string
+	IngressURL         string // the ingress, for enrollment (JobDiva sends no start webhook)
+	OpsToken           string
 	Prefix             string // makes the ids unique per run
 	Log                func(format string, args ...any)
 }
@@ -67,7 +69,12 @@ func Run(ctx context.Context, cfg Config) ([]Engagement, error) {
 		if err := d.put(e.Platform, x); err != nil {
 			return err
 		}
-		if err := d.hook(e.Platform, platformsim.HookStart, x, "start", ""); err != nil {
+		if body := platformsim.EnrollBody(e.Platform, x); body != nil {
+			// JobDiva announces no start by webhook: its starts are enrolled (or polled).
+			if err := d.enroll(e.Platform, x.ID, body); err != nil {
+				return err
+			}
+		} else if err := d.hook(e.Platform, platformsim.HookStart, x, "start", ""); err != nil {
 			return err
 		}
 		for _, h := range hooks {
@@ -192,6 +199,24 @@ func (d *runner) document(platform string, x platformsim.Example, id, name strin
 	return local.Export(func(p, kind, rid string, raw json.RawMessage) error {
 		return d.do(http.MethodPut, fmt.Sprintf("%s/sandbox/%s/%s/%s", d.cfg.PlatformSandboxURL, p, kind, rid), bytes.NewReader(raw), "application/json")
 	})
+}
+
+// enroll starts coverage through the operator API's enrollment route.
+func (d *runner) enroll(platform, id string, body map[string]string) error {
+	b, _ := json.Marshal(body)
+	req, _ := http.NewRequest(http.MethodPost, d.cfg.IngressURL+"/v1/engagements/"+platform+"/"+id, bytes.NewReader(b))
+	req.Header.Set("Authorization", "Bearer "+d.cfg.OpsToken)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := d.http.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("enroll %s %s: %d %s", platform, id, resp.StatusCode, data)
+	}
+	return nil
 }
 
 // hook asks the simulator to sign and send a webhook to the ingress.

@@ -30,6 +30,8 @@ type Config struct {
 	Tokens       map[string]string // bearer token each platform accepts (JobDiva issues its own)
 	JobDivaLogin [3]string         // client id, username, password
 	RemoteClient [3]string         // a Remote partner app: client id, client secret, refresh token
+	// UpworkClient is the Upwork app: client id, client secret, first refresh token.
+	UpworkClient [3]string
 	// WorkMarketSecret is the API secret exchanged with Tokens["workmarket"] for an access token.
 	WorkMarketSecret string
 	WebhookSecrets   map[string]string // per platform
@@ -52,7 +54,10 @@ type Server struct {
 	log      []Request
 	// remoteFeed is Remote's webhook-events feed: every delivery SendWebhook made.
 	remoteFeed []RemoteDelivery
-	client     *http.Client
+	// upworkRefresh holds the refresh tokens the Upwork grant handed out (all stay valid).
+	upworkRefresh map[string]bool
+	upworkGrants  int
+	client        *http.Client
 }
 
 type fault struct {
@@ -85,6 +90,7 @@ func (s *Server) Reset() {
 	defer s.mu.Unlock()
 	s.records, s.updated, s.files = map[string]json.RawMessage{}, map[string]time.Time{}, map[string][]byte{}
 	s.faults, s.tokens, s.gqlErrs, s.log, s.remoteFeed = map[string]*fault{}, map[string]bool{}, 0, nil, nil
+	s.upworkRefresh, s.upworkGrants = map[string]bool{}, 0
 }
 
 // Put stores a record (any JSON-encodable value) as the platform will serve it.

@@ -3,6 +3,9 @@
 package all
 
 import (
+	"os"
+	"strings"
+
 	"github.com/coverage-orchestrator/coverage/config"
 	"github.com/coverage-orchestrator/coverage/vendors"
 	"github.com/coverage-orchestrator/coverage/vendors/jobdiva"
@@ -23,10 +26,39 @@ func Adapters(cfg config.Config) vendors.Registry {
 			WebhookSecret: p.WebhookSecret, COIPattern: cfg.WorkMarketCOIPattern})
 	}
 	if p := cfg.Platforms[upwork.Vendor]; p.Enabled() {
-		r[upwork.Vendor] = upwork.New(upwork.Config{APIURL: p.APIURL, AccessToken: p.Token, TenantID: p.TenantID, WebhookSecret: p.WebhookSecret})
+		r[upwork.Vendor] = upwork.New(upwork.Config{APIURL: p.APIURL, AccessToken: p.Token, TenantID: p.TenantID, WebhookSecret: p.WebhookSecret,
+			TokenURL: p.TokenURL, ClientID: p.ClientID, ClientSecret: p.ClientSecret,
+			RefreshToken: newestRefreshToken(p.TokenFile, p.RefreshToken), OnRotate: keepRefreshToken(p.TokenFile)})
 	}
 	if p := cfg.Platforms[jobdiva.Vendor]; p.Enabled() {
 		r[jobdiva.Vendor] = jobdiva.New(jobdiva.Config{APIURL: p.APIURL, ClientID: p.ClientID, Username: p.Username, Password: p.Password, WebhookSecret: p.WebhookSecret})
 	}
 	return r
+}
+
+// newestRefreshToken is the refresh token kept in file (the newest Upwork handed out), else
+// the configured one. Upwork may rotate refresh tokens: the newest must survive a restart,
+// and replicas sharing the file (a shared volume) start from the same one.
+func newestRefreshToken(file, configured string) string {
+	if file == "" {
+		return configured
+	}
+	data, err := os.ReadFile(file)
+	if err != nil || strings.TrimSpace(string(data)) == "" {
+		return configured
+	}
+	return strings.TrimSpace(string(data))
+}
+
+// keepRefreshToken writes a rotated refresh token to file (atomically, owner-only).
+func keepRefreshToken(file string) func(string) {
+	if file == "" {
+		return nil
+	}
+	return func(token string) {
+		tmp := file + ".tmp"
+		if os.WriteFile(tmp, []byte(token+"\n"), 0o600) == nil {
+			_ = os.Rename(tmp, file)
+		}
+	}
 }

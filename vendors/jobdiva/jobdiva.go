@@ -1,13 +1,18 @@
-// Package jobdiva is the JobDiva adapter: contractor placements only (Direct Placement and
-// W-2 are ignored). Webhooks are signed X-Hub-Signature: sha1=<hex HMAC-SHA1(secret, body)>;
-// JobDiva counts only an exact 200 as delivered and resends stale copies, so events carry
-// dateUpdated for ordering.
+// Package jobdiva is the JobDiva adapter, on JobDiva's live API (shared/reference/vendors.md):
+// an engagement is a start (contract positions only; W-2 and direct placements are ignored),
+// found through the BI reports UpdatedHires and NewUpdatedTerminations (at most 14 days a
+// call) and read through searchStart, whose keys contain spaces. JobDiva sends no placement
+// webhook: its candidate, billing, salary and timesheet webhooks are signed
+// X-Hub-Signature: sha1=<hex HMAC-SHA1(secret, body)>, and the answer must be exactly 200 with
+// body true.
 package jobdiva
 
 import (
 	"context"
 	"crypto/sha1"
 	"encoding/hex"
+	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -24,6 +29,44 @@ const Vendor = "jobdiva"
 // HeaderSignature carries the signature.
 const HeaderSignature = "X-Hub-Signature"
 
+// Refs a start needs beside its id: searchStart looks starts up by candidate and job.
+const (
+	RefCandidate = "candidate_id"
+	RefJob       = "job_id"
+)
+
+// API paths and report names.
+const (
+	PathAuthenticate     = "/apiv2/authenticate"
+	PathSearchStart      = "/apiv2/jobdiva/searchStart"
+	PathBI               = "/api/bi/"
+	ReportHires          = "UpdatedHires"
+	ReportTerminations   = "NewUpdatedTerminations"
+	ReportCandidate      = "CandidateDetail"
+	ReportJob            = "JobDetail"
+	ReportTimesheet      = "TimesheetDetail"
+	MaxReportWindow      = 14 * 24 * time.Hour
+	reportOverlap        = 5 * time.Minute
+	BackfillLookback     = 90 * 24 * time.Hour
+	LayoutReport         = vendors.LayoutJobDiva // MM/dd/yyyy HH:mm:ss, UTC (assumed)
+	tooWideReportMessage = "Date range more than 14 days"
+)
+
+// Assumptions (vendors.md "Known unknowns" 17-20), in one place: the BI column names below,
+// the UTC report dates, the searchStart key names and pay units in Start, and the in-scope
+// position types. An operator notices a wrong one as a poll that finds no starts, or a
+// NEEDS_ATTENTION reason naming the field (README "JobDiva").
+const (
+	colStartID     = "STARTID"
+	colCandidateID = "CANDIDATEID"
+	colJobID       = "JOBID"
+	colUpdated     = "DATEUPDATED"
+	colTermination = "TERMINATIONDATE"
+	colTimesheetID = "TIMESHEETID"
+)
+
+var positionTypesInScope = []string{"contract", "contract to hire", "1099"}
+
 // Config configures the adapter.
 type Config struct {
 	APIURL        string
@@ -32,6 +75,7 @@ type Config struct {
 	Password      string
 	WebhookSecret string
 	HTTP          *http.Client
+	Now           func() time.Time
 }
 
 // Adapter implements vendors.Adapter for JobDiva.
@@ -44,6 +88,9 @@ type Adapter struct {
 
 // New returns the adapter.
 func New(cfg Config) *Adapter {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
 	a := &Adapter{cfg: cfg}
 	a.api = &vendors.HTTPClient{Base: cfg.APIURL, HTTP: cfg.HTTP, Token: a.currentToken, Reauth: a.authenticate}
 	return a
@@ -67,12 +114,15 @@ func (a *Adapter) currentToken(ctx context.Context) (string, error) {
 	return a.token, nil
 }
 
-// authenticate fetches a token: GET /apiv2/authenticate answers it as plain text.
+// authenticate fetches a token: GET /apiv2/authenticate answers it as plain text (24 h).
 func (a *Adapter) authenticate(ctx context.Context) error {
 	auth := &vendors.HTTPClient{Base: a.cfg.APIURL, HTTP: a.cfg.HTTP}
 	q := url.Values{"clientid": {a.cfg.ClientID}, "username": {a.cfg.Username}, "password": {a.cfg.Password}}
-	data, _, err := auth.Do(ctx, http.MethodGet, "/apiv2/authenticate", q, nil)
+	data, _, err := auth.Do(ctx, http.MethodGet, PathAuthenticate, q, nil)
 	if err != nil {
+		if ae, ok := err.(*vendors.APIError); ok {
+			ae.Body = "refused; check JOBDIVA_CLIENT_ID, JOBDIVA_USERNAME and JOBDIVA_PASSWORD"
+		}
 		return err
 	}
 	tok := strings.Trim(strings.TrimSpace(string(data)), `"`)
@@ -103,30 +153,32 @@ func (a *Adapter) VerifyWebhook(h http.Header, body []byte) error {
 	return vendors.VerifyHMAC(sha1.New, a.cfg.WebhookSecret, sig, body)
 }
 
-// ParseTime reads JobDiva's MM/dd/yyyy HH:mm:ss (no zone: UTC).
+// ParseTime reads a report date, MM/dd/yyyy HH:mm:ss without zone (UTC).
 func ParseTime(s string) (time.Time, error) {
-	return time.ParseInLocation(vendors.LayoutJobDiva, strings.TrimSpace(s), time.UTC)
+	return time.ParseInLocation(LayoutReport, strings.TrimSpace(s), time.UTC)
 }
 
-type record struct {
-	PlacementID    string `json:"placementId"`
-	CandidateID    string `json:"candidateId"`
-	JobID          string `json:"jobId"`
-	AttachmentID   string `json:"attachmentId"`
-	AttachmentType string `json:"attachmentType"`
-	TimesheetID    string `json:"timesheetId"`
-	Status         string `json:"status"`
-	DateUpdated    string `json:"dateUpdated"`
+// Webhook is JobDiva's notification: data holds BI-style rows (absent on Delete).
+type Webhook struct {
+	Type      string              `json:"type"`
+	Operation string              `json:"operation"`
+	ID        string              `json:"id"`
+	Data      []map[string]string `json:"data"`
 }
 
-// ParseWebhook turns a JobDiva notification into events, one per data record.
+// Webhook types.
+const (
+	TypeCandidate = "candidate"
+	TypeBilling   = "billing"
+	TypeSalary    = "salary"
+	TypeTimesheet = "timesheet"
+)
+
+// ParseWebhook turns a notification into events: a candidate change for the candidate's open
+// engagements, a re-sync per start a billing or salary row names, an invoice per timesheet.
+// Job, company, contact and expense notifications are acknowledged and ignored.
 func (a *Adapter) ParseWebhook(_ http.Header, body []byte) ([]vendors.Event, error) {
-	var w struct {
-		Type      string   `json:"type"`
-		Operation string   `json:"operation"`
-		ID        string   `json:"id"`
-		Data      []record `json:"data"`
-	}
+	var w Webhook
 	if err := vendors.DecodeWebhook(body, &w); err != nil {
 		return nil, err
 	}
@@ -136,15 +188,59 @@ func (a *Adapter) ParseWebhook(_ http.Header, body []byte) ([]vendors.Event, err
 	if w.Operation == "" {
 		return nil, vendors.Missing("operation")
 	}
-	if len(w.Data) == 0 {
+	typ, op := strings.ToLower(w.Type), strings.ToLower(w.Operation)
+	base := vendors.Event{Vendor: Vendor, Name: typ + "." + op, EventID: vendors.HashEventID(Vendor, string(body))}
+	ignore := func(reason string) []vendors.Event {
+		ev := base
+		ev.Kind, ev.Reason = vendors.KindIgnore, reason
+		return []vendors.Event{ev}
+	}
+	switch {
+	case typ == TypeCandidate && (op == "insert" || op == "update"):
+		if w.ID == "" {
+			return nil, vendors.Missing("id")
+		}
+		ev := base
+		ev.Kind, ev.ContractorID = vendors.KindContractorUpdate, w.ID
+		return []vendors.Event{ev}, nil
+	case (typ == TypeBilling || typ == TypeSalary) && op == "delete":
+		return ignore(typ + " deletion is left to the poller"), nil
+	case (typ == TypeBilling || typ == TypeSalary) && (op == "insert" || op == "update"):
+		return rows(base, w.Data, func(ev vendors.Event, row map[string]string) (vendors.Event, error) {
+			ev.Kind, ev.NoStart = vendors.KindUpdate, true
+			if t, err := ParseTime(row[colUpdated]); err == nil {
+				ev.OccurredAt = t
+			}
+			return ev, nil
+		})
+	case typ == TypeTimesheet && op == "insert":
+		return rows(base, w.Data, func(ev vendors.Event, row map[string]string) (vendors.Event, error) {
+			if ev.InvoiceID = row[colTimesheetID]; ev.InvoiceID == "" {
+				return ev, vendors.Missing(colTimesheetID)
+			}
+			ev.Kind, ev.NoStart = vendors.KindInvoice, true
+			return ev, nil
+		})
+	}
+	return ignore(typ + " " + op + " needs no action"), nil
+}
+
+// rows makes one event per data row naming a start.
+func rows(base vendors.Event, data []map[string]string, fill func(vendors.Event, map[string]string) (vendors.Event, error)) ([]vendors.Event, error) {
+	if len(data) == 0 {
 		return nil, vendors.Missing("data")
 	}
 	var out []vendors.Event
-	for i, r := range w.Data {
-		ev, err := parseRecord(strings.ToLower(w.Type), strings.ToLower(w.Operation), w.ID, r)
+	for i, row := range data {
+		ev := base
+		ev.EventID = fmt.Sprintf("%s:%d", base.EventID, i)
+		if ev.EngagementID = row[colStartID]; ev.EngagementID == "" {
+			return nil, vendors.Missing(fmt.Sprintf("data[%d].%s", i, colStartID))
+		}
+		ev, err := fill(ev, row)
 		if err != nil {
-			if pe, ok := err.(*vendors.ParseError); ok && len(w.Data) > 1 {
-				pe.Field = "data[" + strconv.Itoa(i) + "]." + pe.Field
+			if pe, ok := err.(*vendors.ParseError); ok {
+				pe.Field = fmt.Sprintf("data[%d].%s", i, pe.Field)
 			}
 			return nil, err
 		}
@@ -153,250 +249,320 @@ func (a *Adapter) ParseWebhook(_ http.Header, body []byte) ([]vendors.Event, err
 	return out, nil
 }
 
-func parseRecord(typ, op, id string, r record) (vendors.Event, error) {
-	ev := vendors.Event{Vendor: Vendor, Name: typ + "." + op, ContractorID: r.CandidateID,
-		EventID: vendors.HashEventID(Vendor, typ, op, id, r.PlacementID, r.AttachmentID, r.TimesheetID, r.Status, r.DateUpdated)}
-	if r.DateUpdated != "" {
-		t, err := ParseTime(r.DateUpdated)
-		if err != nil {
-			return ev, &vendors.ParseError{Field: "dateUpdated", Reason: "want MM/dd/yyyy HH:mm:ss"}
-		}
-		ev.OccurredAt = t
+// ID is a JobDiva id: a JSON number (as searchStart sends it) or a string.
+type ID string
+
+// UnmarshalJSON accepts a number or a string.
+func (i *ID) UnmarshalJSON(b []byte) error {
+	var n json.Number
+	if err := json.Unmarshal(b, &n); err == nil {
+		*i = ID(n.String())
+		return nil
 	}
-	ignore := func(reason string) (vendors.Event, error) {
-		ev.Kind, ev.Reason = vendors.KindIgnore, reason
-		return ev, nil
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf("id %s: want a number or a string", b)
 	}
-	switch typ {
-	case "placement":
-		if r.PlacementID == "" {
-			return ev, vendors.Missing("placementId")
-		}
-		ev.EngagementID = r.PlacementID
-		switch {
-		case op == "delete":
-			ev.Kind = vendors.KindCancel
-		case vendors.TerminalFromStatus(r.Status, terminalEnds, terminalCancels) != "":
-			ev.Kind = vendors.TerminalFromStatus(r.Status, terminalEnds, terminalCancels)
-		case op == "insert":
-			ev.Kind = vendors.KindStart
-		case op == "update":
-			ev.Kind = vendors.KindUpdate
-		default:
-			return ignore("placement operation " + op + " needs no action")
-		}
-	case "attachment":
-		if op != "insert" {
-			return ignore("attachment " + op + " needs no action")
-		}
-		if !strings.EqualFold(r.AttachmentType, "COI") {
-			return ignore("attachment is not a certificate of insurance")
-		}
-		if r.PlacementID == "" {
-			return ev, vendors.Missing("placementId")
-		}
-		if r.AttachmentID == "" {
-			return ev, vendors.Missing("attachmentId")
-		}
-		ev.Kind, ev.EngagementID, ev.DocumentID = vendors.KindCOI, r.PlacementID, r.AttachmentID
-	case "timesheet":
-		if op != "insert" {
-			return ignore("timesheet " + op + " needs no action")
-		}
-		if r.PlacementID == "" {
-			return ev, vendors.Missing("placementId")
-		}
-		if r.TimesheetID == "" {
-			return ev, vendors.Missing("timesheetId")
-		}
-		ev.Kind, ev.EngagementID, ev.InvoiceID = vendors.KindInvoice, r.PlacementID, r.TimesheetID
-	case "candidate":
-		if op != "update" {
-			return ignore("candidate " + op + " needs no action")
-		}
-		if r.CandidateID == "" {
-			return ev, vendors.Missing("candidateId")
-		}
-		// It names no placement: the ingress finds the candidate's open engagements.
-		ev.Kind = vendors.KindContractorUpdate
-	default:
-		return ignore("record type " + typ + " needs no action")
+	*i = ID(s)
+	return nil
+}
+
+func (i ID) String() string { return string(i) }
+
+// numberOrString is how an id goes into a request: a number when it is one.
+func numberOrString(id string) any {
+	if n, err := strconv.ParseInt(id, 10, 64); err == nil {
+		return n
 	}
-	return ev, nil
+	return id
 }
 
-var (
-	terminalEnds    = []string{"terminated", "ended", "completed"}
-	terminalCancels = []string{"cancelled", "canceled"}
-)
-
-// Candidate is GET /apiv2/candidates/{id}.
-type Candidate struct {
-	CandidateID string  `json:"candidateId"`
-	FirstName   string  `json:"firstName"`
-	LastName    string  `json:"lastName"`
-	Email       *string `json:"email"`
-	Country     string  `json:"country"`
-	State       string  `json:"state"`
-	Phone       string  `json:"phone"`
+// Start is one searchStart activity (keys with spaces).
+type Start struct {
+	ID                  ID             `json:"id"`
+	JobID               ID             `json:"job id"`
+	CandidateID         ID             `json:"candidate id"`
+	StartDate           string         `json:"start date"`
+	EndDate             *string        `json:"end date"`
+	PositionType        string         `json:"position type"`
+	AgreedPayRate       vendors.Amount `json:"agreed pay rate"`
+	PayRateCurrencyUnit string         `json:"pay rate currency/unit"`
+	IsInternal          bool           `json:"is internal"`
 }
 
-// Job is GET /apiv2/jobs/{id}.
-type Job struct {
-	JobID       string `json:"jobId"`
-	Title       string `json:"title"`
-	Description string `json:"description"`
-	ClientID    string `json:"clientId"`
-	Category    string `json:"category"`
-	State       string `json:"state"`
-}
+// Candidate is CandidateDetail's row.
+type Candidate map[string]string
 
-// Placement is GET /apiv2/placements/{id}.
-type Placement struct {
-	PlacementID        string         `json:"placementId"`
-	CandidateID        string         `json:"candidateId"`
-	JobID              string         `json:"jobId"`
-	StartDate          string         `json:"startDate"`
-	EndDate            string         `json:"endDate"`
-	PayRate            vendors.Amount `json:"payRate"`
-	PayRateUnit        string         `json:"payRateUnit"`
-	PositionType       string         `json:"positionType"`
-	EmploymentCategory string         `json:"employmentCategory"`
-	WorkState          string         `json:"workState"`
-	Status             string         `json:"status"`
-	DateUpdated        string         `json:"dateUpdated"`
-}
+// Job is JobDetail's row.
+type Job map[string]string
 
-// FetchEngagement reads the placement, its candidate and its job, and maps them.
+// FetchEngagement needs the start's candidate and job (FetchEngagementRefs).
 func (a *Adapter) FetchEngagement(ctx context.Context, id string) (vendors.Engagement, error) {
-	var p Placement
-	if err := a.api.GetJSON(ctx, "/apiv2/placements/"+url.PathEscape(id), nil, &p); err != nil {
-		return vendors.Engagement{}, err
-	}
-	if reason := outOfScope(p); reason != "" {
-		return vendors.Engagement{Vendor: Vendor, EngagementID: p.PlacementID, Status: p.Status, OutOfScope: reason}, nil
-	}
-	var c Candidate
-	if err := a.api.GetJSON(ctx, "/apiv2/candidates/"+url.PathEscape(p.CandidateID), nil, &c); err != nil {
-		return vendors.Engagement{}, err
-	}
-	var j Job
-	if err := a.api.GetJSON(ctx, "/apiv2/jobs/"+url.PathEscape(p.JobID), nil, &j); err != nil {
-		return vendors.Engagement{}, err
-	}
-	return Map(p, c, j)
+	return a.FetchEngagementRefs(ctx, id, nil)
 }
 
-func outOfScope(p Placement) string {
-	switch {
-	case strings.EqualFold(strings.TrimSpace(p.PositionType), "Direct Placement"):
-		return "Direct Placement is not a contractor engagement"
-	case strings.EqualFold(strings.ReplaceAll(strings.TrimSpace(p.EmploymentCategory), "-", ""), "W2"):
-		return "W-2 placement is not a contractor engagement"
+// FetchEngagementRefs reads the start through searchStart (by candidate and job), then the
+// candidate and the job from the BI reports, and maps them.
+func (a *Adapter) FetchEngagementRefs(ctx context.Context, id string, refs map[string]string) (vendors.Engagement, error) {
+	candidate, job := refs[RefCandidate], refs[RefJob]
+	if candidate == "" || job == "" {
+		return vendors.Engagement{}, &vendors.APIError{What: "jobdiva start " + id,
+			Body: "its candidate and job ids are not known: enroll it with POST /v1/engagements/jobdiva/" + id + ` and {"candidate_id","job_id"}`}
 	}
-	return ""
+	var starts []Start
+	if err := a.api.PostJSON(ctx, PathSearchStart, map[string]any{"candidateid": numberOrString(candidate), "jobId": numberOrString(job)}, &starts); err != nil {
+		return vendors.Engagement{}, err
+	}
+	for _, s := range starts {
+		if s.ID.String() != id {
+			continue
+		}
+		c, err := a.reportRow(ctx, ReportCandidate, url.Values{"candidateId": {candidate}})
+		if err != nil {
+			return vendors.Engagement{}, err
+		}
+		j, err := a.reportRow(ctx, ReportJob, url.Values{"jobId": {job}})
+		if err != nil {
+			return vendors.Engagement{}, err
+		}
+		return Map(s, Candidate(c), Job(j))
+	}
+	return vendors.Engagement{}, &vendors.NotFoundError{What: "jobdiva start " + id + " of candidate " + candidate + " and job " + job}
 }
 
-var jobDivaLayouts = []string{vendors.LayoutJobDiva, vendors.LayoutDate}
-
-// Map turns a placement, its candidate and its job into the normalised engagement.
-func Map(p Placement, c Candidate, j Job) (vendors.Engagement, error) {
-	e := vendors.Engagement{Vendor: Vendor, EngagementID: p.PlacementID, Status: p.Status}
-	if reason := outOfScope(p); reason != "" {
-		e.OutOfScope = reason
+// Map turns a start, its candidate and its job into the normalised engagement.
+func Map(s Start, c Candidate, j Job) (vendors.Engagement, error) {
+	id := s.ID.String()
+	e := vendors.Engagement{Vendor: Vendor, EngagementID: id, Status: s.PositionType}
+	what := func(f string) string { return "jobdiva start " + id + " " + f }
+	if !inScope(s.PositionType) || s.IsInternal {
+		e.OutOfScope = "position type " + s.PositionType + " (W-2 and direct placements are not covered)"
 		return e, nil
 	}
-	wage, err := p.PayRate.Cents()
+	wage, err := s.AgreedPayRate.Cents()
 	if err != nil {
-		return e, &vendors.APIError{What: "placement " + p.PlacementID + " payRate", Body: err.Error()}
+		return e, &vendors.APIError{What: what("agreed pay rate"), Body: err.Error()}
 	}
-	wageType := "flatfee" // D, W, M, Y, F
-	if strings.EqualFold(strings.TrimSpace(p.PayRateUnit), "H") {
+	wageType := "flatfee"
+	if _, unit, _ := strings.Cut(s.PayRateCurrencyUnit, "/"); strings.EqualFold(unit, "Hour") {
 		wageType = "hourly"
 	}
-	if e.Start, err = vendors.WindowStart(p.StartDate, jobDivaLayouts...); err != nil {
-		return e, &vendors.APIError{What: "placement " + p.PlacementID + " startDate", Body: err.Error()}
+	if e.Start, err = vendors.WindowStart(s.StartDate, time.RFC3339); err != nil {
+		return e, &vendors.APIError{What: what("start date"), Body: err.Error()}
 	}
-	if e.End, err = vendors.WindowEnd(p.EndDate, jobDivaLayouts...); err != nil {
-		return e, &vendors.APIError{What: "placement " + p.PlacementID + " endDate", Body: err.Error()}
+	if end := strOf(s.EndDate); end != "" {
+		if e.End, err = vendors.WindowStart(end, time.RFC3339); err != nil { // a date-time, used as given
+			return e, &vendors.APIError{What: what("end date"), Body: err.Error()}
+		}
 	}
-	if t, err := ParseTime(p.DateUpdated); err == nil {
-		e.UpdatedAt = t
-	}
-	email := ""
-	if c.Email != nil {
-		email = *c.Email
-	}
-	e.Contractor = vendors.Contractor{SourceID: c.CandidateID, FirstName: c.FirstName, LastName: c.LastName, Email: strings.ToLower(email),
-		Phone: c.Phone, Country: c.Country, Region: c.State}
-	e.Job = vendors.Job{Name: j.Title, Description: j.Description, ClientID: j.ClientID, Category: j.Category, Wage: wage,
-		WageType: wageType, Region: vendors.FirstNonEmpty(p.WorkState, j.State, c.State)}
-	placement := map[string]string{"jobdiva_placement_id": p.PlacementID}
+	con := vendors.Contractor{SourceID: vendors.FirstNonEmpty(c["CANDIDATEID"], s.CandidateID.String()), FirstName: c["FIRSTNAME"],
+		LastName: c["LASTNAME"], Email: strings.ToLower(strings.TrimSpace(c["EMAIL"])), Phone: c["PHONE"], Line1: c["ADDRESS1"],
+		City: c["CITY"], Region: c["STATE"], PostalCode: c["ZIPCODE"], Country: vendors.Country(c["COUNTRY"])}
+	e.Contractor = con
+	jobID := vendors.FirstNonEmpty(j["JOBID"], s.JobID.String())
+	e.Job = vendors.Job{Name: j["TITLE"], Description: j["DESCRIPTION"], ClientID: j["COMPANYID"], Category: j["CATEGORY"],
+		Wage: wage, WageType: wageType, Region: vendors.FirstNonEmpty(j["STATE"], con.Region), Country: con.Country}
 	e.Metadata = vendors.Metadata{
-		Contractor:  map[string]string{"jobdiva_candidate_id": c.CandidateID},
-		Job:         map[string]string{"jobdiva_job_id": j.JobID, "jobdiva_candidate_id": c.CandidateID},
-		Quote:       map[string]string{"jobdiva_placement_id": p.PlacementID, "jobdiva_job_id": j.JobID, "jobdiva_candidate_id": c.CandidateID},
-		Session:     placement,
-		Assignment:  placement,
-		Certificate: map[string]string{"jobdiva_candidate_id": c.CandidateID, "jobdiva_placement_id": p.PlacementID},
+		Contractor:  map[string]string{"jobdiva_candidate_id": con.SourceID},
+		Job:         map[string]string{"jobdiva_job_id": jobID, "jobdiva_candidate_id": con.SourceID},
+		Quote:       map[string]string{"jobdiva_placement_id": id, "jobdiva_job_id": jobID, "jobdiva_candidate_id": con.SourceID},
+		Session:     map[string]string{"jobdiva_placement_id": id},
+		Assignment:  map[string]string{"jobdiva_placement_id": id},
+		Certificate: map[string]string{"jobdiva_candidate_id": con.SourceID, "jobdiva_placement_id": id},
 	}
-	e.Terminal = vendors.TerminalFromStatus(p.Status, terminalEnds, terminalCancels)
 	return e, nil
 }
 
-// FetchDocument downloads an attachment's PDF bytes.
-func (a *Adapter) FetchDocument(ctx context.Context, _, id string) (vendors.Document, error) {
-	data, ct, err := a.api.GetFile(ctx, "/apiv2/attachments/"+url.PathEscape(id))
-	if err != nil {
-		return vendors.Document{}, err
+func inScope(positionType string) bool {
+	p := strings.ToLower(strings.TrimSpace(positionType))
+	for _, s := range positionTypesInScope {
+		if p == s {
+			return true
+		}
 	}
-	return vendors.Document{FileName: id + ".pdf", ContentType: ct, Data: data}, nil
+	return false
 }
 
-// FetchInvoice reads a timesheet: gross pay for its week, days as given.
-func (a *Adapter) FetchInvoice(ctx context.Context, _, id string) (vendors.Invoice, error) {
-	var ts struct {
-		TimesheetID string         `json:"timesheetId"`
-		GrossPay    vendors.Amount `json:"grossPay"`
-		WeekStart   string         `json:"weekStart"`
-		WeekEnd     string         `json:"weekEnd"`
+func strOf(p *string) string {
+	if p == nil {
+		return ""
 	}
-	if err := a.api.GetJSON(ctx, "/apiv2/timesheets/"+url.PathEscape(id), nil, &ts); err != nil {
+	return *p
+}
+
+// report reads a BI report (alternateFormat=true: object rows; the header-row format is
+// accepted too). A window over 14 days answers only a message: an error here.
+func (a *Adapter) report(ctx context.Context, metric string, q url.Values) ([]map[string]string, error) {
+	q.Set("alternateFormat", "true")
+	var resp struct {
+		Message string            `json:"message"`
+		Data    []json.RawMessage `json:"data"`
+	}
+	if err := a.api.GetJSON(ctx, PathBI+metric, q, &resp); err != nil {
+		return nil, err
+	}
+	if resp.Data == nil && resp.Message != "" && !strings.EqualFold(resp.Message, "Success") {
+		return nil, &vendors.APIError{Status: 200, What: "jobdiva " + metric, Body: resp.Message}
+	}
+	var out []map[string]string
+	var header []string
+	for _, raw := range resp.Data {
+		var obj map[string]string
+		if json.Unmarshal(raw, &obj) == nil {
+			out = append(out, obj)
+			continue
+		}
+		var cells []string
+		if err := json.Unmarshal(raw, &cells); err != nil {
+			return nil, &vendors.APIError{Status: 200, What: "jobdiva " + metric, Body: "a row is neither an object nor a list of strings"}
+		}
+		if header == nil {
+			header = cells
+			continue
+		}
+		row := map[string]string{}
+		for i, h := range header {
+			if i < len(cells) {
+				row[h] = cells[i]
+			}
+		}
+		out = append(out, row)
+	}
+	return out, nil
+}
+
+func (a *Adapter) reportRow(ctx context.Context, metric string, q url.Values) (map[string]string, error) {
+	rows, err := a.report(ctx, metric, q)
+	if err != nil {
+		return nil, err
+	}
+	if len(rows) == 0 {
+		return nil, &vendors.NotFoundError{What: "jobdiva " + metric + " " + q.Encode()}
+	}
+	return rows[0], nil
+}
+
+// FetchDocument: JobDiva's attachment API is not used (its availability differs per
+// tenant); certificates come through the operator intake route.
+func (a *Adapter) FetchDocument(_ context.Context, _, id string) (vendors.Document, error) {
+	return vendors.Document{}, &vendors.NotFoundError{What: "JobDiva documents are not fetched (document " + id + ")"}
+}
+
+// FetchInvoice reads TimesheetDetail: GROSSPAY for WEEKSTART .. WEEKEND.
+func (a *Adapter) FetchInvoice(ctx context.Context, _, id string) (vendors.Invoice, error) {
+	row, err := a.reportRow(ctx, ReportTimesheet, url.Values{"timesheetId": {id}})
+	if err != nil {
 		return vendors.Invoice{}, err
 	}
-	return vendors.MapInvoice(vendors.FirstNonEmpty(ts.TimesheetID, id), ts.GrossPay, ts.WeekStart, ts.WeekEnd, jobDivaLayouts...)
+	var amount vendors.Amount
+	raw, _ := json.Marshal(row["GROSSPAY"])
+	_ = amount.UnmarshalJSON(raw)
+	return vendors.MapInvoice(vendors.FirstNonEmpty(row[colTimesheetID], id), amount, row["WEEKSTART"], row["WEEKEND"], LayoutReport)
 }
 
-// ListChanges pages through placements updated since the watermark.
-func (a *Adapter) ListChanges(ctx context.Context, since time.Time) ([]vendors.Event, time.Time, error) {
-	var out []vendors.Event
-	mark := since
-	for offset := 0; ; {
-		var resp struct {
-			Data  []Placement `json:"data"`
-			Total int         `json:"total"`
+// HireRow is one row of UpdatedHires or NewUpdatedTerminations.
+type HireRow struct {
+	StartID, CandidateID, JobID string
+	Updated, Termination        time.Time
+}
+
+// Windows splits [from, to) into report windows of at most 14 days.
+func Windows(from, to time.Time) [][2]time.Time {
+	var out [][2]time.Time
+	for start := from; start.Before(to); start = start.Add(MaxReportWindow) {
+		out = append(out, [2]time.Time{start, minTime(start.Add(MaxReportWindow), to)})
+	}
+	return out
+}
+
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
+}
+
+// Hires reads a hires or terminations report over [from, to) in 14-day windows.
+func (a *Adapter) Hires(ctx context.Context, metric string, from, to time.Time) ([]HireRow, error) {
+	var out []HireRow
+	for _, w := range Windows(from, to) {
+		rows, err := a.report(ctx, metric, url.Values{"fromDate": {w[0].UTC().Format(LayoutReport)}, "toDate": {w[1].UTC().Format(LayoutReport)}})
+		if err != nil {
+			return nil, err
 		}
-		body := map[string]any{"updatedSince": since.UTC().Format(vendors.LayoutJobDiva), "offset": offset, "limit": 100}
-		if err := a.api.PostJSON(ctx, "/apiv2/placements/search", body, &resp); err != nil {
-			return nil, since, err
-		}
-		for _, p := range resp.Data {
-			at, _ := ParseTime(p.DateUpdated)
-			if at.After(mark) {
-				mark = at
+		for _, r := range rows {
+			h := HireRow{StartID: r[colStartID], CandidateID: r[colCandidateID], JobID: r[colJobID]}
+			if h.StartID == "" {
+				continue
 			}
-			kind := vendors.KindFromStatus(p.Status, terminalEnds, terminalCancels)
-			ev := vendors.Event{Vendor: Vendor, Kind: kind, Name: "poll:" + p.Status, EngagementID: p.PlacementID,
-				ContractorID: p.CandidateID, OccurredAt: at,
-				EventID: vendors.HashEventID(Vendor, "poll", p.PlacementID, p.Status, p.DateUpdated)}
-			if reason := outOfScope(p); reason != "" {
-				ev.Kind, ev.Reason = vendors.KindIgnore, reason
-			}
-			out = append(out, ev)
-		}
-		offset += len(resp.Data)
-		if len(resp.Data) == 0 || offset >= resp.Total {
-			return out, mark, nil
+			h.Updated, _ = ParseTime(r[colUpdated])
+			h.Termination, _ = ParseTime(r[colTermination])
+			out = append(out, h)
 		}
 	}
+	return out, nil
+}
+
+// Refs are a start's lookup keys.
+func (h HireRow) Refs() map[string]string {
+	return map[string]string{RefCandidate: h.CandidateID, RefJob: h.JobID}
+}
+
+// ListChanges reads UpdatedHires and NewUpdatedTerminations from the watermark (minus five
+// minutes) to now in 14-day windows, catching up in 14-day steps after downtime. Each start
+// row syncs its start (starting it if new); each termination ends its start and starts none.
+func (a *Adapter) ListChanges(ctx context.Context, since time.Time) ([]vendors.Event, time.Time, error) {
+	to := a.cfg.Now().UTC()
+	from := since.Add(-reportOverlap)
+	hires, err := a.Hires(ctx, ReportHires, from, to)
+	if err != nil {
+		return nil, since, err
+	}
+	terms, err := a.Hires(ctx, ReportTerminations, from, to)
+	if err != nil {
+		return nil, since, err
+	}
+	var out []vendors.Event
+	for _, h := range hires {
+		out = append(out, vendors.Event{Vendor: Vendor, Kind: vendors.KindStart, Name: "poll:" + ReportHires, EngagementID: h.StartID,
+			ContractorID: h.CandidateID, OccurredAt: h.Updated, Refs: h.Refs(),
+			EventID: vendors.HashEventID(Vendor, ReportHires, h.StartID, h.Updated.String())})
+	}
+	for _, h := range terms {
+		at := h.Termination
+		if at.IsZero() {
+			at = h.Updated
+		}
+		out = append(out, vendors.Event{Vendor: Vendor, Kind: vendors.KindEnd, Name: "poll:" + ReportTerminations, EngagementID: h.StartID,
+			ContractorID: h.CandidateID, OccurredAt: at, Refs: h.Refs(), NoStart: true,
+			EventID: vendors.HashEventID(Vendor, ReportTerminations, h.StartID, h.Updated.String())})
+	}
+	return out, to, nil
+}
+
+// ListOpen lists the starts of the last 90 days' UpdatedHires, with their candidate and job
+// (backfill); terminated ones are left out.
+func (a *Adapter) ListOpen(ctx context.Context) ([]vendors.Listed, error) {
+	to := a.cfg.Now().UTC()
+	hires, err := a.Hires(ctx, ReportHires, to.Add(-BackfillLookback), to)
+	if err != nil {
+		return nil, err
+	}
+	terms, err := a.Hires(ctx, ReportTerminations, to.Add(-BackfillLookback), to)
+	if err != nil {
+		return nil, err
+	}
+	ended := map[string]bool{}
+	for _, t := range terms {
+		ended[t.StartID] = true
+	}
+	seen := map[string]bool{}
+	var out []vendors.Listed
+	for _, h := range hires {
+		if !ended[h.StartID] && !seen[h.StartID] {
+			seen[h.StartID] = true
+			out = append(out, vendors.Listed{ID: h.StartID, Refs: h.Refs()})
+		}
+	}
+	return out, nil
 }

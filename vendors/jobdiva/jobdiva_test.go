@@ -2,10 +2,10 @@ package jobdiva_test
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"net/http/httptest"
-	"strings"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -17,171 +17,187 @@ import (
 	"github.com/coverage-orchestrator/coverage/vendors/jobdiva"
 )
 
-const secret = "jd-secret"
-
-func adapter(url string) *jobdiva.Adapter {
-	return jobdiva.New(jobdiva.Config{APIURL: url, ClientID: "c1", Username: "u", Password: "p", WebhookSecret: secret})
+func fixture(t *testing.T, name string) []byte {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("testdata", name))
+	require.NoError(t, err)
+	return data
 }
 
-func TestVerifyWebhook(t *testing.T) {
-	a := adapter("")
-	body := []byte(`{"type":"placement","operation":"Insert","id":"pl_45678","data":[{"placementId":"pl_45678","candidateId":"12345","jobId":"job_78910","dateUpdated":"11/20/2026 10:00:00"}]}`)
+// TestSignatureKnownAnswer is vendors.md's vector.
+func TestSignatureKnownAnswer(t *testing.T) {
+	body := fixture(t, "webhook_candidate.json")
+	assert.Equal(t, "sha1=d993778d5c4171aab887ae3ebe050ef5a3b07915", jobdiva.Sign("jobdiva", body))
+	a := jobdiva.New(jobdiva.Config{WebhookSecret: "jobdiva"})
 	h := http.Header{}
-	h.Set(jobdiva.HeaderSignature, jobdiva.Sign(secret, body))
+	h.Set(jobdiva.HeaderSignature, "sha1=d993778d5c4171aab887ae3ebe050ef5a3b07915")
 	assert.NoError(t, a.VerifyWebhook(h, body))
-	assert.True(t, vendors.IsSignatureError(a.VerifyWebhook(h, []byte(strings.Replace(string(body), "Insert", "Delete", 1)))), "tampered")
-	wrong := http.Header{}
-	wrong.Set(jobdiva.HeaderSignature, jobdiva.Sign("other", body))
-	assert.True(t, vendors.IsSignatureError(a.VerifyWebhook(wrong, body)), "wrong secret")
-	assert.True(t, vendors.IsSignatureError(a.VerifyWebhook(http.Header{}, body)), "missing")
-	sha256 := http.Header{}
-	sha256.Set(jobdiva.HeaderSignature, "sha256="+jobdiva.Sign(secret, body)[5:])
-	assert.True(t, vendors.IsSignatureError(a.VerifyWebhook(sha256, body)), "other scheme")
+	h.Set(jobdiva.HeaderSignature, "d993778d5c4171aab887ae3ebe050ef5a3b07915")
+	assert.True(t, vendors.IsSignatureError(a.VerifyWebhook(h, body)), "sha1= prefix required")
 }
 
 func TestParseWebhook(t *testing.T) {
-	a := adapter("")
-	for _, tc := range []struct {
-		body string
-		kind vendors.EventKind
-		eng  string
-	}{
-		{`{"type":"placement","operation":"Insert","id":"pl_45678","data":[{"placementId":"pl_45678","candidateId":"12345","jobId":"job_78910","dateUpdated":"11/20/2026 10:00:00"}]}`, vendors.KindStart, "pl_45678"},
-		{`{"type":"placement","operation":"Update","id":"pl_45678","data":[{"placementId":"pl_45678","dateUpdated":"11/20/2026 11:00:00"}]}`, vendors.KindUpdate, "pl_45678"},
-		{`{"type":"placement","operation":"Update","id":"pl_45678","data":[{"placementId":"pl_45678","status":"Terminated"}]}`, vendors.KindEnd, "pl_45678"},
-		{`{"type":"placement","operation":"Update","id":"pl_45678","data":[{"placementId":"pl_45678","status":"Cancelled"}]}`, vendors.KindCancel, "pl_45678"},
-		{`{"type":"placement","operation":"Delete","id":"pl_45678","data":[{"placementId":"pl_45678"}]}`, vendors.KindCancel, "pl_45678"},
-		{`{"type":"attachment","operation":"Insert","id":"att_1","data":[{"attachmentId":"att_1","candidateId":"12345","placementId":"pl_45678","attachmentType":"COI","fileName":"coi.pdf"}]}`, vendors.KindCOI, "pl_45678"},
-		{`{"type":"attachment","operation":"Insert","id":"att_2","data":[{"attachmentId":"att_2","placementId":"pl_45678","attachmentType":"Resume"}]}`, vendors.KindIgnore, ""},
-		{`{"type":"timesheet","operation":"Insert","id":"ts_1","data":[{"timesheetId":"ts_1","placementId":"pl_45678"}]}`, vendors.KindInvoice, "pl_45678"},
-		{`{"type":"candidate","operation":"Update","id":"12345","data":[{"candidateId":"12345","dateUpdated":"11/21/2026 09:00:00"}]}`, vendors.KindContractorUpdate, ""},
-		{`{"type":"candidate","operation":"Insert","id":"12345","data":[{"candidateId":"12345"}]}`, vendors.KindIgnore, ""},
-		{`{"type":"job","operation":"Update","id":"job_1","data":[{"jobId":"job_1"}]}`, vendors.KindIgnore, ""},
-	} {
-		evs, err := a.ParseWebhook(nil, []byte(tc.body))
-		require.NoError(t, err, tc.body)
-		require.Len(t, evs, 1)
-		assert.Equal(t, tc.kind, evs[0].Kind, tc.body)
-		assert.Equal(t, tc.eng, evs[0].EngagementID, tc.body)
+	a := jobdiva.New(jobdiva.Config{})
+	evs, err := a.ParseWebhook(nil, fixture(t, "webhook_candidate.json"))
+	require.NoError(t, err)
+	assert.Equal(t, vendors.KindContractorUpdate, evs[0].Kind)
+	assert.Equal(t, "12345", evs[0].ContractorID)
+
+	evs, err = a.ParseWebhook(nil, fixture(t, "webhook_billing.json"))
+	require.NoError(t, err)
+	assert.Equal(t, vendors.KindUpdate, evs[0].Kind)
+	assert.Equal(t, "778899", evs[0].EngagementID)
+	assert.True(t, evs[0].NoStart, "a billing change re-syncs a start; it never starts one")
+
+	evs, err = a.ParseWebhook(nil, fixture(t, "webhook_timesheet.json"))
+	require.NoError(t, err)
+	assert.Equal(t, vendors.KindInvoice, evs[0].Kind)
+	assert.Equal(t, "5551", evs[0].InvoiceID)
+
+	for _, body := range []string{`{"type":"billing","operation":"Delete","id":"1"}`, `{"type":"job","operation":"Update","id":"1","data":[]}`,
+		`{"type":"expense","operation":"Insert","id":"1","data":[]}`} {
+		evs, err := a.ParseWebhook(nil, []byte(body))
+		require.NoError(t, err, body)
+		assert.Equal(t, vendors.KindIgnore, evs[0].Kind, body)
 	}
-	evs, _ := a.ParseWebhook(nil, []byte(`{"type":"placement","operation":"Insert","id":"pl_1","data":[{"placementId":"pl_1","dateUpdated":"11/20/2026 10:00:00"}]}`))
-	assert.Equal(t, time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC), evs[0].OccurredAt, "no zone: UTC")
-	again, _ := a.ParseWebhook(nil, []byte(`{"type":"placement","operation":"Insert","id":"pl_1","data":[{"placementId":"pl_1","dateUpdated":"11/20/2026 10:00:00"}]}`))
-	assert.Equal(t, evs[0].EventID, again[0].EventID, "a stale resend dedupes")
 	for body, field := range map[string]string{
-		`{"operation":"Insert","data":[{}]}`:                                                                "type",
-		`{"type":"placement","data":[{}]}`:                                                                  "operation",
-		`{"type":"placement","operation":"Insert"}`:                                                         "data",
-		`{"type":"placement","operation":"Insert","data":[{"candidateId":"1"}]}`:                            "placementId",
-		`{"type":"timesheet","operation":"Insert","data":[{"placementId":"p"}]}`:                            "timesheetId",
-		`{"type":"placement","operation":"Insert","data":[{"placementId":"p","dateUpdated":"2026-11-20"}]}`: "dateUpdated",
+		`{"operation":"Update","id":"1"}`:                                             "type",
+		`{"type":"billing","operation":"Update","id":"1","data":[{"X":"1"}]}`:         "data[0].STARTID",
+		`{"type":"timesheet","operation":"Insert","id":"1","data":[{"STARTID":"1"}]}`: "data[0].TIMESHEETID",
 	} {
 		_, err := a.ParseWebhook(nil, []byte(body))
 		var pe *vendors.ParseError
 		require.ErrorAs(t, err, &pe, body)
-		assert.Equal(t, field, pe.Field, body)
+		assert.Equal(t, field, pe.Field)
 	}
 }
 
-func FuzzParseWebhook(f *testing.F) {
-	f.Add([]byte(`{"type":"placement","operation":"Insert","id":"pl_1","data":[{"placementId":"pl_1","dateUpdated":"11/20/2026 10:00:00"}]}`))
-	f.Add([]byte(`{"type":"timesheet","operation":"Insert","id":"ts","data":[{"timesheetId":"ts","placementId":"p"},{"x":1}]}`))
-	f.Fuzz(func(t *testing.T, body []byte) {
-		evs, err := adapter("").ParseWebhook(nil, body)
-		if err != nil {
+// serveFixtures answers the reference's examples: searchStart by candidate and job, the BI
+// reports (a window over 14 days answers only a message), authentication.
+func serveFixtures(t *testing.T, headerFormat bool) *httptest.Server {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET "+jobdiva.PathAuthenticate, func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("jd-token")) })
+	auth := func(h http.HandlerFunc) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) {
+			if r.Header.Get("Authorization") != "Bearer jd-token" {
+				w.WriteHeader(http.StatusUnauthorized)
+				return
+			}
+			h(w, r)
+		}
+	}
+	mux.HandleFunc("POST "+jobdiva.PathSearchStart, auth(func(w http.ResponseWriter, _ *http.Request) { w.Write(fixture(t, "search_start.json")) }))
+	mux.HandleFunc("GET "+jobdiva.PathBI+"{metric}", auth(func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		if q.Get("alternateFormat") != "true" {
+			w.WriteHeader(http.StatusBadRequest)
 			return
 		}
-		for _, ev := range evs {
-			if ev.EventID == "" || (ev.Kind != vendors.KindIgnore && ev.EngagementID == "" && (ev.Kind != vendors.KindContractorUpdate || ev.ContractorID == "")) {
-				t.Fatalf("accepted an event without id or engagement: %+v", ev)
+		switch r.PathValue("metric") {
+		case jobdiva.ReportHires:
+			from, _ := jobdiva.ParseTime(q.Get("fromDate"))
+			to, _ := jobdiva.ParseTime(q.Get("toDate"))
+			switch {
+			case to.Sub(from) > jobdiva.MaxReportWindow:
+				w.Write(fixture(t, "too_wide.json"))
+			case headerFormat:
+				w.Write(fixture(t, "updated_hires_header.json"))
+			default:
+				w.Write(fixture(t, "updated_hires.json"))
 			}
+		case jobdiva.ReportTerminations:
+			w.Write([]byte(`{"message":"Success","data":[]}`))
+		case jobdiva.ReportCandidate:
+			w.Write(fixture(t, "candidate_detail.json"))
+		case jobdiva.ReportJob:
+			w.Write(fixture(t, "job_detail.json"))
+		case jobdiva.ReportTimesheet:
+			w.Write(fixture(t, "timesheet_detail.json"))
 		}
-	})
+	}))
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	return srv
 }
 
-func TestMapReferenceExample(t *testing.T) {
-	var p jobdiva.Placement
-	require.NoError(t, json.Unmarshal([]byte(`{"placementId":"pl_45678","candidateId":"12345","jobId":"job_78910","startDate":"12/01/2026 00:00:00","endDate":"02/28/2027 00:00:00","payRate":"95.00","payRateUnit":"H","positionType":"Contract","employmentCategory":"1099","workState":"CA","status":"Active","dateUpdated":"11/20/2026 10:00:00"}`), &p))
-	var c jobdiva.Candidate
-	require.NoError(t, json.Unmarshal([]byte(`{"candidateId":"12345","firstName":"Jordan","lastName":"Lee","email":null,"country":"US","state":"CA","phone":"415-555-0100"}`), &c))
-	var j jobdiva.Job
-	require.NoError(t, json.Unmarshal([]byte(`{"jobId":"job_78910","title":"Contract Data Analyst","description":"Reporting migration","clientId":"acct_3","category":"data_analytics","state":"CA"}`), &j))
-	e, err := jobdiva.Map(p, c, j)
-	require.NoError(t, err)
-	assert.Equal(t, int64(9500), e.Job.Wage)
-	assert.Equal(t, "hourly", e.Job.WageType)
-	assert.Equal(t, int64(1796083200), e.Start)
-	assert.Equal(t, int64(1803859200), e.End)
-	assert.Equal(t, "415-555-0100", e.Contractor.Phone)
-	assert.Equal(t, time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC), e.UpdatedAt)
-	assert.Equal(t, map[string]string{"jobdiva_candidate_id": "12345"}, e.Metadata.Contractor)
-	assert.Equal(t, map[string]string{"jobdiva_job_id": "job_78910", "jobdiva_candidate_id": "12345"}, e.Metadata.Job)
-	assert.Equal(t, map[string]string{"jobdiva_placement_id": "pl_45678", "jobdiva_job_id": "job_78910", "jobdiva_candidate_id": "12345"}, e.Metadata.Quote)
-	assert.Equal(t, map[string]string{"jobdiva_placement_id": "pl_45678"}, e.Metadata.Session)
-	assert.Equal(t, map[string]string{"jobdiva_placement_id": "pl_45678"}, e.Metadata.Assignment)
-	assert.Equal(t, map[string]string{"jobdiva_candidate_id": "12345", "jobdiva_placement_id": "pl_45678"}, e.Metadata.Certificate)
+func TestAgainstTheReferenceAnswers(t *testing.T) {
+	for _, header := range []bool{false, true} {
+		srv := serveFixtures(t, header)
+		now := time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
+		a := jobdiva.New(jobdiva.Config{APIURL: srv.URL, ClientID: "c", Username: "u", Password: "p", Now: func() time.Time { return now }})
+		ctx := context.Background()
+		e, err := a.FetchEngagementRefs(ctx, "778899", map[string]string{jobdiva.RefCandidate: "456", jobdiva.RefJob: "123"})
+		require.NoError(t, err)
+		assert.Equal(t, vendors.Contractor{SourceID: "456", FirstName: "Sam", LastName: "Worker", Email: "sam@example.com", Phone: "212-555-0100",
+			Line1: "1 Main St", City: "Brooklyn", Region: "NY", PostalCode: "11201", Country: "US"}, e.Contractor)
+		assert.Equal(t, vendors.Job{Name: "Contract Data Analyst", Description: "Reporting migration", ClientID: "3001", Category: "Data Analytics",
+			Wage: 7000, WageType: "hourly", Region: "NY", Country: "US"}, e.Job, "agreed pay rate, not the bill rate")
+		assert.Equal(t, time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC).Unix(), e.Start)
+		assert.Equal(t, time.Date(2027, 2, 28, 0, 0, 0, 0, time.UTC).Unix(), e.End, "date-times used as given")
+		assert.Equal(t, "778899", e.Metadata.Quote["jobdiva_placement_id"])
 
-	for unit, want := range map[string]string{"H": "hourly", "D": "flatfee", "W": "flatfee", "M": "flatfee", "Y": "flatfee", "F": "flatfee"} {
-		p.PayRateUnit = unit
-		e, _ := jobdiva.Map(p, c, j)
-		assert.Equal(t, want, e.Job.WageType, unit)
+		_, err = a.FetchEngagement(ctx, "778899")
+		assert.ErrorContains(t, err, "candidate and job", "a start needs its candidate and job")
+
+		inv, err := a.FetchInvoice(ctx, "778899", "5551")
+		require.NoError(t, err)
+		assert.Equal(t, int64(380000), inv.GrossPay)
+
+		// A watermark 30 days back: three windows of at most 14 days, never one too wide.
+		evs, mark, err := a.ListChanges(ctx, now.Add(-30*24*time.Hour))
+		require.NoError(t, err)
+		assert.Equal(t, now, mark)
+		require.Len(t, evs, 3, "the row in each of the three windows")
+		assert.Equal(t, vendors.KindStart, evs[0].Kind)
+		assert.Equal(t, map[string]string{jobdiva.RefCandidate: "456", jobdiva.RefJob: "123"}, evs[0].Refs)
 	}
-	p.PositionType = "Direct Placement"
-	e, _ = jobdiva.Map(p, c, j)
-	assert.NotEmpty(t, e.OutOfScope)
-	p.PositionType, p.EmploymentCategory = "Contract", "W2"
-	e, _ = jobdiva.Map(p, c, j)
-	assert.NotEmpty(t, e.OutOfScope)
 }
 
-func TestFetchOverHTTPWithReauth(t *testing.T) {
-	sim := platformsim.New(platformsim.Config{JobDivaLogin: [3]string{"c1", "u", "p"}})
+func TestWindows(t *testing.T) {
+	from := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	w := jobdiva.Windows(from, from.Add(30*24*time.Hour))
+	require.Len(t, w, 3)
+	for _, win := range w {
+		assert.LessOrEqual(t, win[1].Sub(win[0]), jobdiva.MaxReportWindow)
+	}
+	assert.Equal(t, from.Add(30*24*time.Hour), w[2][1])
+}
+
+func TestMapScope(t *testing.T) {
+	for _, pt := range []string{"Direct Placement", "W2", "Permanent"} {
+		e, err := jobdiva.Map(jobdiva.Start{ID: "1", PositionType: pt}, nil, nil)
+		require.NoError(t, err)
+		assert.NotEmpty(t, e.OutOfScope, pt)
+	}
+}
+
+// TestSimulatorAgreesWithTheAdapter: the simulator's reports, searchStart and timesheets
+// decode into the adapter's types, with a re-authentication after the token expires.
+func TestSimulatorAgreesWithTheAdapter(t *testing.T) {
+	sim := platformsim.New(platformsim.Config{JobDivaLogin: [3]string{"c", "u", "p"}})
 	srv := httptest.NewServer(sim)
 	defer srv.Close()
-	a := adapter(srv.URL + "/jobdiva")
-	ex := platformsim.Example{ID: "pl_45678", ContractorID: "12345", Rate: "95.00", Hourly: true,
-		Start: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC), End: time.Date(2027, 2, 28, 0, 0, 0, 0, time.UTC)}
+	a := jobdiva.New(jobdiva.Config{APIURL: srv.URL + "/jobdiva", ClientID: "c", Username: "u", Password: "p"})
+	start := time.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, 3)
+	ex := platformsim.Example{ID: "778899", ContractorID: "456", Email: "Sam@Example.com", Rate: "70.00", Hourly: true, Start: start, End: start.AddDate(0, 1, 0)}
 	require.NoError(t, sim.Seed("jobdiva", ex))
-	e, err := a.FetchEngagement(context.Background(), "pl_45678")
+	w2 := platformsim.Example{ID: "778900", ContractorID: "457", Rate: "70.00", Start: start, Type: "W2"}
+	require.NoError(t, sim.Seed("jobdiva", w2))
+	require.NoError(t, sim.SeedInvoice("jobdiva", ex, "5551", "3800.00"))
+	ctx := context.Background()
+	listed, err := a.ListOpen(ctx)
 	require.NoError(t, err)
-	assert.Equal(t, int64(9500), e.Job.Wage)
-
+	require.Len(t, listed, 2)
+	e, err := a.FetchEngagementRefs(ctx, listed[0].ID, listed[0].Refs)
+	require.NoError(t, err)
+	assert.Equal(t, "sam@example.com", e.Contractor.Email)
+	assert.Equal(t, int64(7000), e.Job.Wage)
+	out, err := a.FetchEngagementRefs(ctx, "778900", platformsim.EnrollBody("jobdiva", w2))
+	require.NoError(t, err)
+	assert.NotEmpty(t, out.OutOfScope, "a W-2 start is ignored")
 	sim.ExpireJobDivaTokens()
-	_, err = a.FetchEngagement(context.Background(), "pl_45678")
-	require.NoError(t, err, "a 401 re-authenticates once and repeats the call")
-	auths := 0
-	for _, r := range sim.Requests() {
-		if strings.HasSuffix(r.Path, "/authenticate") {
-			auths++
-		}
-	}
-	assert.Equal(t, 2, auths)
-
-	require.NoError(t, sim.SeedInvoice("jobdiva", ex, "ts_1", "3800.00"))
-	inv, err := a.FetchInvoice(context.Background(), "pl_45678", "ts_1")
-	require.NoError(t, err)
+	inv, err := a.FetchInvoice(ctx, ex.ID, "5551")
+	require.NoError(t, err, "re-authenticated after a 401")
 	assert.Equal(t, int64(380000), inv.GrossPay)
-	assert.Equal(t, ex.Start.Unix(), inv.PeriodStart)
-
-	require.NoError(t, sim.SeedDocument("jobdiva", ex, "att_1", "coi.pdf", []byte("%PDF-1.3")))
-	doc, err := a.FetchDocument(context.Background(), "pl_45678", "att_1")
-	require.NoError(t, err)
-	assert.Equal(t, "%PDF-1.3", string(doc.Data))
-
-	bad := jobdiva.New(jobdiva.Config{APIURL: srv.URL + "/jobdiva", ClientID: "c1", Username: "u", Password: "wrong"})
-	_, err = bad.FetchEngagement(context.Background(), "pl_45678")
-	var ae *vendors.APIError
-	require.ErrorAs(t, err, &ae)
-	assert.Equal(t, 401, ae.Status)
-
-	sim.AddFault("jobdiva", 429, 4, 1)
-	_, err = a.FetchEngagement(context.Background(), "pl_45678")
-	var re *vendors.RetryableError
-	require.ErrorAs(t, err, &re)
-	assert.Equal(t, 4*time.Second, re.RetryAfter)
-
-	evs, _, err := a.ListChanges(context.Background(), time.Now().Add(-time.Hour))
-	require.NoError(t, err)
-	require.Len(t, evs, 1)
-	assert.Equal(t, "pl_45678", evs[0].EngagementID)
+	assert.ElementsMatch(t, []string{"778899", "778900"}, []string{listed[0].ID, listed[1].ID}, "backfill lists both; the W-2 one is skipped when read")
 }

@@ -419,16 +419,16 @@ type listedEmployment struct {
 	Status string `json:"status"`
 }
 
-// ListOpen lists the ids of the open contractor employments (backfill).
-func (a *Adapter) ListOpen(ctx context.Context) ([]string, error) {
+// ListOpen lists the open contractor employments (backfill).
+func (a *Adapter) ListOpen(ctx context.Context) ([]vendors.Listed, error) {
 	rows, err := a.listContractors(ctx)
-	var ids []string
+	var out []vendors.Listed
 	for _, m := range rows {
 		if vendors.TerminalFromStatus(m.Status, statusEnds, []string{statusCancel}) == "" {
-			ids = append(ids, m.ID)
+			out = append(out, vendors.Listed{ID: m.ID})
 		}
 	}
-	return ids, err
+	return out, err
 }
 
 // listContractors pages through the employments listing, keeping contractors only.

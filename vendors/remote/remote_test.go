@@ -271,7 +271,7 @@ func TestAgainstTheReferenceAnswers(t *testing.T) {
 	assert.Equal(t, time.Date(2026, 12, 15, 0, 0, 0, 0, time.UTC).Unix(), inv.PeriodStart)
 	ids, err := a.ListOpen(ctx)
 	require.NoError(t, err)
-	assert.Equal(t, []string{"2614f814-b08e-4c8e-8c4d-ddbcc4692d99"}, ids)
+	assert.Equal(t, []vendors.Listed{{ID: "2614f814-b08e-4c8e-8c4d-ddbcc4692d99"}}, ids)
 	evs, _, err := a.ListChanges(ctx, time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC))
 	require.NoError(t, err)
 	require.Len(t, evs, 1, "updated after the watermark")
@@ -316,7 +316,7 @@ func TestSimulatorAgreesWithTheAdapter(t *testing.T) {
 			assert.Equal(t, int64(125050), inv.GrossPay)
 			ids, err := a.ListOpen(ctx)
 			require.NoError(t, err)
-			assert.Equal(t, []string{"emp-1"}, ids, "contractors only")
+			assert.Equal(t, []vendors.Listed{{ID: "emp-1"}}, ids, "contractors only")
 			_, err = a.FetchEngagement(ctx, "missing")
 			var nf *vendors.NotFoundError
 			assert.ErrorAs(t, err, &nf)

@@ -1,5 +1,8 @@
-// Package upwork is the Upwork adapter. Upwork publishes no webhooks: the poller is the
-// primary trigger; a partner feed may relay events signed X-Upwork-Signature: sha256=<hex>.
+// Package upwork is the Upwork adapter, on Upwork's live GraphQL API
+// (shared/reference/vendors.md): contractDetails(id) and contractList(ids) with an OAuth2
+// token and the X-Upwork-API-TenantId header on every call. Upwork publishes no webhooks:
+// engagements arrive through the relay route (the customer's own systems, HMAC-signed),
+// operator enrollment, backfill, and a poller that re-reads the running contracts.
 package upwork
 
 import (
@@ -17,19 +20,41 @@ import (
 // Vendor is the platform's name in workflow IDs and routes.
 const Vendor = "upwork"
 
-// Header names.
+// Headers.
 const (
 	HeaderSignature = "X-Upwork-Signature"
 	HeaderTenant    = "X-Upwork-API-TenantId"
 )
 
+// DefaultTokenURL is UPWORK_TOKEN_URL's default: the token host differs from the API's.
+const DefaultTokenURL = "https://www.upwork.com/api/v3/oauth2/token"
+
+// BatchSize is how many contracts one contractList call re-reads.
+const BatchSize = 10
+
+// Assumptions (vendors.md "Known unknowns" 14-16), in one place. An operator notices a wrong
+// one as a NEEDS_ATTENTION reason naming the status or field, or a contract that never
+// starts (README "Upwork").
+var (
+	statusInForce  = []string{"ACTIVE", "PAUSED"}
+	statusEnds     = []string{"CLOSED", "ENDED"}
+	statusCancels  = []string{"CANCELLED"}
+	kindOutOfScope = "PAYROLL" // W-2 payroll contracts
+)
+
 // Config configures the adapter.
 type Config struct {
-	APIURL        string
-	AccessToken   string
+	APIURL        string // https://api.upwork.com
+	TokenURL      string // UPWORK_TOKEN_URL
+	ClientID      string
+	ClientSecret  string
+	RefreshToken  string
+	AccessToken   string // a fixed token instead of the grant (tests, short-lived scripts)
 	TenantID      string
 	WebhookSecret string
 	HTTP          *http.Client
+	// OnRotate receives a new refresh token when Upwork rotates it (the worker persists it).
+	OnRotate func(refreshToken string)
 }
 
 // Adapter implements vendors.Adapter for Upwork.
@@ -40,10 +65,12 @@ type Adapter struct {
 
 // New returns the adapter.
 func New(cfg Config) *Adapter {
-	api := &vendors.HTTPClient{Base: cfg.APIURL, HTTP: cfg.HTTP,
+	api := &vendors.HTTPClient{Base: cfg.APIURL, HTTP: cfg.HTTP, Headers: map[string]string{HeaderTenant: cfg.TenantID},
 		Token: func(context.Context) (string, error) { return cfg.AccessToken, nil }}
-	if cfg.TenantID != "" {
-		api.Headers = map[string]string{HeaderTenant: cfg.TenantID}
+	if cfg.RefreshToken != "" {
+		grant := &vendors.RefreshToken{TokenURL: vendors.FirstNonEmpty(cfg.TokenURL, DefaultTokenURL), ClientID: cfg.ClientID,
+			ClientSecret: cfg.ClientSecret, HTTP: cfg.HTTP, Refresh: cfg.RefreshToken, OnRotate: cfg.OnRotate}
+		api.Token, api.Reauth = grant.Token, grant.Invalidate
 	}
 	return &Adapter{cfg: cfg, api: api}
 }
@@ -51,77 +78,82 @@ func New(cfg Config) *Adapter {
 // Vendor implements vendors.Adapter.
 func (a *Adapter) Vendor() string { return Vendor }
 
-// Sign returns the signature header value for body.
+// Sign is the relay's signature header value: sha256=<hex HMAC-SHA256(secret, body)>.
 func Sign(secret string, body []byte) string {
 	return "sha256=" + hex.EncodeToString(vendors.SignHMAC(sha256.New, secret, body))
 }
 
-// VerifyWebhook checks sha256=<hex HMAC-SHA256(secret, body)>.
+// VerifyWebhook checks the relay's signature.
 func (a *Adapter) VerifyWebhook(h http.Header, body []byte) error {
-	v := h.Get(HeaderSignature)
-	if v == "" {
-		return &vendors.SignatureError{Reason: "missing " + HeaderSignature}
-	}
-	sig, ok := strings.CutPrefix(v, "sha256=")
-	if !ok {
-		return &vendors.SignatureError{Reason: HeaderSignature + " must start with sha256="}
+	sig, ok := strings.CutPrefix(h.Get(HeaderSignature), "sha256=")
+	if !ok || sig == "" {
+		return &vendors.SignatureError{Reason: "missing " + HeaderSignature + ": sha256=<hex>"}
 	}
 	return vendors.VerifyHMAC(sha256.New, a.cfg.WebhookSecret, sig, body)
 }
 
-var kinds = map[string]vendors.EventKind{
-	"offer.accepted":            vendors.KindStart,
-	"contract.active":           vendors.KindStart,
-	"contract.updated":          vendors.KindUpdate,
-	"contract.ended":            vendors.KindEnd,
-	"contract.attachment_added": vendors.KindCOI,
+// Relay events (our documented format; every one syncs the contract, whose status decides).
+const (
+	EventStarted = "contract.started"
+	EventUpdated = "contract.updated"
+	EventEnded   = "contract.ended"
+)
+
+var kinds = map[string]vendors.EventKind{EventStarted: vendors.KindStart, EventUpdated: vendors.KindUpdate, EventEnded: vendors.KindEnd}
+
+// Relay is the relay route's body.
+type Relay struct {
+	Event      string `json:"event"`
+	EventID    string `json:"event_id"`
+	ContractID string `json:"contract_id"`
+	OccurredAt string `json:"occurred_at"`
 }
 
-// ParseWebhook turns a relayed event into one normalised event.
+// ParseWebhook turns a relayed event into one event: started and updated sync the contract
+// (its status decides); ended ends the engagement (a cancellation when before its start) and
+// never starts one.
 func (a *Adapter) ParseWebhook(_ http.Header, body []byte) ([]vendors.Event, error) {
-	var w struct {
-		Event        string `json:"event"`
-		EventID      string `json:"event_id"`
-		ContractID   string `json:"contract_id"`
-		FreelancerID string `json:"freelancer_id"`
-		OccurredAt   string `json:"occurred_at"`
-		AttachmentID string `json:"attachment_id"`
-	}
+	var w Relay
 	if err := vendors.DecodeWebhook(body, &w); err != nil {
 		return nil, err
 	}
 	if w.Event == "" {
 		return nil, vendors.Missing("event")
 	}
-	ev := vendors.Event{Vendor: Vendor, Name: w.Event, EngagementID: w.ContractID, ContractorID: w.FreelancerID, EventID: w.EventID}
 	occurred, err := vendors.ParseEventTime("occurred_at", w.OccurredAt)
 	if err != nil {
 		return nil, err
 	}
-	ev.OccurredAt = occurred
+	ev := vendors.Event{Vendor: Vendor, Name: w.Event, EngagementID: w.ContractID, EventID: w.EventID, OccurredAt: occurred,
+		NoStart: w.Event == EventEnded}
 	if ev.EventID == "" {
 		ev.EventID = vendors.HashEventID(Vendor, string(body))
 	}
-	ev, err = vendors.Classify(ev, kinds, "contract_id", "attachment_id", w.AttachmentID)
+	ev, err = vendors.Classify(ev, kinds, "contract_id", "", "")
 	if err != nil {
 		return nil, err
 	}
 	return []vendors.Event{ev}, nil
 }
 
-// GraphQLError is an errors[] entry of a 200 answer.
+// GraphQLError is the errors[] of an answer; with it the data is never used.
 type GraphQLError struct {
 	Messages []string
+	Codes    []string
 }
 
 func (e *GraphQLError) Error() string { return "upwork graphql: " + strings.Join(e.Messages, "; ") }
 
-// query posts a GraphQL query; errors[] in a 200 answer is an error.
+// query posts a GraphQL query with variables; a non-empty errors[] is a failure even when
+// data holds something (never create objects from partial data).
 func (a *Adapter) query(ctx context.Context, q string, vars map[string]any, out any) error {
 	var resp struct {
 		Data   json.RawMessage `json:"data"`
 		Errors []struct {
-			Message string `json:"message"`
+			Message    string `json:"message"`
+			Extensions struct {
+				Code string `json:"code"`
+			} `json:"extensions"`
 		} `json:"errors"`
 	}
 	if err := a.api.PostJSON(ctx, "/graphql", map[string]any{"query": q, "variables": vars}, &resp); err != nil {
@@ -129,10 +161,13 @@ func (a *Adapter) query(ctx context.Context, q string, vars map[string]any, out 
 	}
 	if len(resp.Errors) > 0 {
 		ge := &GraphQLError{}
+		notFound := true
 		for _, e := range resp.Errors {
 			ge.Messages = append(ge.Messages, e.Message)
+			ge.Codes = append(ge.Codes, e.Extensions.Code)
+			notFound = notFound && e.Extensions.Code == "NOT_FOUND"
 		}
-		if notFound(ge) {
+		if notFound {
 			return &vendors.NotFoundError{What: ge.Error()}
 		}
 		return &vendors.APIError{Status: 200, What: "graphql", Body: ge.Error()}
@@ -140,195 +175,193 @@ func (a *Adapter) query(ctx context.Context, q string, vars map[string]any, out 
 	return json.Unmarshal(resp.Data, out)
 }
 
-func notFound(e *GraphQLError) bool {
-	for _, m := range e.Messages {
-		if strings.Contains(strings.ToLower(m), "not found") {
+// Money is Upwork's amount: rawValue is a decimal string in major units.
+type Money struct {
+	RawValue vendors.Amount `json:"rawValue"`
+	Currency string         `json:"currency"`
+}
+
+// Contract is contractDetails(id).
+type Contract struct {
+	ID         string  `json:"id"`
+	Title      string  `json:"title"`
+	Status     string  `json:"status"`
+	Kind       string  `json:"kind"`
+	StartDate  string  `json:"startDate"`
+	EndDate    *string `json:"endDate"`
+	ModifyDate string  `json:"modifyDate"`
+	Freelancer *struct {
+		ID        string  `json:"id"`
+		FirstName string  `json:"firstName"`
+		LastName  string  `json:"lastName"`
+		Email     *string `json:"email"`
+		Address   *struct {
+			Street      *string `json:"street"`
+			CityName    *string `json:"cityName"`
+			StateCode   *string `json:"stateCode"`
+			Zip         *string `json:"zip"`
+			CountryName *string `json:"countryName"`
+		} `json:"address"`
+	} `json:"freelancer"`
+	ClientOrganization *struct {
+		ID   string `json:"id"`
+		Name string `json:"name"`
+	} `json:"clientOrganization"`
+	Terms struct {
+		HourlyTerms []struct {
+			HourlyRate Money `json:"hourlyRate"`
+		} `json:"hourlyTerms"`
+		FixedPriceTerms []struct {
+			FixedAmount Money `json:"fixedAmount"`
+		} `json:"fixedPriceTerms"`
+	} `json:"terms"`
+}
+
+// contractFields is the selection of vendors.md.
+const contractFields = `id title status kind startDate endDate modifyDate
+    freelancer { id firstName lastName email address { street cityName stateCode zip countryName } }
+    clientOrganization { id name }
+    terms { hourlyTerms { id hourlyRate { rawValue currency } startDate endDate }
+            fixedPriceTerms { id fixedAmount { rawValue currency } startDate endDate } }`
+
+// Queries.
+const (
+	ContractDetailsQuery = `query ContractDetails($id: String!) { contractDetails(id: $id) { ` + contractFields + ` } }`
+	ContractListQuery    = `query ContractList($ids: [String]!) { contractList(ids: $ids) { contracts { ` + contractFields + ` } } }`
+)
+
+// FetchEngagement reads contractDetails(id) and maps it.
+func (a *Adapter) FetchEngagement(ctx context.Context, id string) (vendors.Engagement, error) {
+	var out struct {
+		ContractDetails *Contract `json:"contractDetails"`
+	}
+	if err := a.query(ctx, ContractDetailsQuery, map[string]any{"id": id}, &out); err != nil {
+		return vendors.Engagement{}, err
+	}
+	if out.ContractDetails == nil {
+		return vendors.Engagement{}, &vendors.NotFoundError{What: "upwork contract " + id}
+	}
+	return Map(*out.ContractDetails)
+}
+
+func str(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
+}
+
+// Map turns a contract into the normalised engagement (vendors.md "Upwork").
+func Map(c Contract) (vendors.Engagement, error) {
+	e := vendors.Engagement{Vendor: Vendor, EngagementID: c.ID, Status: c.Status}
+	what := func(f string) string { return "upwork contract " + c.ID + " " + f }
+	status := strings.ToUpper(c.Status)
+	switch {
+	case strings.EqualFold(c.Kind, kindOutOfScope):
+		e.OutOfScope = "payroll contract (W-2)"
+		return e, nil
+	case !inList(status, statusInForce) && !inList(status, statusEnds) && !inList(status, statusCancels):
+		return e, &vendors.APIError{What: what("status"), Body: "unknown status " + c.Status}
+	case c.Freelancer == nil:
+		return e, &vendors.APIError{What: what("freelancer"), Body: "missing"}
+	}
+	var err error
+	switch h, f := c.Terms.HourlyTerms, c.Terms.FixedPriceTerms; {
+	case len(h) > 0:
+		e.Job.Wage, err = h[len(h)-1].HourlyRate.RawValue.Cents()
+		e.Job.WageType = "hourly"
+	case len(f) > 0:
+		e.Job.Wage, err = f[len(f)-1].FixedAmount.RawValue.Cents()
+		e.Job.WageType = "flatfee"
+	default:
+		return e, &vendors.APIError{What: what("terms"), Body: "missing: neither hourly nor fixed-price terms"}
+	}
+	if err != nil {
+		return e, &vendors.APIError{What: what("terms rawValue"), Body: err.Error()}
+	}
+	if e.Start, err = vendors.WindowStart(c.StartDate); err != nil {
+		return e, &vendors.APIError{What: what("startDate"), Body: err.Error()}
+	}
+	if end := str(c.EndDate); end != "" {
+		if e.End, err = vendors.WindowEnd(end); err != nil {
+			return e, &vendors.APIError{What: what("endDate"), Body: err.Error()}
+		}
+	}
+	if t, err := time.Parse(time.RFC3339, c.ModifyDate); err == nil {
+		e.UpdatedAt = t.UTC()
+	}
+	f := c.Freelancer
+	con := vendors.Contractor{SourceID: f.ID, FirstName: f.FirstName, LastName: f.LastName, Email: strings.ToLower(str(f.Email))}
+	if ad := f.Address; ad != nil {
+		con.Line1, con.City, con.Region, con.PostalCode = str(ad.Street), str(ad.CityName), str(ad.StateCode), str(ad.Zip)
+		con.Country = vendors.Country(str(ad.CountryName))
+	}
+	e.Contractor = con
+	client := ""
+	if c.ClientOrganization != nil {
+		client = c.ClientOrganization.ID
+	}
+	e.Job.Name, e.Job.Description, e.Job.ClientID, e.Job.Category = c.Title, c.Title, client, c.Title
+	e.Job.Region, e.Job.Country = con.Region, con.Country
+	ids := map[string]string{"engagement_id": c.ID}
+	e.Metadata = vendors.Metadata{Contractor: map[string]string{"upwork_freelancer_id": f.ID}, Job: ids, Quote: ids, Session: ids,
+		Assignment: ids, Certificate: ids}
+	switch {
+	case inList(status, statusEnds):
+		e.Terminal = vendors.KindEnd
+	case inList(status, statusCancels):
+		e.Terminal = vendors.KindCancel
+	}
+	return e, nil
+}
+
+func inList(v string, list []string) bool {
+	for _, s := range list {
+		if v == s {
 			return true
 		}
 	}
 	return false
 }
 
-// Freelancer is freelancer(id).
-type Freelancer struct {
-	ID          string  `json:"id"`
-	DisplayName string  `json:"displayName"`
-	Email       *string `json:"email"`
-	Location    struct {
-		Country  string `json:"country"`
-		Region   string `json:"region"`
-		Locality string `json:"locality"`
-	} `json:"location"`
+// FetchDocument: Upwork has no certificate object; certificates come through the operator
+// intake route.
+func (a *Adapter) FetchDocument(_ context.Context, _, id string) (vendors.Document, error) {
+	return vendors.Document{}, &vendors.NotFoundError{What: "Upwork has no documents to fetch (document " + id + ")"}
 }
 
-// Attachment is one file of a contract.
-type Attachment struct {
-	ID          string `json:"id"`
-	FileName    string `json:"fileName"`
-	URL         string `json:"url"`
-	ContentType string `json:"contentType"`
-}
-
-// Contract is contract(id).
-type Contract struct {
-	ID          string `json:"id"`
-	Title       string `json:"title"`
-	Description string `json:"description"`
-	ClientID    string `json:"clientId"`
-	HourlyRate  *struct {
-		Amount vendors.Amount `json:"amount"`
-	} `json:"hourlyRate"`
-	FixedBudget *struct {
-		Amount vendors.Amount `json:"amount"`
-	} `json:"fixedBudget"`
-	Category *struct {
-		Name string `json:"name"`
-	} `json:"category"`
-	StartDate    string       `json:"startDate"`
-	EndDate      string       `json:"endDate"`
-	Status       string       `json:"status"`
-	FreelancerID string       `json:"freelancerId"`
-	Attachments  []Attachment `json:"attachments"`
-}
-
-const (
-	freelancerQuery = `query FreelancerById($id: ID!) { freelancer(id: $id) { id displayName email location { country region locality } } }`
-	contractQuery   = `query ContractById($id: ID!) { contract(id: $id) { id title description clientId hourlyRate { amount } fixedBudget { amount } category { name } startDate endDate status freelancerId attachments { id fileName url contentType } } }`
-	listQuery       = `query ContractList($modifiedSince: String!, $offset: Int!, $limit: Int!) { contractList(modifiedSince: $modifiedSince, offset: $offset, limit: $limit) { contracts { id status modifyDate } total } }`
-)
-
-func (a *Adapter) contract(ctx context.Context, id string) (Contract, error) {
-	var d struct {
-		Contract *Contract `json:"contract"`
-	}
-	if err := a.query(ctx, contractQuery, map[string]any{"id": id}, &d); err != nil {
-		return Contract{}, err
-	}
-	if d.Contract == nil {
-		return Contract{}, &vendors.NotFoundError{What: "contract " + id}
-	}
-	return *d.Contract, nil
-}
-
-// FetchEngagement reads the contract and its freelancer and maps them.
-func (a *Adapter) FetchEngagement(ctx context.Context, id string) (vendors.Engagement, error) {
-	c, err := a.contract(ctx, id)
-	if err != nil {
-		return vendors.Engagement{}, err
-	}
-	var d struct {
-		Freelancer *Freelancer `json:"freelancer"`
-	}
-	if err := a.query(ctx, freelancerQuery, map[string]any{"id": c.FreelancerID}, &d); err != nil {
-		return vendors.Engagement{}, err
-	}
-	if d.Freelancer == nil {
-		return vendors.Engagement{}, &vendors.NotFoundError{What: "freelancer " + c.FreelancerID}
-	}
-	return Map(c, *d.Freelancer)
-}
-
-// Map turns a contract and its freelancer into the normalised engagement.
-func Map(c Contract, f Freelancer) (vendors.Engagement, error) {
-	e := vendors.Engagement{Vendor: Vendor, EngagementID: c.ID, Status: c.Status}
-	var err error
-	switch {
-	case c.HourlyRate != nil && c.HourlyRate.Amount.Set():
-		e.Job.WageType = "hourly"
-		e.Job.Wage, err = c.HourlyRate.Amount.Cents()
-	case c.FixedBudget != nil && c.FixedBudget.Amount.Set():
-		e.Job.WageType = "flatfee"
-		e.Job.Wage, err = c.FixedBudget.Amount.Cents()
-	default:
-		return e, &vendors.APIError{What: "contract " + c.ID, Body: "neither hourlyRate nor fixedBudget"}
-	}
-	if err != nil {
-		return e, &vendors.APIError{What: "contract " + c.ID + " rate", Body: err.Error()}
-	}
-	if e.Start, err = vendors.WindowStart(c.StartDate); err != nil {
-		return e, &vendors.APIError{What: "contract " + c.ID + " startDate", Body: err.Error()}
-	}
-	if e.End, err = vendors.WindowEnd(c.EndDate); err != nil {
-		return e, &vendors.APIError{What: "contract " + c.ID + " endDate", Body: err.Error()}
-	}
-	first, last := vendors.SplitName(f.DisplayName)
-	email := ""
-	if f.Email != nil {
-		email = *f.Email
-	}
-	e.Contractor = vendors.Contractor{SourceID: f.ID, FirstName: first, LastName: last, Email: strings.ToLower(email),
-		Country: f.Location.Country, Region: f.Location.Region, City: f.Location.Locality}
-	category := ""
-	if c.Category != nil {
-		category = c.Category.Name
-	}
-	e.Job.Name, e.Job.Description, e.Job.ClientID, e.Job.Category, e.Job.Region = c.Title, c.Description, c.ClientID, category, f.Location.Region
-	ids := map[string]string{"engagement_id": c.ID}
-	e.Metadata = vendors.Metadata{Contractor: map[string]string{"upwork_freelancer_id": f.ID},
-		Job: ids, Quote: ids, Session: ids, Assignment: ids, Certificate: ids}
-	e.Terminal = vendors.TerminalFromStatus(c.Status, terminalEnds, terminalCancels)
-	return e, nil
-}
-
-var (
-	terminalEnds    = []string{"ended", "closed", "completed"}
-	terminalCancels = []string{"cancelled", "canceled"}
-)
-
-// FetchDocument reads a contract attachment.
-func (a *Adapter) FetchDocument(ctx context.Context, contractID, attachmentID string) (vendors.Document, error) {
-	c, err := a.contract(ctx, contractID)
-	if err != nil {
-		return vendors.Document{}, err
-	}
-	for _, at := range c.Attachments {
-		if at.ID == attachmentID {
-			data, ct, err := a.api.GetFile(ctx, at.URL)
-			if err != nil {
-				return vendors.Document{}, err
-			}
-			return vendors.Document{FileName: at.FileName, ContentType: vendors.FirstNonEmpty(at.ContentType, ct), Data: data}, nil
-		}
-	}
-	return vendors.Document{}, &vendors.NotFoundError{What: "attachment " + attachmentID + " of contract " + contractID}
-}
-
-// FetchInvoice: Upwork invoices are not part of this integration.
+// FetchInvoice: the integration records no Upwork invoices.
 func (a *Adapter) FetchInvoice(context.Context, string, string) (vendors.Invoice, error) {
-	return vendors.Invoice{}, &vendors.NotFoundError{What: "upwork invoices are not fetched by this integration"}
+	return vendors.Invoice{}, &vendors.NotFoundError{What: "Upwork invoices are not part of the integration"}
 }
 
-// ListChanges pages through contracts modified since the watermark.
-func (a *Adapter) ListChanges(ctx context.Context, since time.Time) ([]vendors.Event, time.Time, error) {
+// ListChanges finds nothing by itself: Upwork has no client-side listing. The poller uses
+// Refresh with the running engagements' ids instead.
+func (a *Adapter) ListChanges(_ context.Context, since time.Time) ([]vendors.Event, time.Time, error) {
+	return nil, since, nil
+}
+
+// Refresh re-reads the given contracts in batches of BatchSize with contractList(ids). Each
+// becomes an event keyed by what the workflow acts on (status, end date, last term, modify
+// date), so an unchanged contract is recognised as a duplicate and a changed one syncs.
+func (a *Adapter) Refresh(ctx context.Context, ids []string) ([]vendors.Event, error) {
 	var out []vendors.Event
-	mark := since
-	for offset := 0; ; {
-		var d struct {
+	for i := 0; i < len(ids); i += BatchSize {
+		batch := ids[i:min(i+BatchSize, len(ids))]
+		var resp struct {
 			ContractList struct {
-				Contracts []struct {
-					ID         string `json:"id"`
-					Status     string `json:"status"`
-					ModifyDate string `json:"modifyDate"`
-				} `json:"contracts"`
-				Total int `json:"total"`
+				Contracts []Contract `json:"contracts"`
 			} `json:"contractList"`
 		}
-		vars := map[string]any{"modifiedSince": since.UTC().Format(time.RFC3339), "offset": offset, "limit": 100}
-		if err := a.query(ctx, listQuery, vars, &d); err != nil {
-			return nil, since, err
+		if err := a.query(ctx, ContractListQuery, map[string]any{"ids": batch}, &resp); err != nil {
+			return nil, err
 		}
-		for _, c := range d.ContractList.Contracts {
+		for _, c := range resp.ContractList.Contracts {
+			terms, _ := json.Marshal(c.Terms)
 			at, _ := time.Parse(time.RFC3339, c.ModifyDate)
-			if at.After(mark) {
-				mark = at
-			}
-			out = append(out, vendors.Event{Vendor: Vendor, Kind: vendors.KindFromStatus(c.Status, terminalEnds, terminalCancels),
-				Name: "poll:" + c.Status, EngagementID: c.ID, OccurredAt: at,
-				EventID: vendors.HashEventID(Vendor, "poll", c.ID, c.Status, c.ModifyDate)})
-		}
-		offset += len(d.ContractList.Contracts)
-		if len(d.ContractList.Contracts) == 0 || offset >= d.ContractList.Total {
-			return out, mark, nil
+			out = append(out, vendors.Event{Vendor: Vendor, Kind: vendors.KindUpdate, Name: "poll:" + c.Status, EngagementID: c.ID,
+				NoStart: true, OccurredAt: at.UTC(), EventID: vendors.HashEventID(Vendor, "poll", c.ID, c.Status, str(c.EndDate), string(terms), c.ModifyDate)})
 		}
 	}
+	return out, nil
 }

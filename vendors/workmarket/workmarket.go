@@ -576,3 +576,15 @@ func (a *Adapter) ListChanges(ctx context.Context, since time.Time) ([]vendors.E
 	}
 	return out, mark, nil
 }
+
+// ListOpen lists the assignments in force modified over the last two months (backfill).
+func (a *Adapter) ListOpen(ctx context.Context) ([]vendors.Listed, error) {
+	rows, err := a.ListUpdated(ctx, a.cfg.Now().Add(-maxListLookback))
+	var out []vendors.Listed
+	for _, r := range rows {
+		if inList(strings.ToLower(r.Status), statusInForce) {
+			out = append(out, vendors.Listed{ID: r.ID})
+		}
+	}
+	return out, err
+}
