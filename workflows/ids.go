@@ -33,7 +33,9 @@ func PolicyEventWorkflowID(eventID string) string { return "policy-event:" + eve
 
 // BackfillWorkflowID is one backfill of a platform; the request id (the Idempotency-Key, or
 // a fresh one) makes a resent request the same backfill.
-func BackfillWorkflowID(vendor, requestID string) string { return "backfill:" + vendor + ":" + requestID }
+func BackfillWorkflowID(vendor, requestID string) string {
+	return "backfill:" + vendor + ":" + requestID
+}
 
 // PollerWorkflowID is the scheduled poll of one platform.
 func PollerWorkflowID(vendor string) string { return "poll:" + vendor }
