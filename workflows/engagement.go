@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"slices"
 	"time"
 
@@ -365,12 +364,14 @@ func (e *engagement) applyPlatformEvent(ev PlatformEvent) {
 		e.logger.Info("platform event after end requested", "kind", string(ev.Kind), "event_id", ev.EventID)
 		return
 	}
-	for _, k := range slices.Sorted(maps.Keys(ev.Refs)) {
-		if ev.Refs[k] != "" {
+	// Copying keys gives the same map in any order: the iteration is deterministic in effect.
+	//workflowcheck:ignore
+	for k, v := range ev.Refs {
+		if v != "" {
 			if s.SourceRefs == nil {
 				s.SourceRefs = map[string]string{}
 			}
-			s.SourceRefs[k] = ev.Refs[k]
+			s.SourceRefs[k] = v
 		}
 	}
 	switch ev.Kind {
