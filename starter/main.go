@@ -21,6 +21,7 @@ import (
 	pc "github.com/coverage-orchestrator/coverage/policyclient"
 	"github.com/coverage-orchestrator/coverage/telemetry"
 	"github.com/coverage-orchestrator/coverage/vendors/all"
+	"github.com/coverage-orchestrator/coverage/workflows"
 )
 
 func main() {
@@ -57,6 +58,19 @@ func run() error {
 		return err
 	}
 	defer c.Close()
+
+	// A namespace without the search attributes stops start-up; Temporal being down does not
+	// (the ingress answers 503 until it is back).
+	checkCtx, cancelCheck := context.WithTimeout(context.Background(), 10*time.Second)
+	if _, herr := c.CheckHealth(checkCtx, &client.CheckHealthRequest{}); herr == nil {
+		err = workflows.CheckSearchAttributes(checkCtx, c, cfg.Temporal.Namespace)
+	} else {
+		logger.Warn("Temporal is not reachable at start-up; the search attributes are not checked", zap.Error(herr))
+	}
+	cancelCheck()
+	if err != nil {
+		return err
+	}
 
 	srv := &Server{Temporal: c, TaskQueue: cfg.Temporal.TaskQueue, Adapters: all.Adapters(cfg),
 		PolicyVerify: pc.Verifier{Secret: cfg.Policy.WebhookSecret}, PolicyRefetch: cfg.Policy.WebhookVerify == config.VerifyRefetch, OpsToken: cfg.OpsAPIToken, Logger: logger,

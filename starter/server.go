@@ -490,13 +490,16 @@ func (s *Server) listEngagements(c echo.Context) error {
 var operatorPaths = map[string]string{
 	"retry": workflows.ActionRetry, "resend-session": workflows.ActionResendSession,
 	"approve-certificate": workflows.ActionApproveCertificate, "reject-certificate": workflows.ActionRejectCertificate,
+	"end": workflows.ActionEnd,
 }
 
+// operatorAction runs an action as an Update: 200 with the status after it took effect, 409
+// with the reason when it does not apply, 404 for an unknown engagement or action.
 func (s *Server) operatorAction(c echo.Context) error {
 	vendor, id := c.Param("vendor"), c.Param("id")
 	action, ok := operatorPaths[c.Param("action")]
 	if !ok {
-		return fail(http.StatusNotFound, "unknown action %q: one of retry, resend-session, approve-certificate, reject-certificate", c.Param("action"))
+		return fail(http.StatusNotFound, "unknown action %q: one of retry, resend-session, approve-certificate, reject-certificate, end", c.Param("action"))
 	}
 	if !s.knownVendor(vendor) {
 		return fail(http.StatusNotFound, "unknown platform %q", vendor)
@@ -510,19 +513,27 @@ func (s *Server) operatorAction(c echo.Context) error {
 		}
 	}
 	op := workflows.OperatorAction{Action: action, RequestID: c.Request().Header.Get("Idempotency-Key"), Note: body.Note}
-	ctx, cancel := context.WithTimeout(c.Request().Context(), temporalTimeout)
+	ctx, cancel := context.WithTimeout(c.Request().Context(), operatorTimeout)
 	defer cancel()
 	wid := workflows.EngagementWorkflowID(vendor, id)
-	outcome, err := workflows.SignalEngagement(ctx, s.Temporal, wid, workflows.SignalOperatorAction, op)
-	if err != nil {
+	c.Set("workflow_ids", []string{wid})
+	st, err := workflows.ApplyOperatorAction(ctx, s.Temporal, wid, op)
+	var refused *workflows.ActionRefusedError
+	switch {
+	case errors.As(err, &refused):
+		return fail(http.StatusConflict, "%s", refused.Reason)
+	case errors.Is(err, workflows.ErrUnknownEngagement):
+		return fail(http.StatusNotFound, "no engagement %s/%s", vendor, id)
+	case err != nil:
 		return temporalError(c, err)
 	}
-	c.Set("workflow_ids", []string{wid})
-	if outcome == workflows.Closed {
-		return fail(http.StatusConflict, "engagement %s is not running", wid)
-	}
-	return c.JSON(http.StatusAccepted, answer{Status: outcome, WorkflowIDs: []string{wid}})
+	c.Set("outcome", action)
+	return c.JSON(http.StatusOK, st)
 }
+
+// operatorTimeout bounds an operator action: it waits for the change to take effect (an end
+// cancels or moves the assignment first).
+const operatorTimeout = 30 * time.Second
 
 func (s *Server) ready(c echo.Context) error {
 	ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)

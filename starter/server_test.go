@@ -231,12 +231,23 @@ func TestWebhookAnswers(t *testing.T) {
 	})
 }
 
-func TestJobDivaSuccessIsExactly200(t *testing.T) {
+func TestJobDivaSuccessIsExactly200True(t *testing.T) {
 	e := realEnv(t)
-	body := []byte(`{"type":"placement","operation":"Insert","id":"pl_200","data":[{"placementId":"pl_200","candidateId":"1","jobId":"j","dateUpdated":"11/20/2026 10:00:00"}]}`)
-	status, out := post(t, e.srv.URL+"/webhooks/jobdiva", body, map[string]string{jobdiva.HeaderSignature: jobdiva.Sign(secrets["jobdiva"], body)})
-	assert.Equal(t, http.StatusOK, status, "%v", out)
-	status, _ = post(t, e.srv.URL+"/webhooks/jobdiva", body, map[string]string{jobdiva.HeaderSignature: "sha1=00"})
+	for _, body := range [][]byte{
+		[]byte(`{"type":"billing","operation":"Update","id":"99001","data":[{"BILLINGID":"99001","STARTID":"778899","DATEUPDATED":"11/21/2026 09:00:00"}]}`),
+		[]byte(`{"type":"job","operation":"Update","id":"1","data":[]}`), // ignored: still delivered
+	} {
+		req, _ := http.NewRequest(http.MethodPost, e.srv.URL+"/webhooks/jobdiva", bytes.NewReader(body))
+		req.Header.Set(jobdiva.HeaderSignature, jobdiva.Sign(secrets["jobdiva"], body))
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		raw, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		assert.Equal(t, http.StatusOK, resp.StatusCode)
+		assert.Equal(t, "true", string(raw), "JobDiva reads the answer as a boolean")
+	}
+	body := []byte(`{"type":"job","operation":"Update","id":"1","data":[]}`)
+	status, _ := post(t, e.srv.URL+"/webhooks/jobdiva", body, map[string]string{jobdiva.HeaderSignature: "sha1=00"})
 	assert.Equal(t, 401, status)
 }
 
@@ -359,11 +370,18 @@ func TestOperatorAPI(t *testing.T) {
 	assert.Len(t, out["engagements"], 1)
 
 	status, out = ops(t, e.srv.URL, "POST", "/v1/engagements/remote/ct_ops/actions/resend-session", opsToken)
-	assert.Equal(t, 202, status, "%v", out)
+	assert.Equal(t, 200, status, "%v", out)
+	assert.Equal(t, "engagement:remote:ct_ops", out["workflow_id"], "the answer is the engagement's status")
+	status, out = ops(t, e.srv.URL, "POST", "/v1/engagements/remote/ct_ops/actions/retry", opsToken)
+	assert.Equal(t, 409, status)
+	assert.Contains(t, out["error"], "nothing is parked")
+	status, out = ops(t, e.srv.URL, "POST", "/v1/engagements/remote/ct_ops/actions/approve-certificate", opsToken)
+	assert.Equal(t, 409, status)
+	assert.Contains(t, out["error"], "no certificate")
 	status, _ = ops(t, e.srv.URL, "POST", "/v1/engagements/remote/ct_ops/actions/delete-everything", opsToken)
 	assert.Equal(t, 404, status)
 	status, _ = ops(t, e.srv.URL, "POST", "/v1/engagements/remote/ct_nobody/actions/retry", opsToken)
-	assert.Equal(t, 409, status)
+	assert.Equal(t, 404, status, "an engagement that never existed")
 	require.Eventually(t, func() bool {
 		_, out := ops(t, e.srv.URL, "GET", "/v1/engagements/remote/ct_ops", opsToken)
 		return out["policy"] != nil && strings.Contains(jsonOf(out["transitions"]), "session ")

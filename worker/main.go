@@ -57,6 +57,13 @@ func run() error {
 	}
 	defer c.Close()
 
+	checkCtx, cancelCheck := context.WithTimeout(context.Background(), 30*time.Second)
+	err = workflows.CheckSearchAttributes(checkCtx, c, cfg.Temporal.Namespace)
+	cancelCheck()
+	if err != nil {
+		return err
+	}
+
 	registry := all.Adapters(cfg)
 	acts := &activities.Activities{
 		Policy:           pc.New(pc.Config{BaseURL: cfg.Policy.APIURL, APIKey: cfg.Policy.APIKey, Environment: cfg.Policy.Environment}),

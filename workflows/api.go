@@ -31,10 +31,11 @@ const (
 	ActionResendSession      = "resend-session"
 	ActionApproveCertificate = "approve-certificate"
 	ActionRejectCertificate  = "reject-certificate"
+	ActionEnd                = "end" // coverage ends: the work ended off-platform
 )
 
 // OperatorActions lists every action, for validation at the ingress.
-var OperatorActions = []string{ActionRetry, ActionResendSession, ActionApproveCertificate, ActionRejectCertificate}
+var OperatorActions = []string{ActionRetry, ActionResendSession, ActionApproveCertificate, ActionRejectCertificate, ActionEnd}
 
 // OperatorAction is an operator's decision.
 type OperatorAction struct {
@@ -72,7 +73,9 @@ type Message struct {
 	Platform *PlatformEvent  `json:"platform,omitempty"`
 	Policy   *PolicyEvent    `json:"policy,omitempty"`
 	Operator *OperatorAction `json:"operator,omitempty"`
-	Lease    *SessionLease   `json:"lease,omitempty"`
+	// Update says the operator action came as an Update whose handler waits for it.
+	Update bool          `json:"update,omitempty"`
+	Lease  *SessionLease `json:"lease,omitempty"`
 }
 
 // Coordinator (per-contractor) protocol.

@@ -4,9 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/operatorservice/v1"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
@@ -162,4 +165,65 @@ func routeSummary(ev PolicyEvent) string {
 		return "read and route 1099Policy event " + ev.EventID
 	}
 	return "route " + ev.Type + " " + ev.ObjectID
+}
+
+// ErrUnknownEngagement is an operator action on an engagement that never existed.
+var ErrUnknownEngagement = errors.New("unknown engagement")
+
+// ActionRefusedError is an operator action that does not apply (the validator's reason).
+type ActionRefusedError struct{ Reason string }
+
+func (e *ActionRefusedError) Error() string { return e.Reason }
+
+// ApplyOperatorAction runs an operator action as an Update (the request id is the Update ID,
+// so a resent request counts once) and returns the engagement's status after it took effect.
+// A refusal is an *ActionRefusedError; an engagement that never existed ErrUnknownEngagement.
+func ApplyOperatorAction(ctx context.Context, c client.Client, workflowID string, op OperatorAction) (Status, error) {
+	h, err := c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{WorkflowID: workflowID, UpdateID: op.RequestID,
+		UpdateName: UpdateOperatorAction, Args: []any{op}, WaitForStage: client.WorkflowUpdateStageCompleted})
+	if err == nil {
+		var st Status
+		if err = h.Get(ctx, &st); err == nil {
+			return st, nil
+		}
+	}
+	var ae *temporal.ApplicationError
+	if errors.As(err, &ae) && ae.Type() == ErrNotApplicable {
+		return Status{}, &ActionRefusedError{Reason: ae.Message()}
+	}
+	var nf *serviceerror.NotFound
+	if errors.As(err, &nf) {
+		desc, derr := c.DescribeWorkflowExecution(ctx, workflowID, "")
+		if errors.As(derr, &nf) {
+			return Status{}, ErrUnknownEngagement
+		}
+		if derr == nil && desc.GetWorkflowExecutionInfo().GetStatus() != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
+			return Status{}, &ActionRefusedError{Reason: "the engagement has ended"}
+		}
+	}
+	return Status{}, err
+}
+
+// CheckSearchAttributes confirms the namespace has every search attribute this service uses,
+// with its type. A missing one is one line naming it and the command that registers it: a
+// workflow must never wedge on an unregistered attribute.
+func CheckSearchAttributes(ctx context.Context, c client.Client, namespace string) error {
+	resp, err := c.OperatorService().ListSearchAttributes(ctx, &operatorservice.ListSearchAttributesRequest{Namespace: namespace})
+	if err != nil {
+		return fmt.Errorf("reading the search attributes of namespace %s: %w", namespace, err)
+	}
+	for _, name := range slices.Sorted(maps.Keys(SearchAttributes)) {
+		want := SearchAttributes[name]
+		kind := strings.TrimPrefix(want.String(), "INDEXED_VALUE_TYPE_")
+		kind = strings.ToUpper(kind[:1]) + strings.ToLower(kind[1:])
+		got, ok := resp.GetCustomAttributes()[name]
+		if !ok {
+			return fmt.Errorf("search attribute %s is not registered in namespace %s: run `temporal operator search-attribute create --namespace %s --name %s --type %s`",
+				name, namespace, namespace, name, kind)
+		}
+		if got != want {
+			return fmt.Errorf("search attribute %s in namespace %s is %s, want %s", name, namespace, got, want)
+		}
+	}
+	return nil
 }

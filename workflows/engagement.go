@@ -44,6 +44,7 @@ func EngagementWorkflow(ctx workflow.Context, in EngagementInput) (Status, error
 	// sync covers it instead of a second sync following it.
 	e.drainSignals()
 	for !e.s.Closed {
+		e.observeCancellation()
 		e.applyInbox()
 		if e.nextStep() {
 			continue
@@ -53,7 +54,7 @@ func EngagementWorkflow(ctx workflow.Context, in EngagementInput) (Status, error
 		}
 		e.waitForWork()
 	}
-	if err := workflow.Await(ctx, e.notificationsSent); err != nil {
+	if err := workflow.Await(e.ctx, func() bool { return e.notificationsSent() && workflow.AllHandlersFinished(e.ctx) }); err != nil {
 		return e.s.Status, err
 	}
 	return e.s.Status, nil
@@ -71,6 +72,10 @@ type engagement struct {
 	notifying bool
 	// horizon is false when replaying a history recorded before the coverage horizon.
 	horizon bool
+	// opsQueued and opsApplied count operator Updates, so each handler knows when its action
+	// took effect; cancelled says a cancellation from Temporal was turned into an end.
+	opsQueued, opsApplied int
+	cancelled             bool
 	// causeNote is added to the cause of transitions made while applying one event (how
 	// that event arrived, when it matters to an operator).
 	causeNote string
@@ -109,6 +114,10 @@ func (e *engagement) listen() error {
 	listenTo(e, SignalPolicyEvent, func(m *PolicyEvent) Message { return Message{Policy: m} })
 	listenTo(e, SignalOperatorAction, func(m *OperatorAction) Message { return Message{Operator: m} })
 	listenTo(e, SignalSessionLease, func(m *SessionLease) Message { return Message{Lease: m} })
+	if err := workflow.SetUpdateHandlerWithOptions(e.ctx, UpdateOperatorAction, e.operatorUpdate,
+		workflow.UpdateHandlerOptions{Validator: e.validateOperatorAction}); err != nil {
+		return err
+	}
 	e.publish()
 	return nil
 }
@@ -352,6 +361,9 @@ func (e *engagement) applyInbox() {
 			e.applyPolicyEvent(*m.Policy)
 		case m.Operator != nil:
 			e.applyOperatorAction(*m.Operator)
+			if m.Update {
+				e.opsApplied++
+			}
 		case m.Lease != nil:
 			e.applyLease(*m.Lease)
 		}
@@ -581,6 +593,14 @@ func (e *engagement) applyOperatorAction(op OperatorAction) {
 			cause += ": " + op.Note
 		}
 		e.applyCertificateStatus(status, cause)
+	case ActionEnd:
+		if s.End == nil {
+			cause := "ended by an operator"
+			if op.Note != "" {
+				cause += ": " + op.Note
+			}
+			e.applyEnd(cause)
+		}
 	}
 }
 

@@ -51,7 +51,9 @@ func (e *engagement) notify(eventType, reason string) {
 // sendNotifications delivers the outbox in order, one at a time, for as long as the workflow
 // runs; the workflow waits for it to drain before it completes or continues as new.
 func (e *engagement) sendNotifications() {
-	workflow.Go(e.ctx, func(ctx workflow.Context) {
+	// Disconnected: a cancellation from Temporal becomes an end whose notification still goes out.
+	dctx, _ := workflow.NewDisconnectedContext(e.ctx)
+	workflow.Go(dctx, func(ctx workflow.Context) {
 		opts := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{StartToCloseTimeout: time.Minute,
 			ScheduleToCloseTimeout: NotifyFor, HeartbeatTimeout: time.Minute, RetryPolicy: notifyRetry})
 		for {

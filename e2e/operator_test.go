@@ -1,0 +1,160 @@
+package e2e
+
+import (
+	"encoding/json"
+	"net/http"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/coverage-orchestrator/coverage/sandbox/policysim"
+	"github.com/coverage-orchestrator/coverage/testenv"
+	"github.com/coverage-orchestrator/coverage/workflows"
+)
+
+// opsWithKey calls an operator action with an Idempotency-Key.
+func opsWithKey(t *testing.T, s *testenv.Stack, path, key string) (int, map[string]any) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, s.IngressURL+path, nil)
+	req.Header.Set("Authorization", "Bearer "+testenv.OpsToken)
+	if key != "" {
+		req.Header.Set("Idempotency-Key", key)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	var out map[string]any
+	_ = json.NewDecoder(resp.Body).Decode(&out)
+	return resp.StatusCode, out
+}
+
+// Operator actions are Updates: they answer with the status after the change, 409 with the
+// reason when they do not apply, and an Idempotency-Key counts once (issue 13).
+func TestOperatorActionsAsUpdates(t *testing.T) {
+	s := testenv.NewStack(t, testenv.StackOptions{AutoCompleteAfter: time.Second})
+
+	t.Run("parked, fixed, retried", func(t *testing.T) {
+		t.Parallel()
+		pcase := cases[2]
+		ex := example(pcase.name, "op-retry", "op-retry@example.com", pcase.hourly)
+		s.Policy.AddFault(policysim.Fault{PathPrefix: "/api/v1/jobs", Status: http.StatusBadRequest, Count: 1})
+		start(t, s, pcase, ex)
+		s.WaitStatus(t, pcase.name, ex.ID, time.Minute, "NEEDS_ATTENTION", is(workflows.StatusNeedsAttention))
+		code, out := opsWithKey(t, s, "/v1/engagements/upwork/"+ex.ID+"/actions/retry", "retry-1")
+		require.Equal(t, http.StatusOK, code, "%v", out)
+		assert.NotEqual(t, string(workflows.StatusNeedsAttention), out["coverage_status"], "the answer shows the change")
+		s.WaitStatus(t, pcase.name, ex.ID, time.Minute, "INSURED after the retry", is(workflows.StatusInsured))
+		code, out = opsWithKey(t, s, "/v1/engagements/upwork/"+ex.ID+"/actions/retry", "")
+		assert.Equal(t, http.StatusConflict, code)
+		assert.Contains(t, out["error"], "nothing is parked")
+		code, out = opsWithKey(t, s, "/v1/engagements/upwork/"+ex.ID+"/actions/approve-certificate", "")
+		assert.Equal(t, http.StatusConflict, code)
+		assert.Contains(t, out["error"], "no certificate")
+	})
+
+	t.Run("resend-session makes a new session once per Idempotency-Key", func(t *testing.T) {
+		t.Parallel()
+		pcase := cases[0]
+		ex := example(pcase.name, "op-resend", "op-resend"+policysim.ManualEmailSuffix, pcase.hourly)
+		start(t, s, pcase, ex)
+		first := s.WaitStatus(t, pcase.name, ex.ID, time.Minute, "AWAITING_APPLICATION", is(workflows.StatusAwaitingApplication))
+		for range 2 {
+			code, out := opsWithKey(t, s, "/v1/engagements/remote/"+ex.ID+"/actions/resend-session", "resend-1")
+			require.Equal(t, http.StatusOK, code, "%v", out)
+		}
+		st := s.WaitStatus(t, pcase.name, ex.ID, time.Minute, "a new session", func(st workflows.Status) bool {
+			return st.Policy.SessionID != "" && st.Policy.SessionID != first.Policy.SessionID
+		})
+		time.Sleep(time.Second)
+		assert.Len(t, postsFor(s, "/apply/sessions", workflows.EngagementWorkflowID("remote", ex.ID)), 2, "the same key counts once")
+		expired := false
+		for _, r := range posts(s, "/apply/sessions/"+first.Policy.SessionID+"/expire") {
+			expired = expired || r.Status == http.StatusOK
+		}
+		assert.True(t, expired, "the old session was expired")
+		assert.NotEqual(t, first.Policy.SessionURL, st.Policy.SessionURL)
+	})
+
+	t.Run("end before the start cancels the assignment; actions on a closed engagement are 409", func(t *testing.T) {
+		t.Parallel()
+		pcase := cases[1]
+		email := "op-end@example.com"
+		returning(t, s, email, true)
+		ex := example(pcase.name, "op-end", email, pcase.hourly)
+		start(t, s, pcase, ex)
+		insured := s.WaitStatus(t, pcase.name, ex.ID, time.Minute, "INSURED", is(workflows.StatusInsured))
+		code, out := opsWithKey(t, s, "/v1/engagements/workmarket/"+ex.ID+"/actions/end", "end-1")
+		require.Equal(t, http.StatusOK, code, "%v", out)
+		assert.Equal(t, string(workflows.StatusCanceled), out["coverage_status"], "the answer comes after the end took effect")
+		cancels := 0
+		for _, r := range posts(s, "/assignments/cancel") {
+			if strings.Contains(r.Body, `"job_id":"`+insured.Policy.JobID+`"`) {
+				cancels++
+			}
+		}
+		assert.Equal(t, 1, cancels)
+		s.WaitClosed(t, workflows.EngagementWorkflowID("workmarket", ex.ID))
+		code, out = opsWithKey(t, s, "/v1/engagements/workmarket/"+ex.ID+"/actions/retry", "")
+		assert.Equal(t, http.StatusConflict, code)
+		assert.Contains(t, out["error"], "ended")
+	})
+
+	t.Run("a cancellation from Temporal is an operator end", func(t *testing.T) {
+		t.Parallel()
+		pcase := cases[0]
+		email := "op-cancel@example.com"
+		returning(t, s, email, true)
+		ex := example(pcase.name, "op-cancel", email, pcase.hourly)
+		start(t, s, pcase, ex)
+		insured := s.WaitStatus(t, pcase.name, ex.ID, time.Minute, "INSURED", is(workflows.StatusInsured))
+		wid := workflows.EngagementWorkflowID("remote", ex.ID)
+		out, err := exec.Command(testenv.CLIPath(t), "workflow", "cancel", "--address", s.Temporal.HostPort, "--namespace", "default", "-w", wid).CombinedOutput()
+		require.NoError(t, err, string(out))
+		s.WaitClosed(t, wid)
+		var final workflows.Status
+		require.NoError(t, s.Client.GetWorkflow(t.Context(), wid, "").Get(t.Context(), &final), "the workflow completes, not cancelled half-way")
+		assert.Equal(t, workflows.StatusCanceled, final.CoverageStatus)
+		assert.Contains(t, final.Transitions[len(final.Transitions)-1].Cause, "cancelled from Temporal")
+		cancels := 0
+		for _, r := range posts(s, "/assignments/cancel") {
+			if strings.Contains(r.Body, `"job_id":"`+insured.Policy.JobID+`"`) {
+				cancels++
+			}
+		}
+		assert.Equal(t, 1, cancels, "the assignment was cancelled (before the start)")
+	})
+}
+
+// TestStartUpRefusesANamespaceWithoutItsSearchAttributes: a worker (and an ingress) pointed at
+// a namespace missing a search attribute exits at once with one line naming it and the
+// command that registers it, instead of wedging every workflow.
+func TestStartUpRefusesANamespaceWithoutItsSearchAttributes(t *testing.T) {
+	dev := testenv.StartDevServer(t)
+	out, err := exec.Command(testenv.CLIPath(t), "operator", "namespace", "create", "--address", dev.HostPort, "-n", "bare").CombinedOutput()
+	require.NoError(t, err, string(out))
+	env := []string{"TEMPORAL_ADDRESS=" + dev.HostPort, "TEMPORAL_NAMESPACE=bare", "POLICY_API_KEY=k", "POLICY_WEBHOOK_SECRET=s",
+		"OPS_API_TOKEN=t", "LISTEN_ADDR=" + testenv.FreeAddr(t), "METRICS_ADDR=" + testenv.FreeAddr(t), "POLICY_EVENTS_POLL_INTERVAL=0"}
+	for _, binary := range []string{"worker", "starter"} {
+		cmd := exec.Command(testenv.Binaries(t) + "/" + binary)
+		cmd.Env = append(cmd.Environ(), env...)
+		done := make(chan struct{})
+		var output []byte
+		var runErr error
+		go func() { output, runErr = cmd.CombinedOutput(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(60 * time.Second):
+			_ = cmd.Process.Kill()
+			t.Fatalf("%s did not stop on a namespace without search attributes", binary)
+		}
+		require.Error(t, runErr, "%s exits non-zero", binary)
+		lines := strings.Split(strings.TrimSpace(string(output)), "\n")
+		last := lines[len(lines)-1]
+		assert.Contains(t, last, "search attribute CertificateStatus is not registered in namespace bare", binary)
+		assert.Contains(t, last, "temporal operator search-attribute create --namespace bare --name CertificateStatus --type Keyword", binary)
+	}
+}
