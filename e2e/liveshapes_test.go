@@ -90,4 +90,20 @@ func TestContractorRefusedWithoutContactDetailsParks(t *testing.T) {
 	start(t, s, cases[2], ex)
 	st := s.WaitStatus(t, "upwork", ex.ID, time.Minute, "NEEDS_ATTENTION", is(workflows.StatusNeedsAttention))
 	assert.Contains(t, st.AttentionReason, "phone")
+
+	// The operator supplies what the platform lacks; the engagement resumes.
+	code, out := ops(t, s, http.MethodPut, "/v1/engagements/upwork/"+ex.ID+"/contractor", map[string]any{"phone": "+1 415 555 0199",
+		"address": map[string]string{"line1": "9 Market St", "locality": "San Francisco", "region": "CA", "postalcode": "94103", "country": "US"}})
+	require.Equal(t, http.StatusOK, code, string(out))
+	s.WaitStatus(t, "upwork", ex.ID, time.Minute, "resumed", func(st workflows.Status) bool {
+		return st.CoverageStatus == workflows.StatusAwaitingApplication || st.CoverageStatus == workflows.StatusApplicationInProgress
+	})
+	created := false
+	for _, r := range postsFor(s, "/contractors", workflows.EngagementWorkflowID("upwork", ex.ID)) {
+		created = created || (r.Status < 300 && strings.Contains(r.Body, `"phone":"+1 415 555 0199"`) && strings.Contains(r.Body, `"line1":"9 Market St"`))
+	}
+	assert.True(t, created, "the contractor was created with the supplied phone and address")
+	code, out = ops(t, s, http.MethodPut, "/v1/engagements/upwork/"+ex.ID+"/contractor", map[string]any{"address": map[string]string{"region": "California"}})
+	assert.Equal(t, http.StatusBadRequest, code)
+	assert.Contains(t, string(out), "address.region")
 }

@@ -1,7 +1,9 @@
 package e2e
 
 import (
+	"bytes"
 	"encoding/json"
+	"mime/multipart"
 	"net/http"
 	"os/exec"
 	"strings"
@@ -127,6 +129,62 @@ func TestOperatorActionsAsUpdates(t *testing.T) {
 		}
 		assert.Equal(t, 1, cancels, "the assignment was cancelled (before the start)")
 	})
+}
+
+// postCertificate sends a certificate to the intake route as multipart field "certificate".
+func postCertificate(t *testing.T, s *testenv.Stack, vendor, id, name string, pdf []byte) (int, map[string]any) {
+	t.Helper()
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	part, err := mw.CreateFormFile("certificate", name)
+	require.NoError(t, err)
+	_, _ = part.Write(pdf)
+	require.NoError(t, mw.Close())
+	req, _ := http.NewRequest(http.MethodPost, s.IngressURL+"/v1/engagements/"+vendor+"/"+id+"/certificates", &buf)
+	req.Header.Set("Authorization", "Bearer "+testenv.OpsToken)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	var out map[string]any
+	_ = json.NewDecoder(resp.Body).Decode(&out)
+	return resp.StatusCode, out
+}
+
+// TestCertificateIntake: a Remote engagement (Remote has no certificate object) gets its
+// certificate through the intake route; an approved one covers it, a flagged one is rejected by
+// an operator.
+func TestCertificateIntake(t *testing.T) {
+	s := testenv.NewStack(t, testenv.StackOptions{})
+	pcase := cases[0]
+	ok := example(pcase.name, "intake-ok", "intake-ok"+policysim.ManualEmailSuffix, pcase.hourly)
+	start(t, s, pcase, ok)
+	s.WaitStatus(t, pcase.name, ok.ID, time.Minute, "AWAITING_APPLICATION", is(workflows.StatusAwaitingApplication))
+	code, out := postCertificate(t, s, "remote", ok.ID, "coi.pdf", []byte("%PDF-1.4 certificate"))
+	require.Equal(t, http.StatusOK, code, "%v", out)
+	assert.Equal(t, string(workflows.CertificatePending), out["certificate_status"])
+	st := s.WaitStatus(t, pcase.name, ok.ID, time.Minute, "certificate APPROVED", func(st workflows.Status) bool {
+		return st.CertificateStatus == workflows.CertificateApproved
+	})
+	assert.Equal(t, workflows.StatusInsured, st.CoverageStatus)
+	code, _ = postCertificate(t, s, "remote", ok.ID, "coi.pdf", []byte("%PDF-1.4 certificate"))
+	require.Equal(t, http.StatusOK, code)
+	assert.Equal(t, 1, s.Policy.Counts().Certificates[workflows.EngagementWorkflowID("remote", ok.ID)], "the same file again makes no second certificate")
+
+	flag := example(pcase.name, "intake-flag", "intake-flag"+policysim.ManualEmailSuffix, pcase.hourly)
+	start(t, s, pcase, flag)
+	s.WaitStatus(t, pcase.name, flag.ID, time.Minute, "AWAITING_APPLICATION", is(workflows.StatusAwaitingApplication))
+	code, _ = postCertificate(t, s, "remote", flag.ID, "coi-flag.pdf", []byte("%PDF-1.4 flagged"))
+	require.Equal(t, http.StatusOK, code)
+	s.WaitStatus(t, pcase.name, flag.ID, time.Minute, "FLAGGED", func(st workflows.Status) bool { return st.CertificateStatus == workflows.CertificateFlagged })
+	code, resp := opsWithKey(t, s, "/v1/engagements/remote/"+flag.ID+"/actions/reject-certificate", "reject-1")
+	require.Equal(t, http.StatusOK, code, "%v", resp)
+	assert.Equal(t, string(workflows.CertificateDenied), resp["certificate_status"])
+
+	code, _ = postCertificate(t, s, "remote", flag.ID, "notes.txt", []byte("not a pdf"))
+	assert.Equal(t, http.StatusBadRequest, code)
+	code, _ = postCertificate(t, s, "remote", "nobody", "coi.pdf", []byte("%PDF-1.4"))
+	assert.Equal(t, http.StatusNotFound, code)
 }
 
 // TestStartUpRefusesANamespaceWithoutItsSearchAttributes: a worker (and an ingress) pointed at

@@ -75,7 +75,8 @@ func run() error {
 	srv := &Server{Temporal: c, TaskQueue: cfg.Temporal.TaskQueue, Adapters: all.Adapters(cfg),
 		PolicyVerify: pc.Verifier{Secret: cfg.Policy.WebhookSecret}, PolicyRefetch: cfg.Policy.WebhookVerify == config.VerifyRefetch, OpsToken: cfg.OpsAPIToken, Logger: logger,
 		Registry: metrics.Registry, MetricsHTTP: metrics.HTTPHandler(),
-		Codec: CodecServer{Origins: cfg.CodecCORSOrigins, LocalUIWithoutToken: cfg.CodecLocalUIWithoutToken}}
+		Policy: pc.New(pc.Config{BaseURL: cfg.Policy.APIURL, APIKey: cfg.Policy.APIKey, Environment: cfg.Policy.Environment}),
+		Codec:  CodecServer{Origins: cfg.CodecCORSOrigins, LocalUIWithoutToken: cfg.CodecLocalUIWithoutToken}}
 	if len(cfg.PayloadKeys) > 0 {
 		srv.Codec.Codec, err = payloadcodec.NewCodec(cfg.PayloadKeys)
 		if err != nil {

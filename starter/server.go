@@ -46,13 +46,15 @@ type Server struct {
 	// PolicyRefetch (POLICY_WEBHOOK_VERIFY=refetch) takes only the event id from a 1099Policy
 	// webhook; the worker reads the event itself from 1099Policy.
 	PolicyRefetch bool
-	Codec         CodecServer
-	OpsToken      string
-	Logger        *zap.Logger
-	Registry      *prometheus.Registry
-	MetricsHTTP   http.Handler
-	requests      *prometheus.CounterVec
-	ackLatency    *prometheus.HistogramVec
+	// Policy uploads certificates an operator hands in (nil: intake answers 503).
+	Policy      *pc.Client
+	Codec       CodecServer
+	OpsToken    string
+	Logger      *zap.Logger
+	Registry    *prometheus.Registry
+	MetricsHTTP http.Handler
+	requests    *prometheus.CounterVec
+	ackLatency  *prometheus.HistogramVec
 	// openEngagements is refreshed from visibility by RefreshGauges.
 	openEngagements *prometheus.GaugeVec
 	echo            *echo.Echo
@@ -80,6 +82,8 @@ func (s *Server) Handler() http.Handler {
 	ops.GET("/engagements/:vendor/:id", s.getEngagement)
 	ops.POST("/engagements/:vendor/:id/actions/:action", s.operatorAction)
 	ops.POST("/engagements/:vendor/:id", s.enroll)
+	ops.PUT("/engagements/:vendor/:id/contractor", s.contractorDetails)
+	ops.POST("/engagements/:vendor/:id/certificates", s.certificateIntake)
 	ops.POST("/backfill/:vendor", s.backfill)
 	if s.Codec.Codec != nil {
 		s.Codec.handler = converter.NewPayloadCodecHTTPHandler(s.Codec.Codec)
@@ -518,17 +522,8 @@ func (s *Server) operatorAction(c echo.Context) error {
 	wid := workflows.EngagementWorkflowID(vendor, id)
 	c.Set("workflow_ids", []string{wid})
 	st, err := workflows.ApplyOperatorAction(ctx, s.Temporal, wid, op)
-	var refused *workflows.ActionRefusedError
-	switch {
-	case errors.As(err, &refused):
-		return fail(http.StatusConflict, "%s", refused.Reason)
-	case errors.Is(err, workflows.ErrUnknownEngagement):
-		return fail(http.StatusNotFound, "no engagement %s/%s", vendor, id)
-	case err != nil:
-		return temporalError(c, err)
-	}
 	c.Set("outcome", action)
-	return c.JSON(http.StatusOK, st)
+	return answerUpdate(c, vendor, id, st, err)
 }
 
 // operatorTimeout bounds an operator action: it waits for the change to take effect (an end

@@ -70,10 +70,12 @@ type Carried struct {
 
 // Message is one recorded signal waiting for the main path.
 type Message struct {
-	Platform *PlatformEvent  `json:"platform,omitempty"`
-	Policy   *PolicyEvent    `json:"policy,omitempty"`
-	Operator *OperatorAction `json:"operator,omitempty"`
-	// Update says the operator action came as an Update whose handler waits for it.
+	Platform    *PlatformEvent       `json:"platform,omitempty"`
+	Policy      *PolicyEvent         `json:"policy,omitempty"`
+	Operator    *OperatorAction      `json:"operator,omitempty"`
+	Details     *ContractorDetails   `json:"details,omitempty"`
+	Certificate *CertificateUploaded `json:"certificate,omitempty"`
+	// Update says the message came as an Update whose handler waits for it.
 	Update bool          `json:"update,omitempty"`
 	Lease  *SessionLease `json:"lease,omitempty"`
 }

@@ -179,8 +179,22 @@ func (e *ActionRefusedError) Error() string { return e.Reason }
 // so a resent request counts once) and returns the engagement's status after it took effect.
 // A refusal is an *ActionRefusedError; an engagement that never existed ErrUnknownEngagement.
 func ApplyOperatorAction(ctx context.Context, c client.Client, workflowID string, op OperatorAction) (Status, error) {
-	h, err := c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{WorkflowID: workflowID, UpdateID: op.RequestID,
-		UpdateName: UpdateOperatorAction, Args: []any{op}, WaitForStage: client.WorkflowUpdateStageCompleted})
+	return update(ctx, c, workflowID, UpdateOperatorAction, op.RequestID, op)
+}
+
+// SupplyContractorDetails hands an engagement the contractor details the platform lacks.
+func SupplyContractorDetails(ctx context.Context, c client.Client, workflowID, requestID string, d ContractorDetails) (Status, error) {
+	return update(ctx, c, workflowID, UpdateContractorDetails, requestID, d)
+}
+
+// HandOverCertificate hands an engagement a certificate uploaded to 1099Policy for it.
+func HandOverCertificate(ctx context.Context, c client.Client, workflowID, requestID string, cert CertificateUploaded) (Status, error) {
+	return update(ctx, c, workflowID, UpdateCertificateUploaded, requestID, cert)
+}
+
+func update(ctx context.Context, c client.Client, workflowID, name, requestID string, arg any) (Status, error) {
+	h, err := c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{WorkflowID: workflowID, UpdateID: requestID,
+		UpdateName: name, Args: []any{arg}, WaitForStage: client.WorkflowUpdateStageCompleted})
 	if err == nil {
 		var st Status
 		if err = h.Get(ctx, &st); err == nil {

@@ -118,6 +118,14 @@ func (e *engagement) listen() error {
 		workflow.UpdateHandlerOptions{Validator: e.validateOperatorAction}); err != nil {
 		return err
 	}
+	if err := workflow.SetUpdateHandlerWithOptions(e.ctx, UpdateContractorDetails, e.contractorDetailsUpdate,
+		workflow.UpdateHandlerOptions{Validator: e.validateContractorDetails}); err != nil {
+		return err
+	}
+	if err := workflow.SetUpdateHandlerWithOptions(e.ctx, UpdateCertificateUploaded, e.certificateUploadedUpdate,
+		workflow.UpdateHandlerOptions{Validator: e.validateCertificateUploaded}); err != nil {
+		return err
+	}
 	e.publish()
 	return nil
 }
@@ -361,11 +369,15 @@ func (e *engagement) applyInbox() {
 			e.applyPolicyEvent(*m.Policy)
 		case m.Operator != nil:
 			e.applyOperatorAction(*m.Operator)
-			if m.Update {
-				e.opsApplied++
-			}
+		case m.Details != nil:
+			e.applyContractorDetails(*m.Details)
+		case m.Certificate != nil:
+			e.applyCertificateUploaded(*m.Certificate)
 		case m.Lease != nil:
 			e.applyLease(*m.Lease)
+		}
+		if m.Update {
+			e.opsApplied++
 		}
 	}
 }
@@ -571,9 +583,7 @@ func (e *engagement) applyOperatorAction(op OperatorAction) {
 			e.transition("", "operator retry: nothing was waiting")
 			return
 		}
-		s.Parked, s.ParkedStep, s.AttentionReason = false, "", ""
-		s.KeyGeneration++
-		e.transition(s.ParkedFrom, "operator retry")
+		e.resume("operator retry")
 	case ActionResendSession:
 		if s.sessionOpen() {
 			s.NeedsNewSession = true
@@ -604,6 +614,15 @@ func (e *engagement) applyOperatorAction(op OperatorAction) {
 	}
 }
 
+// resume un-parks the engagement: the parked step runs again under a new key generation (a
+// refusal 1099Policy stored under the old keys is not replayed).
+func (e *engagement) resume(cause string) {
+	s := e.s
+	s.Parked, s.ParkedStep, s.AttentionReason = false, "", ""
+	s.KeyGeneration++
+	e.transition(s.ParkedFrom, cause)
+}
+
 func (e *engagement) applyLease(l SessionLease) {
 	s := e.s
 	if !s.AwaitingLease || s.End != nil {
@@ -622,6 +641,7 @@ func (e *engagement) sync() {
 	fetched, err := call(e, (*activities.Activities).FetchEngagement, activities.FetchEngagementInput{Vendor: s.Vendor, EngagementID: s.EngagementID,
 		Refs: s.SourceRefs})
 	eng := fetched.Engagement
+	eng.Contractor = s.withDetails(eng.Contractor)
 	if err != nil {
 		e.park("fetch from "+s.Vendor, err)
 		return

@@ -2,6 +2,7 @@ package workflows
 
 import (
 	"errors"
+	"strings"
 
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
@@ -83,4 +84,125 @@ func (e *engagement) observeCancellation() {
 	if e.s.End == nil {
 		e.applyEnd("cancelled from Temporal by an operator")
 	}
+}
+
+// UpdateContractorDetails supplies contractor details the platform lacks (SPEC §4).
+const UpdateContractorDetails = "contractor-details"
+
+// UpdateCertificateUploaded hands the engagement a certificate an operator uploaded.
+const UpdateCertificateUploaded = "certificate-uploaded"
+
+// ContractorDetails are an operator's additions to the contractor (personal data: they travel
+// only in encrypted payloads).
+type ContractorDetails struct {
+	Email   string          `json:"email,omitempty"`
+	Phone   string          `json:"phone,omitempty"`
+	Address *ContactAddress `json:"address,omitempty"`
+}
+
+// ContactAddress is a contractor's postal address.
+type ContactAddress struct {
+	Line1      string `json:"line1,omitempty"`
+	Locality   string `json:"locality,omitempty"`
+	Region     string `json:"region,omitempty"`
+	PostalCode string `json:"postalcode,omitempty"`
+	Country    string `json:"country,omitempty"`
+}
+
+// CertificateUploaded names a certificate uploaded to 1099Policy for this engagement.
+type CertificateUploaded struct {
+	CertificateID string `json:"certificate_id"`
+}
+
+func (e *engagement) validateOpen() error {
+	if e.s.Closed || e.s.End != nil {
+		return refuse("the engagement has ended")
+	}
+	return nil
+}
+
+func (e *engagement) validateContractorDetails(d ContractorDetails) error {
+	if err := e.validateOpen(); err != nil {
+		return err
+	}
+	if d.Email == "" && d.Phone == "" && d.Address == nil {
+		return refuse("nothing to supply: give phone, address or email")
+	}
+	return nil
+}
+
+func (e *engagement) validateCertificateUploaded(c CertificateUploaded) error {
+	if err := e.validateOpen(); err != nil {
+		return err
+	}
+	if c.CertificateID == "" {
+		return refuse("no certificate id")
+	}
+	return nil
+}
+
+// contractorDetailsUpdate records the details; a parked engagement resumes with them.
+func (e *engagement) contractorDetailsUpdate(ctx workflow.Context, d ContractorDetails) (Status, error) {
+	return e.queueUpdate(ctx, Message{Details: &d, Update: true}, func() bool { return !e.s.NeedsSync || e.s.Parked })
+}
+
+// certificateUploadedUpdate records the certificate for review like a platform document.
+func (e *engagement) certificateUploadedUpdate(ctx workflow.Context, c CertificateUploaded) (Status, error) {
+	return e.queueUpdate(ctx, Message{Certificate: &c, Update: true}, func() bool { return true })
+}
+
+// queueUpdate hands a message to the main path and waits until it was applied and done holds.
+func (e *engagement) queueUpdate(ctx workflow.Context, m Message, done func() bool) (Status, error) {
+	e.opsQueued++
+	seq := e.opsQueued
+	e.inbox = append(e.inbox, m)
+	err := workflow.Await(ctx, func() bool { return e.opsApplied >= seq && done() })
+	return e.s.Status, err
+}
+
+// applyContractorDetails fills the fields the platform left empty, now and at every sync.
+func (e *engagement) applyContractorDetails(d ContractorDetails) {
+	s := e.s
+	s.ContractorDetails = &d
+	s.NeedsSync = true
+	if s.Onboarded {
+		s.SourceFingerprint.Contractor = "" // send the update to 1099Policy
+	}
+	if s.Parked {
+		e.resume("contractor details supplied by an operator")
+	} else {
+		e.transition("", "contractor details supplied by an operator")
+	}
+}
+
+// withDetails fills the contractor's empty fields from the operator's details.
+func (s *EngagementState) withDetails(c vendors.Contractor) vendors.Contractor {
+	d := s.ContractorDetails
+	if d == nil {
+		return c
+	}
+	fill := func(field *string, v string) {
+		if *field == "" {
+			*field = v
+		}
+	}
+	fill(&c.Email, strings.ToLower(d.Email))
+	fill(&c.Phone, d.Phone)
+	if a := d.Address; a != nil {
+		fill(&c.Line1, a.Line1)
+		fill(&c.City, a.Locality)
+		fill(&c.Region, a.Region)
+		fill(&c.PostalCode, a.PostalCode)
+		fill(&c.Country, a.Country)
+	}
+	return c
+}
+
+// applyCertificateUploaded starts the review of an operator's certificate.
+func (e *engagement) applyCertificateUploaded(c CertificateUploaded) {
+	s := e.s
+	s.Policy.CertificateID = c.CertificateID
+	s.CertificateStatus = CertificatePending
+	s.NextCertificatePoll = e.now().Add(CertificatePollAfter)
+	e.transition("", "certificate "+c.CertificateID+" uploaded by an operator for review")
 }

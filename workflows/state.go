@@ -125,7 +125,8 @@ type EngagementState struct {
 	Metadata             vendors.Metadata       `json:"metadata"`
 	ClientID             string                 `json:"client_id,omitempty"`
 	SourceContractorID   string                 `json:"source_contractor_id,omitempty"`
-	SourceRefs           map[string]string      `json:"source_refs,omitempty"` // keys beside the id the platform needs (JobDiva)
+	SourceRefs           map[string]string      `json:"source_refs,omitempty"`
+	ContractorDetails    *ContractorDetails     `json:"contractor_details,omitempty"` // an operator's additions // keys beside the id the platform needs (JobDiva)
 	End                  *EndRequest            `json:"end,omitempty"`
 	Parked               bool                   `json:"parked,omitempty"`
 	ParkedStep           string                 `json:"parked_step,omitempty"`

@@ -217,7 +217,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, h func(http.Re
 		s.mu.Lock()
 		if prev, ok := s.idem[key]; ok && s.cfg.Now().Sub(prev.at) < 24*time.Hour {
 			buf.status, buf.body = prev.status, *bytes.NewBuffer(prev.body) // a concurrent twin won
-		} else {
+		} else if !refusedByValidation(buf.status, buf.body.Bytes()) {
 			s.idem[key] = storedResponse{status: buf.status, body: buf.body.Bytes(), at: s.cfg.Now()}
 		}
 		s.mu.Unlock()
@@ -291,4 +291,13 @@ func requireFields(fields map[string]string) *apiError {
 		return badRequest("parameter_missing", missing)
 	}
 	return nil
+}
+
+// refusedByValidation is a 400 invalid_request: the request never started executing, so it is
+// not stored and the same key may be sent again once the input is fixed (as 1099Policy does).
+func refusedByValidation(status int, body []byte) bool {
+	var e struct {
+		Code string `json:"error_code"`
+	}
+	return status == http.StatusBadRequest && json.Unmarshal(body, &e) == nil && e.Code == pc.CodeInvalidRequest
 }
