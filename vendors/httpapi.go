@@ -149,26 +149,6 @@ func (c *HTTPClient) PostJSON(ctx context.Context, path string, body, out any) e
 	return decode(path, data, out)
 }
 
-// GetFile downloads a document (a path on the API host or an absolute URL on it).
-func (c *HTTPClient) GetFile(ctx context.Context, path string) ([]byte, string, error) {
-	if strings.HasPrefix(path, "http://") || strings.HasPrefix(path, "https://") {
-		u, err := url.Parse(path)
-		if err != nil {
-			return nil, "", err
-		}
-		base, _ := url.Parse(c.Base)
-		if base == nil || u.Host != base.Host {
-			return nil, "", &APIError{What: "download " + path, Body: "document is not on the platform's API host"}
-		}
-		path = strings.TrimPrefix(u.RequestURI(), strings.TrimRight(base.Path, "/"))
-	}
-	data, hdr, err := c.Do(ctx, http.MethodGet, path, nil, nil)
-	if err != nil {
-		return nil, "", err
-	}
-	return data, hdr.Get("Content-Type"), nil
-}
-
 func decode(what string, data []byte, out any) error {
 	if err := json.Unmarshal(data, out); err != nil {
 		return &APIError{Status: 200, What: what, Body: "undecodable answer: " + err.Error()}

@@ -29,11 +29,6 @@ func (s *Server) routes() {
 	s.mux = m
 }
 
-func toFloat(v any) float64 {
-	f, _ := v.(float64)
-	return f
-}
-
 func (s *Server) jobdivaAuthenticate(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	login := s.cfg.JobDivaLogin

@@ -178,19 +178,6 @@ type listed struct {
 	at  time.Time
 }
 
-// field reads one string field of a stored record.
-func field(raw json.RawMessage, name string) string {
-	var m map[string]any
-	_ = json.Unmarshal(raw, &m)
-	switch v := m[name].(type) {
-	case string:
-		return v
-	case float64:
-		return fmt.Sprint(int64(v))
-	}
-	return ""
-}
-
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
@@ -199,10 +186,6 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 		return
 	}
 	json.NewEncoder(w).Encode(v)
-}
-
-func notFound(w http.ResponseWriter, what string) {
-	writeJSON(w, http.StatusNotFound, map[string]string{"error": what + " not found"})
 }
 
 // api wraps a platform endpoint with the request log, faults and the auth check.

@@ -590,7 +590,20 @@ func (s *Server) cancelAssignment(w http.ResponseWriter, _ *http.Request, body [
 		writeErr(w, err)
 		return
 	}
-	if err := requireFields(map[string]string{"job_id": p.JobID}); err != nil {
+	s.withLiveAssignment(w, p.JobID, func(found *pc.Assignment) *apiError {
+		if int64(found.EffectiveDate) <= s.cfg.Now().Unix() {
+			return badRequest(pc.CodeAssignmentStarted, "An assignment can be cancelled only before its start date.")
+		}
+		found.Status = "cancelled"
+		s.emit("assignment.cancelled", found)
+		return nil
+	})
+}
+
+// withLiveAssignment runs change on the job's newest assignment that is not cancelled and
+// answers it (or the refusal): cancel and extend both act on "the job's assignment".
+func (s *Server) withLiveAssignment(w http.ResponseWriter, jobID string, change func(*pc.Assignment) *apiError) {
+	if err := requireFields(map[string]string{"job_id": jobID}); err != nil {
 		writeErr(w, err)
 		return
 	}
@@ -598,21 +611,19 @@ func (s *Server) cancelAssignment(w http.ResponseWriter, _ *http.Request, body [
 	defer s.mu.Unlock()
 	var found *pc.Assignment
 	for i := len(s.st.assignments.order) - 1; i >= 0; i-- {
-		if a := s.st.assignments.byID[s.st.assignments.order[i]]; a.Job == p.JobID && a.Status != "cancelled" {
+		if a := s.st.assignments.byID[s.st.assignments.order[i]]; a.Job == jobID && a.Status != "cancelled" {
 			found = a
 			break
 		}
 	}
 	if found == nil {
-		writeErr(w, notFound("assignment for job", p.JobID))
+		writeErr(w, notFound("assignment for job", jobID))
 		return
 	}
-	if int64(found.EffectiveDate) <= s.cfg.Now().Unix() {
-		writeErr(w, badRequest(pc.CodeAssignmentStarted, "An assignment can be cancelled only before its start date."))
+	if err := change(found); err != nil {
+		writeErr(w, err)
 		return
 	}
-	found.Status = "cancelled"
-	s.emit("assignment.cancelled", found)
 	writeJSON(w, http.StatusOK, found)
 }
 
@@ -623,29 +634,13 @@ func (s *Server) extendAssignment(w http.ResponseWriter, _ *http.Request, body [
 		writeErr(w, err)
 		return
 	}
-	if err := requireFields(map[string]string{"job_id": p.JobID}); err != nil {
-		writeErr(w, err)
-		return
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var found *pc.Assignment
-	for i := len(s.st.assignments.order) - 1; i >= 0; i-- {
-		if a := s.st.assignments.byID[s.st.assignments.order[i]]; a.Job == p.JobID && a.Status != "cancelled" {
-			found = a
-			break
+	s.withLiveAssignment(w, p.JobID, func(found *pc.Assignment) *apiError {
+		if p.EndDate <= found.EndDate {
+			return badRequest(pc.CodeEndDateInvalid, map[string]string{"end_date": "The new end date must be later than the current one."})
 		}
-	}
-	if found == nil {
-		writeErr(w, notFound("assignment for job", p.JobID))
-		return
-	}
-	if p.EndDate <= found.EndDate {
-		writeErr(w, badRequest(pc.CodeEndDateInvalid, map[string]string{"end_date": "The new end date must be later than the current one."}))
-		return
-	}
-	found.EndDate = p.EndDate
-	writeJSON(w, http.StatusOK, found)
+		found.EndDate = p.EndDate
+		return nil
+	})
 }
 
 func (s *Server) listCertificates(w http.ResponseWriter, r *http.Request, _ []byte) {
