@@ -11,9 +11,11 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"maps"
 	"net/http"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -22,11 +24,19 @@ import (
 	"github.com/coverage-orchestrator/coverage/sandbox/demo"
 	"github.com/coverage-orchestrator/coverage/sandbox/platformsim"
 	"github.com/coverage-orchestrator/coverage/sandbox/policysim"
+	"github.com/coverage-orchestrator/coverage/workflows"
 )
 
 func main() {
 	if len(os.Args) > 1 && os.Args[1] == "demo" {
 		runDemo(os.Args[2:])
+		return
+	}
+	if len(os.Args) > 1 && os.Args[1] == "search-attributes" {
+		// The code's one list, for the scripts that register them (make run, make run-cluster).
+		for _, name := range slices.Sorted(maps.Keys(workflows.SearchAttributes)) {
+			fmt.Printf("%s=%s\n", name, workflows.SearchAttributeKind(name))
+		}
 		return
 	}
 	serve()

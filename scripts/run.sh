@@ -23,12 +23,11 @@ cleanup() {
 }
 trap cleanup INT TERM EXIT
 
+# The search attributes come from the code's one list (workflows.SearchAttributes).
+attrs=()
+while read -r a; do attrs+=(--search-attribute "$a"); done < <(./bin/sandbox search-attributes)
 ./bin/temporal server start-dev --db-filename .data/temporal.db --ui-port 8233 --log-level warn \
-  --ui-codec-endpoint "http://${LISTEN_ADDR}/codec" \
-  --search-attribute Vendor=Keyword --search-attribute EngagementID=Keyword \
-  --search-attribute CoverageStatus=Keyword --search-attribute CertificateStatus=Keyword \
-  --search-attribute PolicyContractorID=Keyword --search-attribute SourceContractorID=Keyword \
-  --search-attribute CoverageStart=Datetime --search-attribute CoverageEnd=Datetime &
+  --ui-codec-endpoint "http://${LISTEN_ADDR}/codec" "${attrs[@]}" &
 pids+=($!)
 until ./bin/temporal operator cluster health >/dev/null 2>&1; do sleep 0.5; done
 

@@ -227,9 +227,7 @@ func CheckSearchAttributes(ctx context.Context, c client.Client, namespace strin
 		return fmt.Errorf("reading the search attributes of namespace %s: %w", namespace, err)
 	}
 	for _, name := range slices.Sorted(maps.Keys(SearchAttributes)) {
-		want := SearchAttributes[name]
-		kind := strings.TrimPrefix(want.String(), "INDEXED_VALUE_TYPE_")
-		kind = strings.ToUpper(kind[:1]) + strings.ToLower(kind[1:])
+		want, kind := SearchAttributes[name], SearchAttributeKind(name)
 		got, ok := resp.GetCustomAttributes()[name]
 		if !ok {
 			return fmt.Errorf("search attribute %s is not registered in namespace %s: run `temporal operator search-attribute create --namespace %s --name %s --type %s`",
@@ -240,4 +238,10 @@ func CheckSearchAttributes(ctx context.Context, c client.Client, namespace strin
 		}
 	}
 	return nil
+}
+
+// SearchAttributeKind is an attribute's type as the Temporal CLI names it (Keyword, Datetime).
+func SearchAttributeKind(name string) string {
+	kind := strings.TrimPrefix(SearchAttributes[name].String(), "INDEXED_VALUE_TYPE_")
+	return strings.ToUpper(kind[:1]) + strings.ToLower(kind[1:])
 }

@@ -1,0 +1,35 @@
+package workflows
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestComposeRegistersTheCodesSearchAttributes: docker-compose.yml registers exactly the
+// search attributes of the code's one list, with their types, on the server version the CLI
+// embeds (the cluster scripts and make run read the list from the code).
+func TestComposeRegistersTheCodesSearchAttributes(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("..", "docker-compose.yml"))
+	require.NoError(t, err)
+	m := regexp.MustCompile(`for sa in ([^;]+); do`).FindStringSubmatch(string(data))
+	require.NotNil(t, m, "the search-attribute loop of temporal-setup")
+	var got []string
+	for _, f := range strings.Fields(m[1]) {
+		got = append(got, strings.Replace(f, ":", "=", 1))
+	}
+	var want []string
+	for name := range SearchAttributes {
+		want = append(want, name+"="+SearchAttributeKind(name))
+	}
+	slices.Sort(got)
+	slices.Sort(want)
+	assert.Equal(t, want, got)
+	assert.Contains(t, string(data), "temporalio/auto-setup:1.29.1", "the server version the CLI embeds")
+}
