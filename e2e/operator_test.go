@@ -40,7 +40,7 @@ func TestOperatorActionsAsUpdates(t *testing.T) {
 	s := testenv.NewStack(t, testenv.StackOptions{AutoCompleteAfter: time.Second})
 
 	t.Run("parked, fixed, retried", func(t *testing.T) {
-		t.Parallel()
+		// Not parallel: the injected fault must reach this engagement's job, not another's.
 		pcase := cases[2]
 		ex := example(pcase.name, "op-retry", "op-retry@example.com", pcase.hourly)
 		s.Policy.AddFault(policysim.Fault{PathPrefix: "/api/v1/jobs", Status: http.StatusBadRequest, Count: 1})

@@ -40,6 +40,8 @@ type StackOptions struct {
 	WithheldPolicyWebhooks []string
 	// RequireContactDetails makes the 1099Policy sandbox refuse contractors without phone and address.
 	RequireContactDetails bool
+	// Cluster runs the stack on a cluster (StartCluster) instead of a dev server.
+	Cluster *Cluster
 	// PolicyEventsPoll is POLICY_EVENTS_POLL_INTERVAL; "0" (off) when empty.
 	PolicyEventsPoll string
 }
@@ -63,7 +65,12 @@ type Stack struct {
 // NewStack starts everything and waits until the ingress answers.
 func NewStack(tb testing.TB, opts StackOptions) *Stack {
 	tb.Helper()
-	s := &Stack{tb: tb, Temporal: StartDevServer(tb), TaskQueue: fmt.Sprintf("coverage-%d", time.Now().UnixNano())}
+	s := &Stack{tb: tb, TaskQueue: fmt.Sprintf("coverage-%d", time.Now().UnixNano())}
+	if opts.Cluster != nil {
+		s.Temporal = &DevServer{HostPort: opts.Cluster.HostPort} // addressed like a dev server; started by the cluster
+	} else {
+		s.Temporal = StartDevServer(tb)
+	}
 	c, err := s.Temporal.Client()
 	if err != nil {
 		tb.Fatalf("dial Temporal: %v", err)
@@ -131,6 +138,17 @@ func NewStack(tb testing.TB, opts StackOptions) *Stack {
 	s.Ingress = StartProcess(tb, "starter", s.Env)
 	s.waitFor(s.IngressURL + "/healthz")
 	return s
+}
+
+// StartReplica starts one more worker and one more ingress on the same settings (another
+// listen and metrics address) and returns the worker and the ingress's URL.
+func (s *Stack) StartReplica() (*Process, string) {
+	addr := FreeAddr(s.tb)
+	env := append(append([]string{}, s.Env...), "LISTEN_ADDR="+addr, "METRICS_ADDR="+FreeAddr(s.tb))
+	w := StartProcess(s.tb, "worker", env)
+	StartProcess(s.tb, "starter", env)
+	s.waitFor("http://" + addr + "/healthz")
+	return w, "http://" + addr
 }
 
 // StartWorker starts (or restarts) the worker process.

@@ -1,0 +1,101 @@
+package e2e
+
+import (
+	"bytes"
+	"fmt"
+	"net/http"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/coverage-orchestrator/coverage/sandbox/platformsim"
+	"github.com/coverage-orchestrator/coverage/testenv"
+	"github.com/coverage-orchestrator/coverage/workflows"
+)
+
+// sendTo delivers an engagement's start to one ingress replica (signed as its platform would,
+// or enrolled for JobDiva) and returns the answer's status code (0: no answer).
+func sendTo(s *testenv.Stack, ingress string, e engagement) int {
+	url := ingress + "/webhooks/" + e.platform
+	if e.enroll {
+		url = ingress + "/v1/engagements/" + e.platform + "/" + e.ex.ID
+	}
+	req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(e.start))
+	req.Header.Set("Content-Type", "application/json")
+	if e.enroll {
+		req.Header.Set("Authorization", "Bearer "+testenv.OpsToken)
+	} else {
+		for k, v := range platformsim.SignatureHeaders(e.platform, e.platform+"-webhook-secret", e.start, e.at) {
+			req.Header.Set(k, v)
+		}
+	}
+	resp, err := (&http.Client{Timeout: 20 * time.Second}).Do(req)
+	if err != nil {
+		return 0
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// TestClusterTopology runs the production topology on one machine: the real Temporal server
+// on PostgreSQL, two workers and two ingress replicas. Engagements of all four platforms
+// arrive through both replicas while a worker is killed, the Temporal server restarts and
+// PostgreSQL restarts; then none is lost, no 1099Policy object is duplicated, and every
+// delivery that got a 2xx is reflected in its workflow.
+func TestClusterTopology(t *testing.T) {
+	cl := testenv.StartCluster(t)
+	s := testenv.NewStack(t, testenv.StackOptions{AutoCompleteAfter: time.Second, Cluster: cl})
+	_, ingress2 := s.StartReplica()
+	replicas := []string{s.IngressURL, ingress2}
+
+	list := fleet(t, s, "cluster", 24)
+	var mu sync.Mutex
+	accepted := map[string]bool{}
+	send := func(from, to int) {
+		var wg sync.WaitGroup
+		for i := from; i < to; i++ {
+			wg.Add(1)
+			go func(i int) {
+				defer wg.Done()
+				e := list[i]
+				for attempt := 0; attempt < 60; attempt++ { // a sender retries anything but 2xx
+					if code := sendTo(s, replicas[(i+attempt)%2], e); code >= 200 && code < 300 {
+						mu.Lock()
+						accepted[e.workflowID()] = true
+						mu.Unlock()
+						return
+					}
+					time.Sleep(time.Second)
+				}
+			}(i)
+		}
+		wg.Wait()
+	}
+
+	send(0, 8)
+	s.Worker.Kill() // SIGKILL one worker mid-traffic; the other carries on
+	send(8, 14)
+	s.StartWorker()
+
+	cl.StopServer()
+	down := sendTo(s, replicas[0], list[14])
+	assert.Equal(t, http.StatusServiceUnavailable, down, "webhooks answer 503 while Temporal is down")
+	cl.StartServer()
+	send(14, 20)
+
+	cl.RestartPostgres()
+	send(20, len(list))
+
+	require.Len(t, accepted, len(list), "every delivery was accepted in the end")
+	waitAllInsured(t, s, list, 4*time.Minute)
+	assertNoDuplicates(t, s, list)
+	for _, e := range list {
+		st, ok := s.Status(e.platform, e.ex.ID)
+		require.True(t, ok, "%s exists", e.workflowID())
+		assert.Equal(t, workflows.StatusInsured, st.CoverageStatus, e.workflowID())
+	}
+	t.Logf("%d engagements over %d ingress replicas and two workers: %s", len(list), len(replicas), fmt.Sprint(len(accepted)))
+}
