@@ -2,7 +2,8 @@
 # The production topology on one machine (SPEC §7): PostgreSQL from Debian's packages and the
 # real Temporal server (go.temporal.io/server, the version the CLI embeds) on it.
 #
-#   scripts/cluster.sh setup DIR PGPORT FRONTEND_PORT   private PostgreSQL in DIR/pg, databases,
+#   scripts/cluster.sh setup DIR PGPORT FRONTEND_PORT [MEMBERSHIP_PORT]
+#                                                        private PostgreSQL in DIR/pg, databases,
 #                                                        schemas, the server config in DIR/config
 #   scripts/cluster.sh pg-start DIR | pg-stop DIR        PostgreSQL on its port and socket dir
 #   scripts/cluster.sh server DIR                        the Temporal server (foreground)
@@ -33,6 +34,8 @@ case "$cmd" in
 setup)
   PGPORT=${3:?PGPORT}
   FRONTEND=${4:?FRONTEND_PORT}
+  # Membership ports are stored as a PostgreSQL smallint: they must be below 32768.
+  MEMBER=${5:-6933}
   [ -n "$PGBIN" ] || { echo "cluster: PostgreSQL is not installed (make cluster-tools installs it)" >&2; exit 1; }
   mkdir -p "$DIR" "$DIR/pgsock" "$DIR/config/dynamicconfig"
   echo "$PGPORT" > "$DIR/pgport"
@@ -50,9 +53,9 @@ setup)
     sql=("$SQLTOOL" --plugin postgres12 --ep 127.0.0.1 -p "$PGPORT" -u temporal --pw temporal --db "$db")
     "${sql[@]}" create-database >/dev/null 2>&1 || true
     "${sql[@]}" setup-schema -v 0.0 >/dev/null 2>&1 || true   # a no-op once the schema exists
-    "${sql[@]}" update-schema -d "$SCHEMA/$sub/versioned" >/dev/null
+    "${sql[@]}" update-schema -d "$SCHEMA/$sub/versioned" >>"$DIR/schema.log" 2>&1
   done
-  # Ports: frontend, history +1, matching +2, worker +3; membership +10..+13; metrics +20.
+  # Ports: frontend, history +1, matching +2, worker +3; metrics +20; membership MEMBER..+3.
   cat > "$DIR/config/cluster.yaml" <<YAML
 log:
   stdout: true
@@ -73,10 +76,10 @@ global:
   metrics:
     prometheus: {framework: "tally", timerType: "histogram", listenAddress: "127.0.0.1:$((FRONTEND + 20))"}
 services:
-  frontend: {rpc: {grpcPort: $FRONTEND, membershipPort: $((FRONTEND + 10)), bindOnLocalHost: true, httpPort: $((FRONTEND + 30))}}
-  history: {rpc: {grpcPort: $((FRONTEND + 1)), membershipPort: $((FRONTEND + 11)), bindOnLocalHost: true}}
-  matching: {rpc: {grpcPort: $((FRONTEND + 2)), membershipPort: $((FRONTEND + 12)), bindOnLocalHost: true}}
-  worker: {rpc: {grpcPort: $((FRONTEND + 3)), membershipPort: $((FRONTEND + 13)), bindOnLocalHost: true}}
+  frontend: {rpc: {grpcPort: $FRONTEND, membershipPort: $MEMBER, bindOnLocalHost: true, httpPort: $((FRONTEND + 30))}}
+  history: {rpc: {grpcPort: $((FRONTEND + 1)), membershipPort: $((MEMBER + 1)), bindOnLocalHost: true}}
+  matching: {rpc: {grpcPort: $((FRONTEND + 2)), membershipPort: $((MEMBER + 2)), bindOnLocalHost: true}}
+  worker: {rpc: {grpcPort: $((FRONTEND + 3)), membershipPort: $((MEMBER + 3)), bindOnLocalHost: true}}
 clusterMetadata:
   enableGlobalNamespace: false
   failoverVersionIncrement: 10
@@ -100,7 +103,7 @@ YAML
 pg-start) pg_start ;;
 pg-stop) as_postgres "$PGBIN/pg_ctl" -D "$DIR/pg" -m fast -w stop >/dev/null ;;
 server)
-  exec "$SERVER" --root "$DIR" --config "$DIR/config" --env cluster --allow-no-auth start
+  exec "$SERVER" --root "$DIR" --config config --env cluster --allow-no-auth start
   ;;
 register)
   ADDR=127.0.0.1:$(cat "$DIR/frontend")
@@ -108,8 +111,14 @@ register)
   "$BIN/temporal" operator namespace describe --address "$ADDR" -n default >/dev/null 2>&1 ||
     "$BIN/temporal" operator namespace create --address "$ADDR" -n default --retention 72h >/dev/null
   # The search attributes come from the code's one list (workflows.SearchAttributes).
+  # A namespace just created takes a moment to reach every service: retry each attribute.
   "$BIN/sandbox" search-attributes | while IFS== read -r name kind; do
-    "$BIN/temporal" operator search-attribute create --address "$ADDR" --namespace default --name "$name" --type "$kind" >/dev/null 2>&1 || true
+    for i in $(seq 1 60); do
+      "$BIN/temporal" operator search-attribute list --address "$ADDR" --namespace default 2>/dev/null | grep -qw "$name" && break
+      "$BIN/temporal" operator search-attribute create --address "$ADDR" --namespace default --name "$name" --type "$kind" >/dev/null 2>&1 || sleep 1
+    done
+    "$BIN/temporal" operator search-attribute list --address "$ADDR" --namespace default | grep -qw "$name" ||
+      { echo "cluster: search attribute $name could not be registered" >&2; exit 1; }
   done
   ;;
 *) echo "cluster.sh: unknown command $cmd" >&2; exit 2 ;;
