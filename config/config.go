@@ -152,13 +152,15 @@ type Config struct {
 	Temporal Temporal
 	Policy   Policy
 
-	ListenAddr       string `env:"LISTEN_ADDR" envDefault:":8080"`
-	MetricsAddr      string `env:"METRICS_ADDR" envDefault:":9090"`
-	OpsAPIToken      string `env:"OPS_API_TOKEN"`
-	ProxyEmailDomain string `env:"PROXY_EMAIL_DOMAIN" envDefault:"relay.example.com"`
-	SessionSuccess   string `env:"SESSION_SUCCESS_URL" envDefault:"http://localhost:8080/v1/engagements/{vendor}/{engagement_id}?coverage=active"`
-	SessionCancel    string `env:"SESSION_CANCEL_URL" envDefault:"http://localhost:8080/v1/engagements/{vendor}/{engagement_id}?coverage=canceled"`
-	MappingFile      string `env:"MAPPING_FILE"`
+	ListenAddr  string `env:"LISTEN_ADDR" envDefault:":8080"`
+	MetricsAddr string `env:"METRICS_ADDR" envDefault:":9090"`
+	// WorkflowCacheSize bounds the worker's sticky workflow cache (memory per open engagement).
+	WorkflowCacheSize int    `env:"TEMPORAL_WORKFLOW_CACHE_SIZE" envDefault:"2000"`
+	OpsAPIToken       string `env:"OPS_API_TOKEN"`
+	ProxyEmailDomain  string `env:"PROXY_EMAIL_DOMAIN" envDefault:"relay.example.com"`
+	SessionSuccess    string `env:"SESSION_SUCCESS_URL" envDefault:"http://localhost:8080/v1/engagements/{vendor}/{engagement_id}?coverage=active"`
+	SessionCancel     string `env:"SESSION_CANCEL_URL" envDefault:"http://localhost:8080/v1/engagements/{vendor}/{engagement_id}?coverage=canceled"`
+	MappingFile       string `env:"MAPPING_FILE"`
 	// CoverageHorizonText is COVERAGE_HORIZON: "90d" or a Go duration ("2160h").
 	CoverageHorizonText string        `env:"COVERAGE_HORIZON" envDefault:"90d"`
 	CoverageHorizon     time.Duration `env:"-"`

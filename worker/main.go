@@ -85,6 +85,9 @@ func run() error {
 			return outcome, err
 		},
 	}
+	// The sticky cache is process-wide: its size bounds the memory of the open engagements
+	// kept warm (an evicted one is replayed from history at its next event).
+	worker.SetStickyWorkflowCacheSize(max(cfg.WorkflowCacheSize, 1))
 	w := worker.New(c, cfg.Temporal.TaskQueue, worker.Options{})
 	workflows.Register(w, acts)
 
