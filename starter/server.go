@@ -359,6 +359,8 @@ func (s *Server) policyWebhook(c echo.Context) error {
 	switch {
 	case outcome == workflows.Closed:
 		res.Reason = "the engagement has ended; nothing changed"
+	case outcome == workflows.Duplicate:
+		res.Reason = "this event was received before; nothing changed"
 	case ev.Refetch:
 		res.Reason = "the event is read from 1099Policy by its id before anything acts on it"
 	case wid == workflows.PolicyEventWorkflowID(ev.EventID):

@@ -304,8 +304,9 @@ func TestPolicyWebhook(t *testing.T) {
 	assert.Equal(t, 200, status)
 	assert.Equal(t, []any{"policy-event:ev_route_1"}, out["workflow_ids"])
 	assert.True(t, workflowExists(t, e.client, "policy-event:ev_route_1"))
-	status, _ = policyHook(t, e.srv.URL, ev, time.Now())
+	status, out = policyHook(t, e.srv.URL, ev, time.Now())
 	assert.Equal(t, 200, status, "a redelivery is acknowledged")
+	assert.Equal(t, "duplicate", out["status"])
 }
 
 func ops(t *testing.T, url, method, path, token string) (int, map[string]any) {

@@ -26,6 +26,8 @@ import (
 const (
 	Accepted = "accepted" // Temporal durably holds the signal (and started the workflow if new)
 	Closed   = "closed"   // the engagement is over; nothing was changed
+	// Duplicate: the same event was received before (its routing workflow exists).
+	Duplicate = "duplicate"
 )
 
 // SearchAttributes are the custom search attributes this service needs registered.
@@ -129,15 +131,20 @@ func DeliverPolicyEvent(ctx context.Context, c client.Client, taskQueue string, 
 
 // RoutePolicyEvent starts the durable routing step for a 1099Policy event whose payload does
 // not name its engagement (or that may concern several). Its workflow ID is the event id, so
-// a redelivered event is recognised: the answer is then Accepted without a second router.
+// a redelivered event is recognised: the answer is then Duplicate, without a second router.
 func RoutePolicyEvent(ctx context.Context, c client.Client, taskQueue string, ev PolicyEvent) (string, error) {
 	id := PolicyEventWorkflowID(ev.EventID)
 	_, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID: id, TaskQueue: taskQueue, StaticSummary: routeSummary(ev),
 		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
+		// Without it the SDK hands back the existing run silently: a redelivery must be told apart.
+		WorkflowExecutionErrorWhenAlreadyStarted: true,
 	}, PolicyEventRouterWorkflow, ev)
-	if err != nil && !temporal.IsWorkflowExecutionAlreadyStartedError(err) {
+	switch {
+	case temporal.IsWorkflowExecutionAlreadyStartedError(err):
+		return Duplicate, nil
+	case err != nil:
 		return "", err
 	}
 	return Accepted, nil
