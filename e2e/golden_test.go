@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -29,13 +30,14 @@ func TestRecordGoldenHistories(t *testing.T) {
 	require.NoError(t, os.MkdirAll(dir, 0o755))
 	// Histories of earlier versions stay committed beside these: every version must replay.
 	const version = "v4" // v3: payloads encrypted with the test key; v4: notifications, horizon, live platform shapes
-	export := func(name, platform, id string) {
+	exportID := func(name, workflowID string) {
 		name += "_" + version
 		out, err := exec.Command(testenv.CLIPath(t), "workflow", "show", "--address", s.Temporal.HostPort, "--namespace", "default",
-			"-w", workflows.EngagementWorkflowID(platform, id), "--output", "json").Output()
+			"-w", workflowID, "--output", "json").Output()
 		require.NoError(t, err)
 		require.NoError(t, os.WriteFile(filepath.Join(dir, name+".json"), out, 0o644))
 	}
+	export := func(name, platform, id string) { exportID(name, workflows.EngagementWorkflowID(platform, id)) }
 	end := func(platform string, ex platformsim.Example, kind string, want workflows.CoverageStatus) {
 		status, _ := hook(t, s, platform, kind, ex, "end-"+ex.ID, "")
 		require.Equal(t, 200, status)
@@ -49,6 +51,29 @@ func TestRecordGoldenHistories(t *testing.T) {
 	end("remote", first, platformsim.HookCancel, workflows.StatusCanceled)
 	s.WaitClosed(t, workflows.EngagementWorkflowID("remote", first.ID))
 	export("first_time_remote", "remote", first.ID)
+	// Its contractor's session coordinator and the routing of its policy.active.
+	firstStatus, _ := s.Status("remote", first.ID)
+	exportID("coordinator", workflows.ContractorWorkflowID(firstStatus.Policy.ContractorID))
+	for _, ev := range s.Policy.Events() {
+		if ev.Type == "policy.active" && ev.QuoteID != "" {
+			exportID("router", workflows.PolicyEventWorkflowID(ev.ID))
+			break
+		}
+	}
+
+	// A backfill of two Remote employments.
+	for i := range 2 {
+		ex := example("remote", fmt.Sprintf("golden-backfill-%d", i), fmt.Sprintf("golden-bf-%d@example.com", i), false)
+		require.NoError(t, s.Platforms.Seed("remote", ex))
+	}
+	code, body := ops(t, s, "POST", "/v1/backfill/remote", nil)
+	require.Equal(t, 202, code, string(body))
+	var started struct {
+		WorkflowID string `json:"workflow_id"`
+	}
+	require.NoError(t, json.Unmarshal(body, &started))
+	require.NoError(t, s.Client.GetWorkflow(t.Context(), started.WorkflowID, "").Get(t.Context(), nil))
+	exportID("backfill_remote", started.WorkflowID)
 
 	// Returning contractor: assignment, date change, invoice (paid), end after start.
 	returning(t, s, "golden-returning@example.com", true)
@@ -78,7 +103,7 @@ func TestRecordGoldenHistories(t *testing.T) {
 	status, _ = hook(t, s, "workmarket", platformsim.HookCOI, coi, "coi", "flag-golden")
 	require.Equal(t, 200, status)
 	s.WaitStatus(t, "workmarket", coi.ID, time.Minute, "FLAGGED", func(st workflows.Status) bool { return st.CertificateStatus == workflows.CertificateFlagged })
-	code, _ := ops(t, s, "POST", "/v1/engagements/workmarket/"+coi.ID+"/actions/approve-certificate", nil)
+	code, _ = ops(t, s, "POST", "/v1/engagements/workmarket/"+coi.ID+"/actions/approve-certificate", nil)
 	require.Equal(t, 200, code)
 	s.WaitStatus(t, "workmarket", coi.ID, time.Minute, "APPROVED", func(st workflows.Status) bool { return st.CertificateStatus == workflows.CertificateApproved })
 	end("workmarket", coi, platformsim.HookCancel, workflows.StatusCanceled)

@@ -37,7 +37,10 @@ func TestReplayGoldenHistories(t *testing.T) {
 			r, err := worker.NewWorkflowReplayerWithOptions(worker.WorkflowReplayerOptions{
 				DataConverter: payloadcodec.DataConverter(keys), FailureConverter: payloadcodec.FailureConverter(keys)})
 			require.NoError(t, err)
-			r.RegisterWorkflow(EngagementWorkflow)
+			for _, wf := range []any{EngagementWorkflow, ContractorSessionWorkflow, PolicyEventRouterWorkflow, PollPlatformWorkflow,
+				PolicyEventsPollerWorkflow, BackfillWorkflow} {
+				r.RegisterWorkflow(wf)
+			}
 			require.NoError(t, r.ReplayWorkflowHistoryFromJSONFile(nil, f))
 		})
 	}
