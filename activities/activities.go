@@ -14,7 +14,6 @@ import (
 	"strings"
 	"time"
 
-	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
 
@@ -653,24 +652,7 @@ func (a *Activities) ResolvePolicyEvent(ctx context.Context, in RouteInput) (Rou
 }
 
 func (a *Activities) runningEngagementsOf(ctx context.Context, contractorID string) ([]string, error) {
-	query := fmt.Sprintf("PolicyContractorID = '%s' AND ExecutionStatus = 'Running'", strings.ReplaceAll(contractorID, "'", ""))
-	var out []string
-	var token []byte
-	for {
-		resp, err := a.Temporal.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{Query: query, NextPageToken: token, PageSize: 200})
-		if err != nil {
-			return nil, err
-		}
-		for _, ex := range resp.Executions {
-			if id := ex.GetExecution().GetWorkflowId(); strings.HasPrefix(id, "engagement:") {
-				out = append(out, id)
-			}
-		}
-		token = resp.NextPageToken
-		if len(token) == 0 {
-			return out, nil
-		}
-	}
+	return EngagementIDs(ctx, a.Temporal, fmt.Sprintf("PolicyContractorID = '%s' AND ExecutionStatus = 'Running'", Quoteless(contractorID)))
 }
 
 // ListChangesInput asks a platform for what changed since a watermark.
@@ -712,24 +694,13 @@ func (a *Activities) ListPlatformChanges(ctx context.Context, in ListChangesInpu
 // RunningEngagements lists the engagement ids of a platform's running engagements, from
 // visibility (Upwork's poller re-reads them, having no listing of its own).
 func (a *Activities) RunningEngagements(ctx context.Context, vendor string) ([]string, error) {
-	query := fmt.Sprintf("WorkflowType = 'EngagementWorkflow' AND ExecutionStatus = 'Running' AND Vendor = '%s'", strings.ReplaceAll(vendor, "'", ""))
-	var ids []string
-	var token []byte
-	for {
-		resp, err := a.Temporal.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{Query: query, NextPageToken: token, PageSize: 500})
-		if err != nil {
-			return nil, err
-		}
-		for _, ex := range resp.Executions {
-			if _, id, ok := strings.Cut(strings.TrimPrefix(ex.GetExecution().GetWorkflowId(), "engagement:"+vendor), ":"); ok && id != "" {
-				ids = append(ids, id)
-			}
-		}
-		if token = resp.NextPageToken; len(token) == 0 {
-			sort.Strings(ids)
-			return ids, nil
-		}
+	ids, err := EngagementIDs(ctx, a.Temporal, fmt.Sprintf("WorkflowType = 'EngagementWorkflow' AND ExecutionStatus = 'Running' AND Vendor = '%s'", Quoteless(vendor)))
+	out := make([]string, 0, len(ids))
+	for _, id := range ids {
+		out = append(out, strings.TrimPrefix(id, engagementPrefix+vendor+":"))
 	}
+	sort.Strings(out)
+	return out, err
 }
 
 // DeliverEventsInput is a batch of platform events to hand to their engagements.

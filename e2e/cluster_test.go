@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"bytes"
 	"fmt"
 	"net/http"
 	"sync"
@@ -11,34 +10,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/coverage-orchestrator/coverage/sandbox/platformsim"
 	"github.com/coverage-orchestrator/coverage/testenv"
 	"github.com/coverage-orchestrator/coverage/workflows"
 )
-
-// sendTo delivers an engagement's start to one ingress replica (signed as its platform would,
-// or enrolled for JobDiva) and returns the answer's status code (0: no answer).
-func sendTo(s *testenv.Stack, ingress string, e engagement) int {
-	url := ingress + "/webhooks/" + e.platform
-	if e.enroll {
-		url = ingress + "/v1/engagements/" + e.platform + "/" + e.ex.ID
-	}
-	req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(e.start))
-	req.Header.Set("Content-Type", "application/json")
-	if e.enroll {
-		req.Header.Set("Authorization", "Bearer "+testenv.OpsToken)
-	} else {
-		for k, v := range platformsim.SignatureHeaders(e.platform, e.platform+"-webhook-secret", e.start, e.at) {
-			req.Header.Set(k, v)
-		}
-	}
-	resp, err := (&http.Client{Timeout: 20 * time.Second}).Do(req)
-	if err != nil {
-		return 0
-	}
-	resp.Body.Close()
-	return resp.StatusCode
-}
 
 // TestClusterTopology runs the production topology on one machine: the real Temporal server
 // on PostgreSQL, two workers and two ingress replicas. Engagements of all four platforms

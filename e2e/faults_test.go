@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -62,24 +61,32 @@ func fleet(t *testing.T, s *testenv.Stack, prefix string, n int) []engagement {
 	return out
 }
 
-// deliver sends an engagement's start webhook as its platform would, and returns the status.
-func deliver(s *testenv.Stack, e engagement) int {
+// sendTo delivers an engagement's start to one ingress replica (signed as its platform would,
+// or enrolled for JobDiva) and returns the answer's status code (0: no answer).
+func sendTo(s *testenv.Stack, ingress string, e engagement) int {
+	url := ingress + "/webhooks/" + e.platform
 	if e.enroll {
-		req, _ := http.NewRequest(http.MethodPost, s.IngressURL+"/v1/engagements/"+e.platform+"/"+e.ex.ID, bytes.NewReader(e.start))
-		req.Header.Set("Authorization", "Bearer "+testenv.OpsToken)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			return 0
-		}
-		resp.Body.Close()
-		return resp.StatusCode
+		url = ingress + "/v1/engagements/" + e.platform + "/" + e.ex.ID
 	}
-	status, _, err := s.Platforms.SendWebhookAt(context.Background(), e.platform, e.start, e.at)
+	req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(e.start))
+	req.Header.Set("Content-Type", "application/json")
+	if e.enroll {
+		req.Header.Set("Authorization", "Bearer "+testenv.OpsToken)
+	} else {
+		for k, v := range platformsim.SignatureHeaders(e.platform, e.platform+"-webhook-secret", e.start, e.at) {
+			req.Header.Set(k, v)
+		}
+	}
+	resp, err := (&http.Client{Timeout: 20 * time.Second}).Do(req)
 	if err != nil {
 		return 0
 	}
-	return status
+	resp.Body.Close()
+	return resp.StatusCode
 }
+
+// deliver sends an engagement's start to the ingress as its platform would.
+func deliver(s *testenv.Stack, e engagement) int { return sendTo(s, s.IngressURL, e) }
 
 // waitAllInsured waits until every engagement is INSURED: 0 lost.
 func waitAllInsured(t *testing.T, s *testenv.Stack, list []engagement, timeout time.Duration) {

@@ -3,6 +3,7 @@ package e2e
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"mime/multipart"
 	"net/http"
 	"os/exec"
@@ -18,11 +19,15 @@ import (
 	"github.com/coverage-orchestrator/coverage/workflows"
 )
 
-// opsWithKey calls an operator action with an Idempotency-Key.
-func opsWithKey(t *testing.T, s *testenv.Stack, path, key string) (int, map[string]any) {
+// opsRequest sends an operator request with the token (and an Idempotency-Key when given)
+// and decodes the JSON answer.
+func opsRequest(t *testing.T, s *testenv.Stack, method, path, key, contentType string, body io.Reader) (int, map[string]any) {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodPost, s.IngressURL+path, nil)
+	req, _ := http.NewRequest(method, s.IngressURL+path, body)
 	req.Header.Set("Authorization", "Bearer "+testenv.OpsToken)
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
 	if key != "" {
 		req.Header.Set("Idempotency-Key", key)
 	}
@@ -32,6 +37,12 @@ func opsWithKey(t *testing.T, s *testenv.Stack, path, key string) (int, map[stri
 	var out map[string]any
 	_ = json.NewDecoder(resp.Body).Decode(&out)
 	return resp.StatusCode, out
+}
+
+// opsWithKey calls an operator action with an Idempotency-Key.
+func opsWithKey(t *testing.T, s *testenv.Stack, path, key string) (int, map[string]any) {
+	t.Helper()
+	return opsRequest(t, s, http.MethodPost, path, key, "", nil)
 }
 
 // Operator actions are Updates: they answer with the status after the change, 409 with the
@@ -140,15 +151,7 @@ func postCertificate(t *testing.T, s *testenv.Stack, vendor, id, name string, pd
 	require.NoError(t, err)
 	_, _ = part.Write(pdf)
 	require.NoError(t, mw.Close())
-	req, _ := http.NewRequest(http.MethodPost, s.IngressURL+"/v1/engagements/"+vendor+"/"+id+"/certificates", &buf)
-	req.Header.Set("Authorization", "Bearer "+testenv.OpsToken)
-	req.Header.Set("Content-Type", mw.FormDataContentType())
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	var out map[string]any
-	_ = json.NewDecoder(resp.Body).Decode(&out)
-	return resp.StatusCode, out
+	return opsRequest(t, s, http.MethodPost, "/v1/engagements/"+vendor+"/"+id+"/certificates", "", mw.FormDataContentType(), &buf)
 }
 
 // TestCertificateIntake: a Remote engagement (Remote has no certificate object) gets its

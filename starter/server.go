@@ -25,8 +25,6 @@ import (
 	"github.com/coverage-orchestrator/coverage/config"
 	pc "github.com/coverage-orchestrator/coverage/policyclient"
 	"github.com/coverage-orchestrator/coverage/vendors"
-	"github.com/coverage-orchestrator/coverage/vendors/jobdiva"
-	"github.com/coverage-orchestrator/coverage/vendors/upwork"
 	"github.com/coverage-orchestrator/coverage/workflows"
 )
 
@@ -236,9 +234,8 @@ func (s *Server) platformWebhook(c echo.Context) error {
 	}
 	c.Set("outcome", res.Status)
 	c.Set("workflow_ids", res.WorkflowIDs)
-	if adapter.Vendor() == jobdiva.Vendor {
-		// JobDiva reads the answer as a boolean and retries anything else.
-		return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, []byte("true"))
+	if ack, ok := adapter.(vendors.Acknowledger); ok { // the platform reads a fixed answer (JobDiva: true)
+		return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, ack.WebhookAck())
 	}
 	return c.JSON(http.StatusOK, res)
 }
@@ -253,32 +250,22 @@ type enrollAnswer struct {
 // and job ids in the body, since its start lookup needs them).
 func (s *Server) enroll(c echo.Context) error {
 	vendor, id := c.Param("vendor"), c.Param("id")
-	if _, err := s.Adapters.Get(vendor); err != nil {
+	adapter, err := s.Adapters.Get(vendor)
+	if err != nil {
 		return fail(http.StatusNotFound, "platform %q is not enabled", vendor)
 	}
-	var body struct {
-		CandidateID json.RawMessage `json:"candidate_id"`
-		JobID       json.RawMessage `json:"job_id"`
-	}
-	if c.Request().ContentLength != 0 {
-		data, err := readBody(c)
-		if err != nil {
-			return err
-		}
-		if len(data) > 0 && json.Unmarshal(data, &body) != nil {
-			return fail(http.StatusBadRequest, `body must be JSON like {"candidate_id": "456", "job_id": "123"}`)
-		}
+	var body map[string]json.RawMessage
+	if err := readOptionalJSON(c, &body, `{"candidate_id": "456", "job_id": "123"}`); err != nil {
+		return err
 	}
 	var refs map[string]string
-	if vendor == jobdiva.Vendor {
-		cand, job := idText(body.CandidateID), idText(body.JobID)
-		if cand == "" {
-			return fail(http.StatusBadRequest, `field "candidate_id": missing (JobDiva finds a start by its candidate and job)`)
+	if rf, ok := adapter.(vendors.RefFetcher); ok { // records read by more than their id (JobDiva)
+		refs = map[string]string{}
+		for _, name := range rf.RequiredRefs() {
+			if refs[name] = idText(body[name]); refs[name] == "" {
+				return fail(http.StatusBadRequest, "field %q: missing (%s reads an engagement by %s)", name, vendor, strings.Join(rf.RequiredRefs(), " and "))
+			}
 		}
-		if job == "" {
-			return fail(http.StatusBadRequest, `field "job_id": missing (JobDiva finds a start by its candidate and job)`)
-		}
-		refs = map[string]string{"candidate_id": cand, "job_id": job}
 	}
 	ctx, cancel := context.WithTimeout(c.Request().Context(), temporalTimeout)
 	defer cancel()
@@ -290,6 +277,21 @@ func (s *Server) enroll(c echo.Context) error {
 	c.Set("outcome", outcome)
 	c.Set("workflow_ids", []string{wid})
 	return c.JSON(http.StatusOK, enrollAnswer{Status: outcome, WorkflowID: wid})
+}
+
+// readOptionalJSON decodes a body when there is one; a malformed one is 400 with an example.
+func readOptionalJSON(c echo.Context, v any, example string) error {
+	if c.Request().ContentLength == 0 {
+		return nil
+	}
+	data, err := readBody(c)
+	if err != nil {
+		return err
+	}
+	if len(data) > 0 && json.Unmarshal(data, v) != nil {
+		return fail(http.StatusBadRequest, "body must be JSON like %s", example)
+	}
+	return nil
 }
 
 // idText reads an id given as a JSON string or number.
@@ -308,23 +310,18 @@ func idText(raw json.RawMessage) string {
 // backfill starts the backfill workflow of a platform (Upwork: body {"contract_ids": [...]}).
 func (s *Server) backfill(c echo.Context) error {
 	vendor := c.Param("vendor")
-	if _, err := s.Adapters.Get(vendor); err != nil {
+	adapter, err := s.Adapters.Get(vendor)
+	if err != nil {
 		return fail(http.StatusNotFound, "platform %q is not enabled", vendor)
 	}
 	var body struct {
 		ContractIDs []string `json:"contract_ids"`
 	}
-	if c.Request().ContentLength != 0 {
-		data, err := readBody(c)
-		if err != nil {
-			return err
-		}
-		if len(data) > 0 && json.Unmarshal(data, &body) != nil {
-			return fail(http.StatusBadRequest, `body must be JSON like {"contract_ids": ["41815410"]}`)
-		}
+	if err := readOptionalJSON(c, &body, `{"contract_ids": ["41815410"]}`); err != nil {
+		return err
 	}
-	if vendor == upwork.Vendor && len(body.ContractIDs) == 0 {
-		return fail(http.StatusBadRequest, `field "contract_ids": missing (Upwork offers no listing of a client's contracts)`)
+	if _, lists := adapter.(vendors.Lister); !lists && len(body.ContractIDs) == 0 {
+		return fail(http.StatusBadRequest, `field "contract_ids": missing (%s offers no listing of its engagements)`, vendor)
 	}
 	requestID := c.Request().Header.Get("Idempotency-Key")
 	if requestID == "" {

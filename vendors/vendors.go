@@ -143,6 +143,14 @@ type Adapter interface {
 // by candidate and job); the activity passes the keys the workflow kept.
 type RefFetcher interface {
 	FetchEngagementRefs(ctx context.Context, engagementID string, refs map[string]string) (Engagement, error)
+	// RequiredRefs names the keys an enrollment must give beside the id.
+	RequiredRefs() []string
+}
+
+// Acknowledger is a platform that reads the webhook answer's body as a fixed value (JobDiva's
+// boolean true); every accepted delivery is answered with it.
+type Acknowledger interface {
+	WebhookAck() []byte
 }
 
 // Listed is one open engagement a platform lists for backfill, with the keys its lookup needs.

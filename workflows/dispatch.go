@@ -11,10 +11,10 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/operatorservice/v1"
 	"go.temporal.io/api/serviceerror"
-	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/coverage-orchestrator/coverage/activities"
 	"github.com/coverage-orchestrator/coverage/vendors"
 )
 
@@ -69,36 +69,21 @@ func DeliverPlatformEvent(ctx context.Context, c client.Client, taskQueue string
 // candidate update) to every running engagement of that platform contractor, found by the
 // SourceContractorID search attribute. It returns their workflow IDs (none: nothing to update).
 func DeliverContractorUpdate(ctx context.Context, c client.Client, ev vendors.Event) ([]string, error) {
-	query := fmt.Sprintf("WorkflowType = 'EngagementWorkflow' AND ExecutionStatus = 'Running' AND Vendor = '%s' AND SourceContractorID = '%s'",
-		quoteless(ev.Vendor), quoteless(ev.ContractorID))
-	var ids []string
-	var token []byte
-	for {
-		resp, err := c.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{Query: query, NextPageToken: token})
-		if err != nil {
+	ids, err := activities.EngagementIDs(ctx, c, fmt.Sprintf(
+		"WorkflowType = 'EngagementWorkflow' AND ExecutionStatus = 'Running' AND Vendor = '%s' AND SourceContractorID = '%s'",
+		activities.Quoteless(ev.Vendor), activities.Quoteless(ev.ContractorID)))
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range ids {
+		one := ev
+		_, one.EngagementID, _ = ParseEngagementWorkflowID(id)
+		if _, err := SignalEngagement(ctx, c, id, SignalPlatformEvent, one); err != nil {
 			return nil, err
 		}
-		for _, ex := range resp.Executions {
-			id := ex.GetExecution().GetWorkflowId()
-			_, engagementID, ok := ParseEngagementWorkflowID(id)
-			if !ok {
-				continue
-			}
-			one := ev
-			one.EngagementID = engagementID
-			if _, err := SignalEngagement(ctx, c, id, SignalPlatformEvent, one); err != nil {
-				return nil, err
-			}
-			ids = append(ids, id)
-		}
-		if token = resp.NextPageToken; len(token) == 0 {
-			return ids, nil
-		}
 	}
+	return ids, nil
 }
-
-// quoteless strips quotes so an outside value cannot change a visibility query.
-func quoteless(s string) string { return strings.NewReplacer("'", "", `"`, "", `\`, "").Replace(s) }
 
 // SignalEngagement signals a running engagement; one that is closed (or never existed)
 // answers Closed.

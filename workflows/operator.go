@@ -28,8 +28,8 @@ func refuse(reason string) error {
 // validateOperatorAction says why an action does not apply now (nil: it does).
 func (e *engagement) validateOperatorAction(op OperatorAction) error {
 	s := e.s
-	if s.Closed || s.End != nil {
-		return refuse("the engagement has ended")
+	if err := e.validateOpen(); err != nil {
+		return err
 	}
 	switch op.Action {
 	case ActionRetry:
@@ -54,16 +54,12 @@ func (e *engagement) validateOperatorAction(op OperatorAction) error {
 // operatorUpdate queues the action for the main path and waits until it took effect: applied,
 // and for end the engagement closed (or parked on a refusal of the end itself).
 func (e *engagement) operatorUpdate(ctx workflow.Context, op OperatorAction) (Status, error) {
-	e.opsQueued++
-	seq := e.opsQueued
-	e.inbox = append(e.inbox, Message{Operator: &op, Update: true})
 	if op.RequestID != "" {
 		e.seen.add("operator:" + op.RequestID) // the same request as a signal is a duplicate
 	}
-	err := workflow.Await(ctx, func() bool {
-		return e.opsApplied >= seq && (op.Action != ActionEnd || e.s.Closed || e.s.Parked)
+	return e.queueUpdate(ctx, Message{Operator: &op, Update: true}, func() bool {
+		return op.Action != ActionEnd || e.s.Closed || e.s.Parked
 	})
-	return e.s.Status, err
 }
 
 // applyEnd is the operator's end: work that ended off-platform. Before the start it is a

@@ -296,6 +296,13 @@ type Candidate map[string]string
 // Job is JobDetail's row.
 type Job map[string]string
 
+// RequiredRefs: a start is found by its candidate and job.
+func (a *Adapter) RequiredRefs() []string { return []string{RefCandidate, RefJob} }
+
+// WebhookAck is JobDiva's answer to every accepted delivery: it reads the body as a boolean
+// and retries (five times, 5 s apart) on anything else.
+func (a *Adapter) WebhookAck() []byte { return []byte("true") }
+
 // FetchEngagement needs the start's candidate and job (FetchEngagementRefs).
 func (a *Adapter) FetchEngagement(ctx context.Context, id string) (vendors.Engagement, error) {
 	return a.FetchEngagementRefs(ctx, id, nil)
