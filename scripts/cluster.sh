@@ -112,13 +112,20 @@ register)
     "$BIN/temporal" operator namespace create --address "$ADDR" -n default --retention 72h >/dev/null
   # The search attributes come from the code's one list (workflows.SearchAttributes).
   # A namespace just created takes a moment to reach every service: retry each attribute.
+  # Listed into a variable, not piped into grep -q: under pipefail a lister still writing when
+  # grep has found its match dies of SIGPIPE, and the attribute would look missing.
+  registered() {
+    local out
+    out=$("$BIN/temporal" operator search-attribute list --address "$ADDR" --namespace default 2>&1) || return 1
+    grep -qw "$1" <<<"$out"
+  }
   "$BIN/sandbox" search-attributes | while IFS== read -r name kind; do
     for i in $(seq 1 60); do
-      "$BIN/temporal" operator search-attribute list --address "$ADDR" --namespace default 2>/dev/null | grep -qw "$name" && break
-      "$BIN/temporal" operator search-attribute create --address "$ADDR" --namespace default --name "$name" --type "$kind" >/dev/null 2>&1 || sleep 1
+      registered "$name" && break
+      err=$("$BIN/temporal" operator search-attribute create --address "$ADDR" --namespace default --name "$name" --type "$kind" 2>&1) || true
+      sleep 1
     done
-    "$BIN/temporal" operator search-attribute list --address "$ADDR" --namespace default | grep -qw "$name" ||
-      { echo "cluster: search attribute $name could not be registered" >&2; exit 1; }
+    registered "$name" || { echo "cluster: search attribute $name could not be registered: ${err:-created, but never listed}" >&2; exit 1; }
   done
   ;;
 *) echo "cluster.sh: unknown command $cmd" >&2; exit 2 ;;
