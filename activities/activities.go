@@ -577,24 +577,6 @@ func assignmentLister(c *pc.Client) func(context.Context, pc.ListParams) ([]keye
 	return lister(c.ListAssignments, func(a pc.Assignment) keyed { return keyed{a.ID, a.CustomMetadata} })
 }
 
-// SignalWithStartInput signals a workflow, starting it first when it is not running.
-type SignalWithStartInput struct {
-	WorkflowID   string
-	WorkflowType string
-	SignalName   string
-	Signal       any
-	StartInput   any
-}
-
-// SignalWithStart lets a workflow reach a coordinator that may not be running yet (a workflow
-// can signal only running workflows itself).
-func (a *Activities) SignalWithStart(ctx context.Context, in SignalWithStartInput) error {
-	_, err := a.Temporal.SignalWithStartWorkflow(ctx, in.WorkflowID, in.SignalName, in.Signal,
-		client.StartWorkflowOptions{ID: in.WorkflowID, TaskQueue: activity.GetInfo(ctx).TaskQueue},
-		in.WorkflowType, in.StartInput)
-	return err
-}
-
 // RouteInput is a 1099Policy event to route.
 type RouteInput struct {
 	EventID       string

@@ -3,6 +3,7 @@ package e2e
 import (
 	"encoding/json"
 	"fmt"
+	"go.temporal.io/api/workflowservice/v1"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -25,11 +26,14 @@ func TestRecordGoldenHistories(t *testing.T) {
 	if os.Getenv("UPDATE_GOLDEN") == "" {
 		t.Skip("set UPDATE_GOLDEN=1 (make golden) to record new golden histories")
 	}
-	s := testenv.NewStack(t, testenv.StackOptions{AutoCompleteAfter: time.Second})
+	// The pollers run too, so a run of each is recorded.
+	s := testenv.NewStack(t, testenv.StackOptions{AutoCompleteAfter: time.Second, PollInterval: "15s", PolicyEventsPoll: "15s"})
 	dir := filepath.Join(testenv.ModuleRoot(), "workflows", "testdata", "golden")
 	require.NoError(t, os.MkdirAll(dir, 0o755))
-	// Histories of earlier versions stay committed beside these: every version must replay.
-	const version = "v4" // v3: payloads encrypted with the test key; v4: notifications, horizon, live platform shapes
+	// Histories of earlier versions stay committed beside these while they must replay; v5 (the
+	// engagement workflow v2: new command order, no engagement ran on v4 in production)
+	// replaced them. v3 on: payloads encrypted with the test key.
+	const version = "v5"
 	exportID := func(name, workflowID string) {
 		name += "_" + version
 		out, err := exec.Command(testenv.CLIPath(t), "workflow", "show", "--address", s.Temporal.HostPort, "--namespace", "default",
@@ -109,4 +113,19 @@ func TestRecordGoldenHistories(t *testing.T) {
 	end("workmarket", coi, platformsim.HookCancel, workflows.StatusCanceled)
 	s.WaitClosed(t, workflows.EngagementWorkflowID("workmarket", coi.ID))
 	export("certificate_workmarket", "workmarket", coi.ID)
+
+	// One completed run of each poller.
+	for name, wfType := range map[string]string{"platform_poller": "PollPlatformWorkflow", "policy_events_poller": "PolicyEventsPollerWorkflow"} {
+		query := fmt.Sprintf("WorkflowType = '%s' AND ExecutionStatus = 'Completed'", wfType)
+		var id string
+		require.Eventually(t, func() bool {
+			resp, err := s.Client.ListWorkflow(t.Context(), &workflowservice.ListWorkflowExecutionsRequest{Namespace: "default", Query: query, PageSize: 1})
+			if err != nil || len(resp.GetExecutions()) == 0 {
+				return false
+			}
+			id = resp.GetExecutions()[0].GetExecution().GetWorkflowId()
+			return true
+		}, 2*time.Minute, time.Second, wfType)
+		exportID(name, id)
+	}
 }

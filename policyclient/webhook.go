@@ -102,18 +102,24 @@ func SignatureHeader(secret string, t time.Time, body []byte) string {
 // Canonical event types (the guides' aliases are mapped onto these).
 const (
 	EventPolicyActive        = "policy.active"
+	EventPolicyActiveMedia   = "policy.active.media"
 	EventPolicyCancelled     = "policy.cancelled"
 	EventPolicyExpired       = "policy.expired"
 	EventPolicyReactivated   = "policy.reactivated"
 	EventApplicationStarted  = "application.started"
 	EventApplicationComplete = "application.complete"
 	EventApplicationExpired  = "application.expired"
-	EventAssignmentActive    = "assignment.active"
-	EventAssignmentCancelled = "assignment.cancelled"
-	EventCertificateApproved = "certificate.approved"
-	EventCertificateFlagged  = "certificate.flagged"
-	EventCertificateDenied   = "certificate.denied"
-	EventCertificateError    = "certificate.error"
+	EventApplicationCreated  = "application.created"
+	// Manual review and ineligibility of an application.
+	EventApplicationManualReview   = "application.manual_review"
+	EventApplicationReviewApproved = "application.manual_review_approved"
+	EventApplicationIneligible     = "application.ineligible"
+	EventAssignmentActive          = "assignment.active"
+	EventAssignmentCancelled       = "assignment.cancelled"
+	EventCertificateApproved       = "certificate.approved"
+	EventCertificateFlagged        = "certificate.flagged"
+	EventCertificateDenied         = "certificate.denied"
+	EventCertificateError          = "certificate.error"
 )
 
 var eventAliases = map[string]string{

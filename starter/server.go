@@ -352,8 +352,13 @@ func (s *Server) policyWebhook(c echo.Context) error {
 	if err != nil {
 		return temporalError(c, err)
 	}
-	res := answer{Status: outcome, WorkflowIDs: []string{wid}}
+	res := answer{Status: outcome}
+	if wid != "" {
+		res.WorkflowIDs = []string{wid}
+	}
 	switch {
+	case outcome == workflows.Ignored:
+		res.Reason = "no engagement acts on " + ev.Type + "; nothing changed"
 	case outcome == workflows.Closed:
 		res.Reason = "the engagement has ended; nothing changed"
 	case outcome == workflows.Duplicate:

@@ -307,6 +307,14 @@ func TestPolicyWebhook(t *testing.T) {
 	status, out = policyHook(t, e.srv.URL, ev, time.Now())
 	assert.Equal(t, 200, status, "a redelivery is acknowledged")
 	assert.Equal(t, "duplicate", out["status"])
+
+	// An event no engagement acts on is acknowledged without reaching any workflow.
+	status, out = policyHook(t, e.srv.URL, map[string]any{"id": "ev_done", "type": "application.complete",
+		"data": map[string]any{"id": "as_1", "quote": "qt_1", "custom_metadata": map[string]string{"engagement_key": "engagement:remote:ct_ignored"}}}, time.Now())
+	assert.Equal(t, 200, status)
+	assert.Equal(t, "ignored", out["status"])
+	assert.Contains(t, out["reason"], "application.complete")
+	assert.False(t, workflowExists(t, e.client, "policy-event:ev_done"))
 }
 
 func ops(t *testing.T, url, method, path, token string) (int, map[string]any) {

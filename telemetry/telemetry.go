@@ -5,6 +5,7 @@ package telemetry
 import (
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -58,8 +59,30 @@ func (l *TemporalLogger) Debug(msg string, kv ...any) { l.z.Debug(msg, fields(kv
 // Info implements log.Logger.
 func (l *TemporalLogger) Info(msg string, kv ...any) { l.z.Info(msg, fields(kv)...) }
 
-// Warn implements log.Logger.
-func (l *TemporalLogger) Warn(msg string, kv ...any) { l.z.Warn(msg, fields(kv)...) }
+// Warn implements log.Logger. The SDK reports a failed workflow task (a panic, a
+// non-determinism error, a command the server refused) as a warning and retries it forever:
+// an engagement that never moves must not be a quiet line, so those are errors here (with the
+// workflow id the SDK adds). The SDK counts them in temporal_workflow_task_execution_failed.
+func (l *TemporalLogger) Warn(msg string, kv ...any) {
+	if IsWorkflowTaskFailure(msg) {
+		l.z.Error(msg, fields(kv)...)
+		return
+	}
+	l.z.Warn(msg, fields(kv)...)
+}
+
+// workflowTaskFailures are the SDK's messages for a workflow task that failed.
+var workflowTaskFailures = []string{"Failed to process workflow task", "Workflow task postprocess error", "Workflow task preprocess error"}
+
+// IsWorkflowTaskFailure reports an SDK message about a failed workflow task.
+func IsWorkflowTaskFailure(msg string) bool {
+	for _, prefix := range workflowTaskFailures {
+		if strings.HasPrefix(msg, prefix) {
+			return true
+		}
+	}
+	return false
+}
 
 // Error implements log.Logger.
 func (l *TemporalLogger) Error(msg string, kv ...any) { l.z.Error(msg, fields(kv)...) }

@@ -86,8 +86,6 @@ const (
 	SignalAcquireSession = "acquire-session"
 	// SignalReleaseSession gives the lease back or leaves the queue; carries a LeaseRequest.
 	SignalReleaseSession = "release-session"
-	// ContractorWorkflowType is the coordinator's registered name.
-	ContractorWorkflowType = "ContractorSessionWorkflow"
 )
 
 // LeaseRequest names the engagement asking for or releasing the lease.

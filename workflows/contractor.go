@@ -7,11 +7,12 @@ import (
 )
 
 // ContractorSessionWorkflow makes sure a new contractor is never sent through two application
-// sessions at once. Engagements that need a session ask it for the lease (signal-with-start on
-// contractor:<policy contractor id>); it grants one at a time in arrival order and hands the
-// lease on when the holder releases it (policy active, covered otherwise, or ended). A queued
-// engagement learns it waited, so it tries an assignment first: the holder's new policy
-// usually covers it. The coordinator completes as soon as nobody holds or waits.
+// sessions at once. The first engagement that needs a session starts it (contractor:<policy
+// contractor id>) as its holder (lease.go); others that find it running ask it for the lease
+// and are granted it one at a time, in arrival order, when the holder releases it (policy
+// active, covered otherwise, or ended). A queued engagement learns it waited, so it tries an
+// assignment first: the holder's new policy usually covers it. The coordinator completes as
+// soon as nobody holds or waits.
 func ContractorSessionWorkflow(ctx workflow.Context, in ContractorInput) error {
 	c := &coordinator{ctx: ctx, id: workflow.GetInfo(ctx).WorkflowExecution.ID, holder: in.Holder, queue: in.Queue}
 	acquire := workflow.GetSignalChannel(ctx, SignalAcquireSession)

@@ -15,6 +15,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/coverage-orchestrator/coverage/activities"
+	pc "github.com/coverage-orchestrator/coverage/policyclient"
 	"github.com/coverage-orchestrator/coverage/vendors"
 )
 
@@ -28,7 +29,23 @@ const (
 	Closed   = "closed"   // the engagement is over; nothing was changed
 	// Duplicate: the same event was received before (its routing workflow exists).
 	Duplicate = "duplicate"
+	// Ignored: a 1099Policy event no engagement acts on; acknowledged without a signal.
+	Ignored = "ignored"
 )
+
+// policyEventsActedOn are the 1099Policy event types an engagement acts on (handlers.go).
+// Others (application.created, application.complete, …) are acknowledged as Ignored: a signal
+// that changes nothing would still be a billable action and a history event.
+var policyEventsActedOn = []string{
+	pc.EventApplicationStarted, pc.EventApplicationManualReview, pc.EventApplicationReviewApproved,
+	pc.EventApplicationExpired, pc.EventApplicationIneligible,
+	pc.EventPolicyActive, pc.EventPolicyReactivated, pc.EventPolicyActiveMedia, pc.EventPolicyCancelled, pc.EventPolicyExpired,
+	pc.EventAssignmentActive, pc.EventAssignmentCancelled,
+	pc.EventCertificateApproved, pc.EventCertificateFlagged, pc.EventCertificateDenied, pc.EventCertificateError,
+}
+
+// ActsOnPolicyEvent reports whether an engagement acts on a 1099Policy event type.
+func ActsOnPolicyEvent(eventType string) bool { return slices.Contains(policyEventsActedOn, eventType) }
 
 // SearchAttributes are the custom search attributes this service needs registered.
 var SearchAttributes = map[string]enumspb.IndexedValueType{
@@ -106,6 +123,9 @@ func SignalEngagement(ctx context.Context, c client.Client, workflowID, signal s
 // without an engagement key and events still to be read from 1099Policy (refetch mode) go
 // through the durable routing workflow. It returns the outcome and the workflow it reached.
 func DeliverPolicyEvent(ctx context.Context, c client.Client, taskQueue string, ev PolicyEvent) (string, string, error) {
+	if !ev.Refetch && !ActsOnPolicyEvent(ev.Type) {
+		return Ignored, "", nil
+	}
 	if key := ev.EngagementKey; key != "" && !ev.Refetch && !strings.HasPrefix(ev.Type, "policy.") {
 		outcome, err := SignalEngagement(ctx, c, key, SignalPolicyEvent, ev)
 		return outcome, key, err

@@ -15,10 +15,6 @@ import (
 // engagement's state and sent, in order, by one coroutine, so a receiver that is down never
 // holds up the lifecycle and every notification is delivered at least once.
 
-// notificationsVersion guards the notification commands: histories recorded before them
-// replay without.
-const notificationsVersion = "notifications"
-
 // NotifyFor is how long a notification is retried before it is given up (logged, counted).
 const NotifyFor = 24 * time.Hour
 
@@ -35,9 +31,6 @@ var statusEvents = map[CoverageStatus]string{
 
 // notify queues one notification with the engagement as it is now.
 func (e *engagement) notify(eventType, reason string) {
-	if !e.notifying {
-		return
-	}
 	s := e.s
 	s.NotificationSeq++
 	s.Outbox = append(s.Outbox, notify.Event{
@@ -77,7 +70,7 @@ func (e *engagement) notificationsSent() bool { return len(e.s.Outbox) == 0 }
 // if that is still before the start date and it was not told for this session yet.
 func (e *engagement) applicationPendingDue() (time.Time, bool) {
 	s := e.s
-	if !e.notifying || s.ApplicationPendingAfter <= 0 || !s.sessionOpen() || s.SessionCreatedAt.IsZero() ||
+	if s.ApplicationPendingAfter <= 0 || !s.sessionOpen() || s.SessionCreatedAt.IsZero() ||
 		s.PendingNotifiedSession == s.Policy.SessionID {
 		return time.Time{}, false
 	}

@@ -7,6 +7,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
+	pc "github.com/coverage-orchestrator/coverage/policyclient"
 	"github.com/coverage-orchestrator/coverage/vendors"
 )
 
@@ -33,7 +34,7 @@ func (e *engagement) validateOperatorAction(op OperatorAction) error {
 	}
 	switch op.Action {
 	case ActionRetry:
-		if !s.Parked {
+		if s.Parked == nil {
 			return refuse("nothing is parked: the engagement is " + string(s.CoverageStatus))
 		}
 	case ActionResendSession:
@@ -58,14 +59,14 @@ func (e *engagement) operatorUpdate(ctx workflow.Context, op OperatorAction) (St
 		e.seen.add("operator:" + op.RequestID) // the same request as a signal is a duplicate
 	}
 	return e.queueUpdate(ctx, Message{Operator: &op, Update: true}, func() bool {
-		return op.Action != ActionEnd || e.s.Closed || e.s.Parked
+		return op.Action != ActionEnd || e.s.Phase == PhaseClosed || e.s.Parked != nil
 	})
 }
 
 // applyEnd is the operator's end: work that ended off-platform. Before the start it is a
 // cancellation (the assignment is cancelled), after it an end (the end date moves).
 func (e *engagement) applyEnd(cause string) {
-	e.s.End = &EndRequest{Kind: vendors.KindEnd, At: e.now().Unix(), Cause: cause}
+	e.requestEnd(vendors.KindEnd, e.now().Unix(), cause)
 }
 
 // observeCancellation turns a cancellation requested from the Temporal UI or CLI into an
@@ -77,9 +78,7 @@ func (e *engagement) observeCancellation() {
 	}
 	e.cancelled = true
 	e.ctx, _ = workflow.NewDisconnectedContext(e.ctx)
-	if e.s.End == nil {
-		e.applyEnd("cancelled from Temporal by an operator")
-	}
+	e.applyEnd("cancelled from Temporal by an operator")
 }
 
 // UpdateContractorDetails supplies contractor details the platform lacks (SPEC §4).
@@ -111,7 +110,7 @@ type CertificateUploaded struct {
 }
 
 func (e *engagement) validateOpen() error {
-	if e.s.Closed || e.s.End != nil {
+	if e.s.ending() {
 		return refuse("the engagement has ended")
 	}
 	return nil
@@ -139,7 +138,7 @@ func (e *engagement) validateCertificateUploaded(c CertificateUploaded) error {
 
 // contractorDetailsUpdate records the details; a parked engagement resumes with them.
 func (e *engagement) contractorDetailsUpdate(ctx workflow.Context, d ContractorDetails) (Status, error) {
-	return e.queueUpdate(ctx, Message{Details: &d, Update: true}, func() bool { return !e.s.NeedsSync || e.s.Parked })
+	return e.queueUpdate(ctx, Message{Details: &d, Update: true}, func() bool { return !e.s.SyncDue || e.s.Parked != nil })
 }
 
 // certificateUploadedUpdate records the certificate for review like a platform document.
@@ -160,11 +159,11 @@ func (e *engagement) queueUpdate(ctx workflow.Context, m Message, done func() bo
 func (e *engagement) applyContractorDetails(d ContractorDetails) {
 	s := e.s
 	s.ContractorDetails = &d
-	s.NeedsSync = true
-	if s.Onboarded {
+	s.SyncDue = true
+	if s.Phase != PhaseSetUp {
 		s.SourceFingerprint.Contractor = "" // send the update to 1099Policy
 	}
-	if s.Parked {
+	if s.Parked != nil {
 		e.resume("contractor details supplied by an operator")
 	} else {
 		e.transition("", "contractor details supplied by an operator")
@@ -194,11 +193,40 @@ func (s *EngagementState) withDetails(c vendors.Contractor) vendors.Contractor {
 	return c
 }
 
-// applyCertificateUploaded starts the review of an operator's certificate.
-func (e *engagement) applyCertificateUploaded(c CertificateUploaded) {
+// applyOperatorAction carries out an action its validator accepted.
+func (e *engagement) applyOperatorAction(op OperatorAction) {
 	s := e.s
-	s.Policy.CertificateID = c.CertificateID
-	s.CertificateStatus = CertificatePending
-	s.NextCertificatePoll = e.now().Add(CertificatePollAfter)
-	e.transition("", "certificate "+c.CertificateID+" uploaded by an operator for review")
+	switch op.Action {
+	case ActionRetry:
+		if s.Parked == nil {
+			e.transition("", "operator retry: nothing was waiting")
+			return
+		}
+		e.resume("operator retry")
+	case ActionResendSession:
+		if s.sessionOpen() {
+			e.askNewSession("operator asked for a new session")
+		} else {
+			e.transition("", "operator asked for a new session, but none is open")
+		}
+	case ActionApproveCertificate, ActionRejectCertificate:
+		if s.Policy.CertificateID == "" {
+			e.transition("", "operator certificate decision ignored: no certificate")
+			return
+		}
+		status, cause := pc.CertificateApproved, "certificate approved by an operator"
+		if op.Action == ActionRejectCertificate {
+			status, cause = pc.CertificateDenied, "certificate rejected by an operator"
+		}
+		if op.Note != "" {
+			cause += ": " + op.Note
+		}
+		e.applyCertificateStatus(status, cause)
+	case ActionEnd:
+		cause := "ended by an operator"
+		if op.Note != "" {
+			cause += ": " + op.Note
+		}
+		e.applyEnd(cause)
+	}
 }

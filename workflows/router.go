@@ -40,6 +40,10 @@ func PolicyEventRouterWorkflow(ctx workflow.Context, ev PolicyEvent) ([]string, 
 			return []string{}, nil
 		}
 		ev = fetched.Event
+		if !ActsOnPolicyEvent(ev.Type) {
+			workflow.SetCurrentDetails(ctx, "no engagement acts on "+ev.Type+"; nothing changed")
+			return []string{}, nil
+		}
 	}
 	for {
 		var targets activities.RouteOutput

@@ -93,26 +93,61 @@ type Status struct {
 	Transitions       []Transition      `json:"transitions"`
 }
 
+// Phase is where the engagement stands in SPEC §2's lifecycle.
+type Phase string
+
+// Phases, in order.
+const (
+	PhaseSetUp    Phase = "set-up"   // steps 1-3: the platform's record, the contractor and the job
+	PhaseCovering Phase = "covering" // steps 4-5: coverage bound and kept true
+	PhaseEnding   Phase = "ending"   // step 6 runs: an end was requested
+	PhaseClosed   Phase = "closed"   // nothing more happens; the workflow completes
+)
+
+// Binding is what the engagement's coverage needs next.
+type Binding string
+
+// Bindings.
+const (
+	BindNothing    Binding = ""            // covered, or waiting for the contractor's application
+	BindAssignment Binding = "assignment"  // the contractor may hold a policy: try an assignment first
+	BindQuote      Binding = "quote"       // a quote and an application session
+	BindNewSession Binding = "new-session" // the open session is replaced by a fresh one
+)
+
+// Lease is the engagement's hold on its contractor's one application session.
+type Lease string
+
+// Lease states.
+const (
+	LeaseNone    Lease = ""
+	LeaseWaiting Lease = "waiting" // queued behind another engagement of the contractor
+	LeaseHeld    Lease = "held"
+)
+
+// Parked is a step that failed and waits for an operator (NEEDS_ATTENTION).
+type Parked struct {
+	Step string         `json:"step"`
+	From CoverageStatus `json:"from"` // the status to go back to on retry
+}
+
 // EngagementState is Status plus the bookkeeping the workflow carries across continue-as-new.
 type EngagementState struct {
 	Status
 
-	Onboarded            bool                   `json:"onboarded"`
-	NeedsSync            bool                   `json:"needs_sync,omitempty"`
-	NeedsBinding         bool                   `json:"needs_binding,omitempty"`
-	NeedsNewSession      bool                   `json:"needs_new_session,omitempty"`
-	ReturningContractor  bool                   `json:"returning_contractor,omitempty"` // found by email: try an assignment first
-	TriedAssignment      bool                   `json:"tried_assignment,omitempty"`
-	AwaitingLease        bool                   `json:"awaiting_lease,omitempty"`
-	HoldsLease           bool                   `json:"holds_lease,omitempty"`
-	LeaseQueued          bool                   `json:"lease_queued,omitempty"`
+	Phase   Phase   `json:"phase"`
+	Binding Binding `json:"binding,omitempty"`
+	Lease   Lease   `json:"lease,omitempty"`
+	Parked  *Parked `json:"parked,omitempty"`
+	// SyncDue says the platform's record changed (or was never read): read and apply it.
+	SyncDue              bool                   `json:"sync_due,omitempty"`
 	BindAttempt          int                    `json:"bind_attempt"`
+	RenewReason          string                 `json:"renew_reason,omitempty"` // why the session is replaced
 	SessionCount         int                    `json:"session_count,omitempty"`
 	SessionCreatedAt     time.Time              `json:"session_created_at,omitzero"`
 	ExpiredSessions      []string               `json:"expired_sessions,omitempty"`
 	PolicyExpiresAt      int64                  `json:"policy_expires_at,omitempty"`
 	CoveredByCertificate bool                   `json:"covered_by_certificate,omitempty"`
-	CertificateCount     int                    `json:"certificate_count,omitempty"`
 	NextCertificatePoll  time.Time              `json:"next_certificate_poll,omitzero"`
 	PendingCOIs          []string               `json:"pending_cois,omitempty"`
 	UploadedDocuments    []string               `json:"uploaded_documents,omitempty"`
@@ -125,21 +160,17 @@ type EngagementState struct {
 	Metadata             vendors.Metadata       `json:"metadata"`
 	ClientID             string                 `json:"client_id,omitempty"`
 	SourceContractorID   string                 `json:"source_contractor_id,omitempty"`
-	SourceRefs           map[string]string      `json:"source_refs,omitempty"`
-	ContractorDetails    *ContractorDetails     `json:"contractor_details,omitempty"` // an operator's additions // keys beside the id the platform needs (JobDiva)
+	SourceRefs           map[string]string      `json:"source_refs,omitempty"`    // keys beside the id the platform needs (JobDiva)
+	ContractorDetails    *ContractorDetails     `json:"contractor_details,omitempty"` // an operator's additions
 	End                  *EndRequest            `json:"end,omitempty"`
-	Parked               bool                   `json:"parked,omitempty"`
-	ParkedStep           string                 `json:"parked_step,omitempty"`
-	ParkedFrom           CoverageStatus         `json:"parked_from,omitempty"`
 	KeyGeneration        int                    `json:"key_generation"`
-	Closed               bool                   `json:"closed,omitempty"`
-	// Notifications: how many were queued (their ids derive from it), those not yet sent, and
-	// the application-pending rule as the worker had it at the last fetch.
 	// WorkEnd is the engagement's own end (0: open-ended); CoverageEnd is the covered part,
 	// extended at the horizon. Horizon is COVERAGE_HORIZON as the worker had it at the fetch.
-	WorkEnd                 int64          `json:"work_end,omitempty"`
-	Horizon                 time.Duration  `json:"horizon,omitempty"`
-	Extensions              int            `json:"extensions,omitempty"`
+	WorkEnd    int64         `json:"work_end,omitempty"`
+	Horizon    time.Duration `json:"horizon,omitempty"`
+	Extensions int           `json:"extensions,omitempty"`
+	// Notifications: how many were queued (their ids derive from it), those not yet sent, and
+	// the application-pending rule as the worker had it at the last fetch.
 	NotificationSeq         int            `json:"notification_seq,omitempty"`
 	Outbox                  []notify.Event `json:"outbox,omitempty"`
 	ApplicationPendingAfter time.Duration  `json:"application_pending_after,omitempty"`

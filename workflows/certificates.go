@@ -1,0 +1,105 @@
+package workflows
+
+import (
+	"time"
+
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/coverage-orchestrator/coverage/activities"
+	"github.com/coverage-orchestrator/coverage/notify"
+	pc "github.com/coverage-orchestrator/coverage/policyclient"
+)
+
+// Bring-your-own certificates (SPEC §2 step 5): a platform's document or an operator's upload
+// goes to 1099Policy for review; an approved certificate covers the engagement, a flagged one
+// waits for an operator's decision, and a review that never reports back is polled.
+
+// uploadCertificate sends the oldest pending platform document to 1099Policy for review.
+func (e *engagement) uploadCertificate() error {
+	s := e.s
+	doc := s.PendingCOIs[0]
+	var out activities.CertificateOutput
+	err := workflow.ExecuteActivity(uploadOptions(e.ctx), (*activities.Activities).UploadCertificate, activities.CertificateInput{
+		WorkflowID: s.WorkflowID, Key: e.key("certificate-" + doc), Vendor: s.Vendor, EngagementID: s.EngagementID,
+		DocumentID: doc, ContractorID: s.Policy.ContractorID, Metadata: s.Metadata.Certificate,
+	}).Get(e.ctx, &out)
+	if err != nil {
+		return failed("upload certificate", err)
+	}
+	s.PendingCOIs = s.PendingCOIs[1:]
+	s.UploadedDocuments = append(s.UploadedDocuments, doc)
+	e.reviewCertificate(out.CertificateID, "certificate "+out.CertificateID+" uploaded for review")
+	return nil
+}
+
+// applyCertificateUploaded starts the review of an operator's certificate.
+func (e *engagement) applyCertificateUploaded(c CertificateUploaded) {
+	e.reviewCertificate(c.CertificateID, "certificate "+c.CertificateID+" uploaded by an operator for review")
+}
+
+func (e *engagement) reviewCertificate(id, cause string) {
+	s := e.s
+	s.Policy.CertificateID = id
+	s.CertificateStatus = CertificatePending
+	s.NextCertificatePoll = e.now().Add(CertificatePollAfter)
+	e.transition("", cause)
+}
+
+// pollCertificate reads a review that sent no webhook.
+func (e *engagement) pollCertificate() {
+	s := e.s
+	s.NextCertificatePoll = e.now().Add(CertificatePollAfter)
+	out, err := call(e, (*activities.Activities).GetCertificate, activities.GetCertificateInput{CertificateID: s.Policy.CertificateID})
+	if err != nil {
+		e.logger.Warn("certificate poll failed; polling again later", "error", err)
+		return
+	}
+	e.applyCertificateStatus(out.Status, "certificate review (polled after no webhook): "+out.Status)
+}
+
+// applyCertificateStatus applies a review outcome: approved covers the engagement; flagged or
+// denied takes that cover away again.
+func (e *engagement) applyCertificateStatus(status, cause string) {
+	s := e.s
+	var next CertificateStatus
+	switch status {
+	case pc.CertificateApproved:
+		next = CertificateApproved
+	case pc.CertificateFlagged:
+		next = CertificateFlagged
+	case pc.CertificateDenied:
+		next = CertificateDenied
+	case pc.CertificateError:
+		e.transition("", "certificate review failed at 1099Policy; an operator can approve or reject it")
+		s.NextCertificatePoll = time.Time{}
+		return
+	default:
+		return // pending or processing: nothing new
+	}
+	if next == s.CertificateStatus {
+		return
+	}
+	s.CertificateStatus = next
+	s.NextCertificatePoll = time.Time{}
+	if next == CertificateFlagged {
+		e.notify(notify.CertificateFlagged, cause)
+	}
+	switch {
+	case next == CertificateApproved && s.CoverageStatus != StatusInsured:
+		s.CoveredByCertificate, s.Binding = true, BindNothing
+		e.transition(StatusInsured, cause+"; the approved certificate covers the engagement")
+		e.releaseLease()
+	case next != CertificateApproved && s.CoveredByCertificate:
+		s.CoveredByCertificate = false
+		if s.Policy.PolicyID == "" && s.Policy.AssignmentID == "" {
+			s.Binding = BindQuote
+		}
+		to := StatusPending
+		if s.StartChecked {
+			to = StatusUnprotected
+		}
+		e.transition(to, cause+"; coverage needed again")
+	default:
+		e.transition("", cause)
+	}
+}

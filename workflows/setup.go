@@ -1,0 +1,120 @@
+package workflows
+
+import (
+	"errors"
+	"slices"
+
+	"github.com/coverage-orchestrator/coverage/activities"
+	"github.com/coverage-orchestrator/coverage/vendors"
+)
+
+// Steps 1-3 of SPEC §2: read the platform's record, then find or create the contractor and
+// create the job in 1099Policy. The same read later follows the platform's changes.
+
+// sync reads the platform's record and applies it: the set-up the first time, changes after.
+func (e *engagement) sync() error {
+	s := e.s
+	fetched, err := call(e, (*activities.Activities).FetchEngagement, activities.FetchEngagementInput{Vendor: s.Vendor,
+		EngagementID: s.EngagementID, Refs: s.SourceRefs})
+	if err != nil {
+		return failed("fetch from "+s.Vendor, err)
+	}
+	eng := fetched.Engagement
+	eng.Contractor = s.withDetails(eng.Contractor)
+	s.ApplicationPendingAfter, s.Horizon = fetched.ApplicationPendingAfter, fetched.Horizon
+	switch {
+	case !eng.UpdatedAt.IsZero() && eng.UpdatedAt.Before(s.LastSourceUpdate):
+		e.logger.Info("platform record older than the state; not applied")
+	case eng.OutOfScope != "":
+		e.requestEnd(vendors.KindIgnore, e.now().Unix(), "out of scope: "+eng.OutOfScope)
+	case eng.Terminal != "":
+		e.requestEnd(eng.Terminal, e.now().Unix(), "platform shows status "+eng.Status)
+	case s.Phase == PhaseSetUp:
+		if err := e.setUp(eng, fetched.Fingerprint); err != nil {
+			return err
+		}
+	default:
+		if err := e.applyChanges(eng, fetched.Fingerprint); err != nil {
+			return err
+		}
+	}
+	if eng.UpdatedAt.After(s.LastSourceUpdate) {
+		s.LastSourceUpdate = eng.UpdatedAt
+	}
+	s.SyncDue = false
+	return nil
+}
+
+// setUp creates what 1099Policy needs before coverage can be bound: the contractor and the job.
+func (e *engagement) setUp(eng vendors.Engagement, fp activities.Fingerprint) error {
+	s := e.s
+	e.setWindow(eng.Start, eng.End)
+	s.Wage, s.WageType = eng.Job.Wage, eng.Job.WageType
+	s.CoverageTypes, s.Metadata, s.ClientID = eng.CoverageTypes, eng.Metadata, eng.Job.ClientID
+	s.SourceContractorID = eng.Contractor.SourceID
+	e.queueDocuments(eng.Documents)
+	if s.Policy.ContractorID == "" {
+		if err := e.upsertContractor(eng); err != nil {
+			return err
+		}
+	}
+	if s.Policy.JobID == "" {
+		job, err := call(e, (*activities.Activities).CreateJob, activities.JobInput{WorkflowID: s.WorkflowID, Key: e.key("job"),
+			Vendor: s.Vendor, Job: eng.Job, Metadata: eng.Metadata.Job})
+		if err != nil {
+			return failed("create job", err)
+		}
+		s.Policy.JobID = job.JobID
+	}
+	s.SourceFingerprint = fp
+	s.Phase = PhaseCovering
+	if s.Binding == BindNothing && !s.covered() {
+		s.Binding = BindQuote
+	}
+	e.transition("", "contractor and job set up in 1099Policy")
+	return nil
+}
+
+// upsertContractor finds the contractor by email and updates it (a returning contractor: an
+// assignment is tried first), or creates it with the guide's idempotency key; duplicate_email
+// (a concurrent create) falls back to the lookup.
+func (e *engagement) upsertContractor(eng vendors.Engagement) error {
+	s := e.s
+	in := activities.ContractorInput{WorkflowID: s.WorkflowID, Key: ContractorKey(s.Vendor, eng.Contractor.SourceID),
+		Contractor: eng.Contractor, Metadata: eng.Metadata.Contractor}
+	for range 2 {
+		found, err := call(e, (*activities.Activities).FindContractor, activities.FindContractorInput{Email: eng.Contractor.Email})
+		if err != nil {
+			return failed("find contractor", err)
+		}
+		if found.Found {
+			in.ContractorID = found.ContractorID
+			if _, err := call(e, (*activities.Activities).UpdateContractor, in); err != nil {
+				return failed("update contractor", err)
+			}
+			s.Policy.ContractorID, s.Binding = found.ContractorID, BindAssignment
+			return nil
+		}
+		created, err := call(e, (*activities.Activities).CreateContractor, in)
+		if activities.ErrorType(err) == activities.ErrDuplicateEmail {
+			continue
+		}
+		if err != nil {
+			return failed("create contractor", err)
+		}
+		s.Policy.ContractorID = created.ContractorID
+		return nil
+	}
+	return failed("create contractor", errors.New("duplicate_email but no contractor with that email"))
+}
+
+// queueDocuments adds platform certificate documents not seen before (a webhook and a sync
+// can name the same one).
+func (e *engagement) queueDocuments(ids []string) {
+	s := e.s
+	for _, id := range ids {
+		if id != "" && !slices.Contains(s.PendingCOIs, id) && !slices.Contains(s.UploadedDocuments, id) {
+			s.PendingCOIs = append(s.PendingCOIs, id)
+		}
+	}
+}
