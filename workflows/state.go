@@ -160,7 +160,7 @@ type EngagementState struct {
 	Metadata             vendors.Metadata       `json:"metadata"`
 	ClientID             string                 `json:"client_id,omitempty"`
 	SourceContractorID   string                 `json:"source_contractor_id,omitempty"`
-	SourceRefs           map[string]string      `json:"source_refs,omitempty"`    // keys beside the id the platform needs (JobDiva)
+	SourceRefs           map[string]string      `json:"source_refs,omitempty"`        // keys beside the id the platform needs (JobDiva)
 	ContractorDetails    *ContractorDetails     `json:"contractor_details,omitempty"` // an operator's additions
 	End                  *EndRequest            `json:"end,omitempty"`
 	KeyGeneration        int                    `json:"key_generation"`
