@@ -68,9 +68,11 @@ unit:
 golden: tools
 	UPDATE_GOLDEN=1 $(GO) test -count=1 -run TestRecordGoldenHistories ./e2e/
 
-# Measures throughput, latency, cost and scale on this machine and writes BENCHMARKS.md.
-bench: tools
-	BENCHMARKS_OUT=$(CURDIR)/BENCHMARKS.md $(GO) test -count=1 -timeout 30m -run TestMacroBenchmarks -v ./bench/ 2>&1 | grep -v '^=== RUN'
+# Measures throughput, latency, cost and scale on this machine, on the dev server and on the
+# cluster (PostgreSQL) in one run, and writes BENCHMARKS.md. BENCH_BACKENDS=dev (or cluster)
+# runs one; BENCH_SCALE_N and BENCH_E2E_N change the counts.
+bench: tools cluster-tools build
+	set -o pipefail; BENCHMARKS_OUT=$(CURDIR)/BENCHMARKS.md $(GO) test -count=1 -timeout 90m -run TestMacroBenchmarks -v ./bench/ 2>&1 | grep -v '^=== RUN'
 	@echo "wrote BENCHMARKS.md"
 
 fuzz:

@@ -115,7 +115,7 @@ func IsBusiness(err error) bool {
 func errorFromResponse(method, path string, status int, header http.Header, body []byte) *Error {
 	e := &Error{StatusCode: status, Method: method, Path: path}
 	e.Retryable = status == http.StatusTooManyRequests || status >= 500
-	e.RetryAfter = parseRetryAfter(header.Get("Retry-After"), time.Now())
+	e.RetryAfter = ParseRetryAfter(header.Get("Retry-After"), time.Now())
 	var raw struct {
 		Message   json.RawMessage `json:"message"`
 		ErrorCode string          `json:"error_code"`
@@ -152,8 +152,9 @@ func errorFromResponse(method, path string, status int, header http.Header, body
 	return e
 }
 
-// parseRetryAfter reads delay-seconds or an HTTP date.
-func parseRetryAfter(v string, now time.Time) time.Duration {
+// ParseRetryAfter reads a Retry-After value: delay-seconds or an HTTP date (RFC 9110). The
+// platform clients read theirs with it too.
+func ParseRetryAfter(v string, now time.Time) time.Duration {
 	v = strings.TrimSpace(v)
 	if v == "" {
 		return 0

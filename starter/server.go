@@ -363,6 +363,8 @@ func (s *Server) policyWebhook(c echo.Context) error {
 		res.Reason = "the engagement has ended; nothing changed"
 	case outcome == workflows.Duplicate:
 		res.Reason = "this event was received before; nothing changed"
+	case outcome == workflows.KeptForReplay:
+		res.Reason = "no engagement matches it yet: kept by its routing workflow, retried every 10 minutes or on signal replay"
 	case ev.Refetch:
 		res.Reason = "the event is read from 1099Policy by its id before anything acts on it"
 	case wid == workflows.PolicyEventWorkflowID(ev.EventID):

@@ -12,9 +12,10 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
+
+	pc "github.com/coverage-orchestrator/coverage/policyclient"
 )
 
 // APIError is a platform answer that retrying cannot change (4xx other than 429).
@@ -166,17 +167,7 @@ func short(b []byte) string {
 
 // RetryAfterSeconds reads Retry-After (seconds or an HTTP date).
 func RetryAfterSeconds(h http.Header, now time.Time) time.Duration {
-	v := strings.TrimSpace(h.Get("Retry-After"))
-	if v == "" {
-		return 0
-	}
-	if n, err := strconv.ParseFloat(v, 64); err == nil && n >= 0 {
-		return time.Duration(n * float64(time.Second))
-	}
-	if t, err := http.ParseTime(v); err == nil && t.After(now) {
-		return t.Sub(now)
-	}
-	return 0
+	return pc.ParseRetryAfter(h.Get("Retry-After"), now)
 }
 
 // VerifyHMAC compares a hex signature with HMAC(secret, parts…) in constant time.

@@ -53,7 +53,10 @@ func (e *engagement) bind() error {
 // contractor holds no matching policy (the caller falls back to quote and session).
 func (e *engagement) tryAssignment(why string) (bool, error) {
 	s := e.s
-	asg, err := call(e, (*activities.Activities).CreateAssignment, e.coverageInput(fmt.Sprintf("assignment-%d", s.BindAttempt)))
+	// Each try has its own key: 1099Policy replays a stored refusal for a key it saw before,
+	// and a contractor refused earlier may hold a policy now.
+	s.AssignmentTries++
+	asg, err := call(e, (*activities.Activities).CreateAssignment, e.coverageInput(fmt.Sprintf("assignment-%d.%d", s.BindAttempt, s.AssignmentTries)))
 	switch activities.ErrorType(err) {
 	case "":
 		s.Policy.AssignmentID = asg.ID

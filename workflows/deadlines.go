@@ -37,7 +37,8 @@ func (e *engagement) deadlines() []deadline {
 	if !s.StartChecked && s.CoverageStart > 0 {
 		out = append(out, deadline{time.Unix(s.CoverageStart, 0), deadlineStart})
 	}
-	if s.sessionOpen() && !s.SessionCreatedAt.IsZero() && s.Lease != LeaseWaiting {
+	// An application in (or through) manual review was submitted: no reminder replaces it.
+	if s.sessionOpen() && !s.SessionCreatedAt.IsZero() && s.Lease != LeaseWaiting && s.ReviewedSession != s.Policy.SessionID {
 		out = append(out, deadline{s.SessionCreatedAt.Add(SessionReminderAfter), deadlineSessionReminder})
 	}
 	if s.Policy.PolicyID != "" && s.PolicyExpiresAt > 0 && s.PolicyExpiresAt < s.CoverageEnd {

@@ -7,6 +7,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/operatorservice/v1"
@@ -31,7 +32,14 @@ const (
 	Duplicate = "duplicate"
 	// Ignored: a 1099Policy event no engagement acts on; acknowledged without a signal.
 	Ignored = "ignored"
+	// KeptForReplay: a 1099Policy event no engagement matches yet; its router keeps it for
+	// replay (answered "parked").
+	KeptForReplay = "parked"
 )
+
+// RouteAnswerWait is how long a delivery waits for its router to route the event before
+// answering: long enough for the usual case, so the answer can say parked.
+const RouteAnswerWait = 2 * time.Second
 
 // policyEventsActedOn are the 1099Policy event types an engagement acts on (handlers.go).
 // Others (application.created, application.complete, …) are acknowledged as Ignored: a signal
@@ -139,7 +147,7 @@ func DeliverPolicyEvent(ctx context.Context, c client.Client, taskQueue string, 
 // a redelivered event is recognised: the answer is then Duplicate, without a second router.
 func RoutePolicyEvent(ctx context.Context, c client.Client, taskQueue string, ev PolicyEvent) (string, error) {
 	id := PolicyEventWorkflowID(ev.EventID)
-	_, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID: id, TaskQueue: taskQueue, StaticSummary: routeSummary(ev),
 		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
@@ -151,6 +159,20 @@ func RoutePolicyEvent(ctx context.Context, c client.Client, taskQueue string, ev
 		return Duplicate, nil
 	case err != nil:
 		return "", err
+	case ev.Refetch:
+		return Accepted, nil // read from 1099Policy first: the answer does not wait for it
+	}
+	// Temporal holds the event now; whether an engagement matches is known in a moment.
+	wait, cancel := context.WithTimeout(ctx, RouteAnswerWait)
+	defer cancel()
+	if run.Get(wait, nil) == nil {
+		return Accepted, nil
+	}
+	if v, err := c.QueryWorkflow(ctx, id, "", QueryRoutingState); err == nil {
+		var state string
+		if v.Get(&state) == nil && state == RoutingParked {
+			return KeptForReplay, nil
+		}
 	}
 	return Accepted, nil
 }

@@ -351,7 +351,37 @@ func TestUncoveredStartDateIsUnprotected(t *testing.T) {
 	f.at(7*24*time.Hour+time.Minute, func() { atStart = f.status(); f.platformEvent(vendors.KindCancel, "c") })
 	final := f.run()
 	assert.Equal(t, StatusUnprotected, atStart.CoverageStatus, causes(atStart))
+	assert.Contains(t, causes(atStart), "start date reached without coverage")
 	assert.Equal(t, StatusEnded, final.CoverageStatus, "a cancel after the start date ends in ENDED")
+	// Sent to 1099Policy: one quote; the first session and a fresh one at each 48 h reminder
+	// before the start (48, 96, 144 h); never an assignment.
+	assert.Len(t, f.posts("/quotes"), 1)
+	assert.Len(t, f.posts("/apply/sessions"), 4)
+	assert.Empty(t, f.posts("/assignments"))
+}
+
+// SPEC §2: an application in manual review shows MANUAL_REVIEW; approval returns it to
+// APPLICATION_IN_PROGRESS, and the policy makes it INSURED, with no second session.
+func TestManualReviewThenApprovedThenInsured(t *testing.T) {
+	f := newFixture(t)
+	f.engagement("ct_1", "")
+	var review, approved Status
+	review_ := func(eventType, id string) {
+		s := f.status()
+		f.env.SignalWorkflow(SignalPolicyEvent, PolicyEvent{EventID: id, Type: eventType, ObjectID: s.Policy.SessionID, QuoteID: s.Policy.QuoteID})
+	}
+	f.at(time.Hour, func() { review_(pc.EventApplicationManualReview, "ev_review") })
+	// The review takes longer than the 48 h reminder: the submitted application is not replaced.
+	f.at(60*time.Hour, func() { review = f.status(); review_(pc.EventApplicationReviewApproved, "ev_approved") })
+	f.at(61*time.Hour, func() { approved = f.status(); f.completeApplication() })
+	f.at(40*24*time.Hour, func() {})
+	final := f.run()
+	assert.Equal(t, StatusManualReview, review.CoverageStatus, causes(review))
+	assert.Equal(t, StatusApplicationInProgress, approved.CoverageStatus, causes(approved))
+	assert.Equal(t, []CoverageStatus{StatusAwaitingApplication, StatusManualReview, StatusApplicationInProgress, StatusInsured, StatusEnded},
+		statuses(final), causes(final))
+	assert.Len(t, f.posts("/quotes"), 1)
+	assert.Len(t, f.posts("/apply/sessions"), 1, "manual review is no reason for a new session")
 }
 
 func TestSessionReminderIssuesFreshSession(t *testing.T) {

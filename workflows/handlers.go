@@ -196,6 +196,7 @@ func (e *engagement) applyPolicyEvent(ev PolicyEvent) {
 		}
 	case pc.EventApplicationManualReview:
 		if e.isOurSession(ev) {
+			s.ReviewedSession = s.Policy.SessionID
 			e.transition(StatusManualReview, "application in manual review")
 		}
 	case pc.EventApplicationReviewApproved:

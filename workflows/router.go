@@ -11,6 +11,17 @@ import (
 // SignalReplay asks a parked policy-event router to try again now (operator action).
 const SignalReplay = "replay"
 
+// QueryRoutingState answers where a router stands: RoutingInProgress, RoutingParked or
+// RoutingDone.
+const QueryRoutingState = "routing-state"
+
+// Routing states.
+const (
+	RoutingInProgress = "routing"
+	RoutingParked     = "parked"
+	RoutingDone       = "done"
+)
+
 // RouterRetryEvery is how often an unroutable event is tried again by itself.
 const RouterRetryEvery = 10 * time.Minute
 
@@ -29,6 +40,11 @@ const RouterGiveUpAfter = 7 * 24 * time.Hour
 func PolicyEventRouterWorkflow(ctx workflow.Context, ev PolicyEvent) ([]string, error) {
 	replay := workflow.GetSignalChannel(ctx, SignalReplay)
 	started := workflow.Now(ctx)
+	state := RoutingInProgress
+	if err := workflow.SetQueryHandler(ctx, QueryRoutingState, func() (string, error) { return state, nil }); err != nil {
+		return nil, err
+	}
+	defer func() { state = RoutingDone }()
 	if ev.Refetch {
 		var fetched activities.FetchEventOutput
 		if err := workflow.ExecuteActivity(callOptions(ctx), (*activities.Activities).FetchPolicyEvent,
@@ -64,6 +80,7 @@ func PolicyEventRouterWorkflow(ctx workflow.Context, ev PolicyEvent) ([]string, 
 		if workflow.Now(ctx).Sub(started) > RouterGiveUpAfter {
 			return nil, err
 		}
+		state = RoutingParked
 		workflow.SetCurrentDetails(ctx, "**parked**: no engagement found for "+ev.Type+" "+ev.ObjectID+
 			"; retrying every 10 minutes, or signal `replay`")
 		workflow.NewSelector(ctx).

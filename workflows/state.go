@@ -143,6 +143,8 @@ type EngagementState struct {
 	SyncDue              bool                   `json:"sync_due,omitempty"`
 	BindAttempt          int                    `json:"bind_attempt"`
 	RenewReason          string                 `json:"renew_reason,omitempty"` // why the session is replaced
+	AssignmentTries      int                    `json:"assignment_tries,omitempty"`
+	ReviewedSession      string                 `json:"reviewed_session,omitempty"` // the session whose application went to manual review
 	SessionCount         int                    `json:"session_count,omitempty"`
 	SessionCreatedAt     time.Time              `json:"session_created_at,omitzero"`
 	ExpiredSessions      []string               `json:"expired_sessions,omitempty"`

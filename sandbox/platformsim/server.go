@@ -16,6 +16,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/coverage-orchestrator/coverage/config"
 	"github.com/coverage-orchestrator/coverage/vendors/jobdiva"
 	"github.com/coverage-orchestrator/coverage/vendors/remote"
 	"github.com/coverage-orchestrator/coverage/vendors/upwork"
@@ -23,7 +24,7 @@ import (
 )
 
 // Platforms served.
-var Platforms = []string{remote.Vendor, workmarket.Vendor, upwork.Vendor, jobdiva.Vendor}
+var Platforms = config.Vendors // the service's one list
 
 // Config configures the simulator.
 type Config struct {
