@@ -92,9 +92,12 @@ type FetchEngagementOutput struct {
 	// so the workflow's timer stays deterministic when the setting changes.
 	ApplicationPendingAfter time.Duration `json:"application_pending_after,omitempty"`
 	// Horizon is COVERAGE_HORIZON, recorded with the fetch for the same reason.
-	Horizon     time.Duration `json:"horizon,omitempty"`
-	Engagement  vendors.Engagement
-	Fingerprint Fingerprint
+	Horizon time.Duration `json:"horizon,omitempty"`
+	// NoNotifications says the worker has no notification destination: the workflow then
+	// queues none (each would be an activity that sends nothing).
+	NoNotifications bool `json:"no_notifications,omitempty"`
+	Engagement      vendors.Engagement
+	Fingerprint     Fingerprint
 }
 
 // FetchEngagement reads and normalises the engagement from its platform.
@@ -115,7 +118,7 @@ func (a *Activities) FetchEngagement(ctx context.Context, in FetchEngagementInpu
 	e.Contractor.Email = vendors.ContractorEmail(e.Contractor.Email, in.Vendor, e.Contractor.SourceID, a.ProxyEmailDomain)
 	e.CoverageTypes = a.Mapping.CoverageTypes(in.Vendor, e.Job.ClientID)
 	return FetchEngagementOutput{Engagement: e, Fingerprint: Fingerprint{Contractor: hashOf(e.Contractor), Job: hashOf(e.Job)},
-		ApplicationPendingAfter: a.ApplicationPendingAfter, Horizon: a.Horizon}, nil
+		ApplicationPendingAfter: a.ApplicationPendingAfter, Horizon: a.Horizon, NoNotifications: !a.Notifier.Enabled()}, nil
 }
 
 func hashOf(v any) string {

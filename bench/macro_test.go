@@ -435,6 +435,8 @@ func (c *costResult) add(o costResult) {
 func countHistory(t *testing.T, c client.Client, workflowID string) costResult {
 	it := c.GetWorkflowHistory(context.Background(), workflowID, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
 	var r costResult
+	var names []string // what the billable actions were, in order, for the log
+	defer func() { t.Logf("%s: %s", workflowID, strings.Join(names, ", ")) }()
 	for it.HasNext() {
 		ev, err := it.Next()
 		require.NoError(t, err)
@@ -442,12 +444,15 @@ func countHistory(t *testing.T, c client.Client, workflowID string) costResult {
 		switch ev.GetEventType() {
 		case enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED:
 			r.WorkflowsStarted++
+		case enumspb.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
+			names = append(names, ev.GetActivityTaskScheduledEventAttributes().GetActivityType().GetName())
 		case enumspb.EVENT_TYPE_ACTIVITY_TASK_STARTED:
 			r.Activities++
 		case enumspb.EVENT_TYPE_TIMER_STARTED:
 			r.Timers++
 		case enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED:
 			r.Signals++
+			names = append(names, "signal "+ev.GetWorkflowExecutionSignaledEventAttributes().GetSignalName())
 		case enumspb.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES:
 			r.Upserts++
 		case enumspb.EVENT_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED:

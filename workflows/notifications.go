@@ -32,6 +32,9 @@ var statusEvents = map[CoverageStatus]string{
 // notify queues one notification with the engagement as it is now.
 func (e *engagement) notify(eventType, reason string) {
 	s := e.s
+	if s.NoNotifications {
+		return
+	}
 	s.NotificationSeq++
 	s.Outbox = append(s.Outbox, notify.Event{
 		ID: notify.EventID(s.WorkflowID, s.NotificationSeq), Type: eventType, Created: e.now().Unix(),

@@ -21,7 +21,7 @@ func (e *engagement) sync() error {
 	}
 	eng := fetched.Engagement
 	eng.Contractor = s.withDetails(eng.Contractor)
-	s.ApplicationPendingAfter, s.Horizon = fetched.ApplicationPendingAfter, fetched.Horizon
+	s.ApplicationPendingAfter, s.Horizon, s.NoNotifications = fetched.ApplicationPendingAfter, fetched.Horizon, fetched.NoNotifications
 	switch {
 	case !eng.UpdatedAt.IsZero() && eng.UpdatedAt.Before(s.LastSourceUpdate):
 		e.logger.Info("platform record older than the state; not applied")

@@ -174,6 +174,7 @@ type EngagementState struct {
 	// Notifications: how many were queued (their ids derive from it), those not yet sent, and
 	// the application-pending rule as the worker had it at the last fetch.
 	NotificationSeq         int            `json:"notification_seq,omitempty"`
+	NoNotifications         bool           `json:"no_notifications,omitempty"` // the worker has no destination (as of the last fetch)
 	Outbox                  []notify.Event `json:"outbox,omitempty"`
 	ApplicationPendingAfter time.Duration  `json:"application_pending_after,omitempty"`
 	PendingNotifiedSession  string         `json:"pending_notified_session,omitempty"`
