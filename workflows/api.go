@@ -11,8 +11,6 @@ const (
 	SignalPlatformEvent = "platform-event"
 	// SignalPolicyEvent carries a PolicyEvent.
 	SignalPolicyEvent = "policy-event"
-	// SignalOperatorAction carries an OperatorAction.
-	SignalOperatorAction = "operator-action"
 	// SignalSessionLease carries a SessionLease from the contractor coordinator.
 	SignalSessionLease = "session-lease"
 	// QueryStatus returns the engagement's Status.

@@ -101,6 +101,13 @@ func (f *fixture) platformEvent(kind vendors.EventKind, id string, mutate ...fun
 	f.env.SignalWorkflow(SignalPlatformEvent, ev)
 }
 
+// operator runs an operator action as the ingress does: an Update, which must be accepted.
+func (f *fixture) operator(op OperatorAction) {
+	f.env.UpdateWorkflow(UpdateOperatorAction, op.RequestID, &testsuite.TestUpdateCallback{
+		OnReject: func(err error) { f.t.Errorf("operator %s refused: %v", op.Action, err) },
+		OnAccept: func() {}, OnComplete: func(any, error) {}}, op)
+}
+
 // forward delivers the sandbox's new events as the ingress would.
 func (f *fixture) forward() {
 	events := f.sim.Events()
@@ -458,7 +465,7 @@ func TestCertificateFlaggedThenOperatorApproves(t *testing.T) {
 	})
 	f.at(2*time.Hour, func() {
 		flagged = f.status()
-		f.env.SignalWorkflow(SignalOperatorAction, OperatorAction{Action: ActionApproveCertificate, RequestID: "op-1", Note: "checked by hand"})
+		f.operator(OperatorAction{Action: ActionApproveCertificate, RequestID: "op-1", Note: "checked by hand"})
 	})
 	f.at(3*time.Hour, func() { decided = f.status(); f.platformEvent(vendors.KindCancel, "c") })
 	f.run()
@@ -480,7 +487,7 @@ func TestCertificateDeniedAndOperatorReject(t *testing.T) {
 	f.at(2*time.Hour, func() { denied = f.status() })
 	f.at(3*time.Hour, func() { f.uploadCOI("coi-2", "doc_2", "coi2.pdf") })
 	var rejected Status
-	f.at(4*time.Hour, func() { f.env.SignalWorkflow(SignalOperatorAction, OperatorAction{Action: ActionRejectCertificate}) })
+	f.at(4*time.Hour, func() { f.operator(OperatorAction{Action: ActionRejectCertificate, RequestID: "op-reject"}) })
 	f.at(5*time.Hour, func() { rejected = f.status(); f.platformEvent(vendors.KindCancel, "c") })
 	f.run()
 	assert.Equal(t, CertificateDenied, denied.CertificateStatus)
@@ -531,7 +538,7 @@ func TestMissingMappingParksUntilOperatorRetry(t *testing.T) {
 	f.at(time.Hour, func() {
 		parked = f.status()
 		f.acts.Mapping.Categories = map[string]string{"remote/marketing_design": "jc_MARKETING"} // the operator fixes the mapping
-		f.env.SignalWorkflow(SignalOperatorAction, OperatorAction{Action: ActionRetry})
+		f.operator(OperatorAction{Action: ActionRetry, RequestID: "op-retry"})
 	})
 	f.at(2*time.Hour, func() { retried = f.status(); f.platformEvent(vendors.KindCancel, "c") })
 	f.run()

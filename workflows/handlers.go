@@ -22,7 +22,6 @@ func (e *engagement) listen() error {
 	}
 	listenTo(e, SignalPlatformEvent, func(m *PlatformEvent) Message { return Message{Platform: m} })
 	listenTo(e, SignalPolicyEvent, func(m *PolicyEvent) Message { return Message{Policy: m} })
-	listenTo(e, SignalOperatorAction, func(m *OperatorAction) Message { return Message{Operator: m} })
 	listenTo(e, SignalSessionLease, func(m *SessionLease) Message { return Message{Lease: m} })
 	if err := workflow.SetUpdateHandlerWithOptions(e.ctx, UpdateOperatorAction, e.operatorUpdate,
 		workflow.UpdateHandlerOptions{Validator: e.validateOperatorAction}); err != nil {
@@ -56,7 +55,6 @@ func listenTo[T any](e *engagement, name string, wrap func(*T) Message) {
 func (e *engagement) drainSignals() {
 	drain(e, SignalPlatformEvent, func(m *PlatformEvent) Message { return Message{Platform: m} })
 	drain(e, SignalPolicyEvent, func(m *PolicyEvent) Message { return Message{Policy: m} })
-	drain(e, SignalOperatorAction, func(m *OperatorAction) Message { return Message{Operator: m} })
 	drain(e, SignalSessionLease, func(m *SessionLease) Message { return Message{Lease: m} })
 }
 
@@ -95,8 +93,6 @@ func dedupeKey(m Message) string {
 		return "platform:" + m.Platform.EventID
 	case m.Policy != nil && m.Policy.EventID != "":
 		return "policy:" + m.Policy.EventID
-	case m.Operator != nil && m.Operator.RequestID != "":
-		return "operator:" + m.Operator.RequestID
 	}
 	return ""
 }

@@ -55,9 +55,6 @@ func (e *engagement) validateOperatorAction(op OperatorAction) error {
 // operatorUpdate queues the action for the main path and waits until it took effect: applied,
 // and for end the engagement closed (or parked on a refusal of the end itself).
 func (e *engagement) operatorUpdate(ctx workflow.Context, op OperatorAction) (Status, error) {
-	if op.RequestID != "" {
-		e.seen.add("operator:" + op.RequestID) // the same request as a signal is a duplicate
-	}
 	return e.queueUpdate(ctx, Message{Operator: &op, Update: true}, func() bool {
 		return op.Action != ActionEnd || e.s.Phase == PhaseClosed || e.s.Parked != nil
 	})
