@@ -70,7 +70,7 @@ golden: tools
 
 # Measures throughput, latency, cost and scale on this machine, on the dev server and on the
 # cluster (PostgreSQL) in one run, and writes BENCHMARKS.md. BENCH_BACKENDS=dev (or cluster)
-# runs one; BENCH_SCALE_N and BENCH_E2E_N change the counts.
+# runs one; BENCH_SCALE_N, BENCH_CLUSTER_SCALE_N and BENCH_E2E_N change the counts.
 bench: tools cluster-tools build
 	set -o pipefail; BENCHMARKS_OUT=$(CURDIR)/BENCHMARKS.md $(GO) test -count=1 -timeout 90m -run TestMacroBenchmarks -v ./bench/ 2>&1 | grep -v '^=== RUN'
 	@echo "wrote BENCHMARKS.md"

@@ -59,7 +59,11 @@ func TestMacroBenchmarks(t *testing.T) {
 		br := backendReport{Name: b.Name}
 		t.Run(b.Key+"/ingress", func(t *testing.T) { br.Ingress = ingressBench(t, b, 2) })
 		t.Run(b.Key+"/end-to-end", func(t *testing.T) { br.EndToEnd, br.Cost = endToEndBench(t, b, e2eN) })
-		t.Run(b.Key+"/scale", func(t *testing.T) { br.Scale = scaleBench(t, b, scaleN) })
+		n := scaleN
+		if b.Cluster {
+			n = envInt("BENCH_CLUSTER_SCALE_N", scaleN) // PostgreSQL with fsync on starts workflows slower here
+		}
+		t.Run(b.Key+"/scale", func(t *testing.T) { br.Scale = scaleBench(t, b, n) })
 		testenv.DevServerArgs = nil
 		r.Backends = append(r.Backends, br)
 	}
