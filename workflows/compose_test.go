@@ -31,5 +31,12 @@ func TestComposeRegistersTheCodesSearchAttributes(t *testing.T) {
 	slices.Sort(got)
 	slices.Sort(want)
 	assert.Equal(t, want, got)
-	assert.Contains(t, string(data), "temporalio/auto-setup:1.29.1", "the server version the CLI embeds")
+	// The same server version as the cluster of make run-cluster and the cluster test.
+	makefile, err := os.ReadFile(filepath.Join("..", "Makefile"))
+	require.NoError(t, err)
+	v := regexp.MustCompile(`(?m)^TEMPORAL_SERVER_VERSION := v(\S+)$`).FindSubmatch(makefile)
+	require.NotNil(t, v, "TEMPORAL_SERVER_VERSION in the Makefile")
+	for _, image := range []string{"temporalio/auto-setup:", "temporalio/admin-tools:"} {
+		assert.Contains(t, string(data), image+string(v[1]), "docker-compose runs the cluster's server version")
+	}
 }
