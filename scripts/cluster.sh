@@ -38,6 +38,15 @@ setup)
   MEMBER=${5:-6933}
   [ -n "$PGBIN" ] || { echo "cluster: PostgreSQL is not installed (make cluster-tools installs it)" >&2; exit 1; }
   mkdir -p "$DIR" "$DIR/pgsock" "$DIR/config/dynamicconfig"
+  # PostgreSQL runs as its own user: it must be able to pass through every directory above its
+  # data directory (a clone in a mode-700 directory is not). Grant passing only (o+x), and say so.
+  p=$DIR
+  while [ "$p" != / ]; do
+    p=$(dirname "$p")
+    if ! runuser -u postgres -- test -x "$p"; then
+      chmod o+x "$p" && echo "cluster: $p made traversable (o+x) so PostgreSQL's user can reach $DIR" >&2
+    fi
+  done
   echo "$PGPORT" > "$DIR/pgport"
   chown postgres "$DIR" "$DIR/pgsock"
   if [ ! -s "$DIR/pg/PG_VERSION" ]; then
