@@ -36,7 +36,9 @@ func EngagementWorkflow(ctx workflow.Context, in EngagementInput) (Status, error
 
 	if e.s.Phase == PhaseSetUp {
 		e.applyInbox() // the start event may carry keys the first read needs (JobDiva)
-		e.attempt(e.sync)
+		if e.s.Phase == PhaseSetUp { // not when an end arrived with the start
+			e.attempt(e.sync)
+		}
 	}
 	for e.s.Phase == PhaseCovering {
 		if err := e.keepCovered(); err != nil {
