@@ -35,7 +35,7 @@ func EngagementWorkflow(ctx workflow.Context, in EngagementInput) (Status, error
 	e.drainSignals() // the signal that started the workflow is read before the first sync
 
 	if e.s.Phase == PhaseSetUp {
-		e.applyInbox() // the start event may carry keys the first read needs (JobDiva)
+		e.applyInbox()               // the start event may carry keys the first read needs (JobDiva)
 		if e.s.Phase == PhaseSetUp { // not when an end arrived with the start
 			e.attempt(e.sync)
 		}
