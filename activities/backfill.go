@@ -2,9 +2,8 @@ package activities
 
 import (
 	"context"
-	"fmt"
 
-	"go.temporal.io/sdk/activity"
+	"github.com/coverage-orchestrator/coverage/engagement"
 
 	"github.com/coverage-orchestrator/coverage/vendors"
 )
@@ -55,38 +54,33 @@ type EnrollOutput struct {
 }
 
 // EnrollListed reads each listed engagement and hands the open contractor ones to their
-// workflows as a start (Deliver: signal-with-start). The start event's id is stable per
+// workflows as a start (signal-with-start). The start event's id is stable per
 // engagement, so a second backfill is recognised by every workflow as a duplicate. Progress
 // is heartbeated, so a retry resumes where it stopped.
 func (a *Activities) EnrollListed(ctx context.Context, in EnrollInput) (EnrollOutput, error) {
 	var out EnrollOutput
-	start := 0
-	if activity.HasHeartbeatDetails(ctx) {
-		_ = activity.GetHeartbeatDetails(ctx, &start, &out)
-	}
-	for i := start; i < len(in.Items); i++ {
-		item := in.Items[i]
+	err := resumeBatch(ctx, in.Items, &out, func(item vendors.Listed) error {
 		fetched, err := a.FetchEngagement(ctx, FetchEngagementInput{Vendor: in.Vendor, EngagementID: item.ID, Refs: item.Refs})
 		switch {
 		case ErrorType(err) == ErrNotFound:
 			out.Skipped++
 		case err != nil:
-			return out, err
+			return err
 		case fetched.Engagement.OutOfScope != "" || fetched.Engagement.Terminal != "":
 			out.Skipped++
 		default:
-			outcome, err := a.Deliver(ctx, vendors.Event{Vendor: in.Vendor, Kind: vendors.KindStart, Name: in.Source, EngagementID: item.ID,
-				EventID: fmt.Sprintf("%s:%s", in.Source, item.ID), Refs: item.Refs})
-			if err != nil {
-				return out, err
-			}
-			if outcome == "closed" {
+			outcome, err := engagement.DeliverPlatformEvent(ctx, a.Temporal, a.TaskQueue,
+				engagement.StartEvent(in.Vendor, item.ID, in.Source, item.Refs))
+			switch {
+			case err != nil:
+				return err
+			case outcome == engagement.Closed:
 				out.Closed++
-			} else {
+			default:
 				out.Enrolled++
 			}
 		}
-		activity.RecordHeartbeat(ctx, i+1, out)
-	}
-	return out, nil
+		return nil
+	})
+	return out, err
 }

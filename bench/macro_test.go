@@ -19,6 +19,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coverage-orchestrator/coverage/engagement"
+
 	"github.com/stretchr/testify/require"
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/workflowservice/v1"
@@ -31,7 +33,6 @@ import (
 	"github.com/coverage-orchestrator/coverage/testenv"
 	"github.com/coverage-orchestrator/coverage/vendors"
 	"github.com/coverage-orchestrator/coverage/vendors/remote"
-	"github.com/coverage-orchestrator/coverage/workflows"
 )
 
 // TestMacroBenchmarks is `make bench`: it measures on this machine and writes BENCHMARKS.md.
@@ -231,7 +232,7 @@ func ingressBench(t *testing.T, b backend, scale int) []ingressResult {
 		viaSDK := func(half int) loadResult {
 			return load(lvl.c, lvl.n/2, func(i int) error {
 				id := fmt.Sprintf("sdk-%d-%d-%d", lvl.c, half, i)
-				_, err := workflows.DeliverPlatformEvent(context.Background(), s.Client, s.TaskQueue, vendors.Event{Vendor: "remote",
+				_, err := engagement.DeliverPlatformEvent(context.Background(), s.Client, s.TaskQueue, vendors.Event{Vendor: "remote",
 					Kind: vendors.KindStart, Name: "employment.onboarding.completed", EngagementID: id, EventID: vendors.HashEventID(id), OccurredAt: time.Now()})
 				return err
 			})
@@ -395,27 +396,27 @@ func costBench(t *testing.T, s *testenv.Stack) []costResult {
 	// Returning: one of the engagements above (already INSURED), ended by its platform.
 	retID := "e2e-00000"
 	end(retID)
-	s.WaitStatus(t, "remote", retID, time.Minute, "closed", func(st workflows.Status) bool {
-		return st.CoverageStatus == workflows.StatusCanceled || st.CoverageStatus == workflows.StatusEnded
+	s.WaitStatus(t, "remote", retID, time.Minute, "closed", func(st engagement.Status) bool {
+		return st.CoverageStatus == engagement.StatusCanceled || st.CoverageStatus == engagement.StatusEnded
 	})
 	// First-time: proxy email, application completed by the sandbox, then ended.
 	firstID := "cost-first"
 	require.NoError(t, s.Platforms.Seed("remote", platformsim.Example{ID: firstID, ContractorID: "c-" + firstID, Rate: "5000.00",
 		Start: time.Now().UTC().AddDate(0, 0, 7), End: time.Now().UTC().AddDate(0, 0, 37)}))
 	require.NoError(t, signedRemote(s, firstID))
-	st := s.WaitStatus(t, "remote", firstID, time.Minute, "INSURED", func(st workflows.Status) bool { return st.CoverageStatus == workflows.StatusInsured })
+	st := s.WaitStatus(t, "remote", firstID, time.Minute, "INSURED", func(st engagement.Status) bool { return st.CoverageStatus == engagement.StatusInsured })
 	end(firstID)
-	s.WaitStatus(t, "remote", firstID, time.Minute, "closed", func(st workflows.Status) bool { return st.CoverageStatus == workflows.StatusCanceled })
+	s.WaitStatus(t, "remote", firstID, time.Minute, "closed", func(st engagement.Status) bool { return st.CoverageStatus == engagement.StatusCanceled })
 	time.Sleep(time.Second) // the coordinator completes after the release
 
-	ret := countHistory(t, s.Client, workflows.EngagementWorkflowID("remote", retID))
+	ret := countHistory(t, s.Client, engagement.WorkflowID("remote", retID))
 	ret.Path = "returning contractor (assignment), start to end"
 	// The least this design could do: start, 2 platform signals (start, end), 6 calls
 	// (fetch, find, update contractor, job, assignment, cancel), 1 end-date timer, 2 status
 	// upserts (INSURED, CANCELED).
 	ret.Minimal, ret.MinimalNote = 12, "1 start + 2 signals + 6 activities + 1 timer + 2 upserts"
-	first := countHistory(t, s.Client, workflows.EngagementWorkflowID("remote", firstID))
-	coord := countHistory(t, s.Client, workflows.ContractorWorkflowID(st.Policy.ContractorID))
+	first := countHistory(t, s.Client, engagement.WorkflowID("remote", firstID))
+	coord := countHistory(t, s.Client, engagement.ContractorWorkflowID(st.Policy.ContractorID))
 	first.add(coord)
 	first.Path = "first-time contractor (quote + session), start to end, with its contractor coordinator"
 	// start, 3 signals (start, policy.active, end), 7 calls (fetch, find, create contractor,
@@ -499,7 +500,7 @@ func scaleBench(t *testing.T, b backend, n int) scaleResult {
 	byEngagement := s.Policy.AssignmentIDs()
 	assignments := make([]string, n)
 	for i, id := range ids {
-		assignments[i] = byEngagement[workflows.EngagementWorkflowID("remote", id)]
+		assignments[i] = byEngagement[engagement.WorkflowID("remote", id)]
 		require.NotEmpty(t, assignments[i], id)
 	}
 	sent := make([]time.Time, n)
@@ -507,7 +508,7 @@ func scaleBench(t *testing.T, b backend, n int) scaleResult {
 	ev := load(32, n, func(i int) error {
 		body, _ := json.Marshal(map[string]any{"id": "ev-scale-" + ids[i], "type": "assignment.active", "created": time.Now().Unix(),
 			"data": map[string]any{"id": assignments[i], "status": "active",
-				"custom_metadata": map[string]string{"engagement_key": workflows.EngagementWorkflowID("remote", ids[i])}}})
+				"custom_metadata": map[string]string{"engagement_key": engagement.WorkflowID("remote", ids[i])}}})
 		req, _ := http.NewRequest(http.MethodPost, s.IngressURL+"/webhooks/1099policy", bytes.NewReader(body))
 		req.Header.Set(pc.HeaderSignature, pc.SignatureHeader(testenv.PolicySecret, time.Now(), body))
 		sent[i] = time.Now()
@@ -608,7 +609,7 @@ func (r *report) markdown() string {
 	w("- **cluster**: the production topology of `make run-cluster` (scripts/cluster.sh): the real Temporal server 1.29.1 with persistence and visibility on PostgreSQL (4 history shards, fsync on), one worker and one ingress.\n\n")
 	w("Each figure is given as a ratio to its limit on the same backend: that ratio is what carries over to a production cluster or Temporal Cloud, where the absolute speeds depend on the server's hardware and its distance. Memory per open engagement carries over as is (it is the worker's); the database size is the backend's.\n\n")
 
-	w("## 1. Ingress: webhooks to their 2xx\n\nCommand: `make bench` (bench.ingressBench). Signed Remote `employment.onboarding.completed` webhooks, each for a new engagement, POSTed to the ingress; it verifies, parses and signal-with-starts before answering. The limit is the same `workflows.DeliverPlatformEvent` signal-with-start made directly with the SDK client against the same server. No worker runs, so only the ack path is measured; the two are interleaved in halves so a growing database touches both alike.\n\n")
+	w("## 1. Ingress: webhooks to their 2xx\n\nCommand: `make bench` (bench.ingressBench). Signed Remote `employment.onboarding.completed` webhooks, each for a new engagement, POSTed to the ingress; it verifies, parses and signal-with-starts before answering. The limit is the same `engagement.DeliverPlatformEvent` signal-with-start made directly with the SDK client against the same server. No worker runs, so only the ack path is measured; the two are interleaved in halves so a growing database touches both alike.\n\n")
 	errs := 0
 	table := func(title string, rows []ingressResult) {
 		w("%s:\n\n| concurrency | requests | ingress req/s | ingress p50 | ingress p99 | ingress errors | direct SDK req/s | direct p50 | direct p99 | direct errors | ingress / direct throughput |\n|---|---|---|---|---|---|---|---|---|---|---|\n", title)

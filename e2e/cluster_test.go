@@ -7,11 +7,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coverage-orchestrator/coverage/engagement"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/coverage-orchestrator/coverage/testenv"
-	"github.com/coverage-orchestrator/coverage/workflows"
 )
 
 // TestClusterTopology runs the production topology on one machine: the real Temporal server
@@ -69,7 +70,7 @@ func TestClusterTopology(t *testing.T) {
 	for _, e := range list {
 		st, ok := s.Status(e.platform, e.ex.ID)
 		require.True(t, ok, "%s exists", e.workflowID())
-		assert.Equal(t, workflows.StatusInsured, st.CoverageStatus, e.workflowID())
+		assert.Equal(t, engagement.StatusInsured, st.CoverageStatus, e.workflowID())
 	}
 	t.Logf("%d engagements over %d ingress replicas and two workers: %s", len(list), len(replicas), fmt.Sprint(len(accepted)))
 }

@@ -11,11 +11,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coverage-orchestrator/coverage/engagement"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/coverage-orchestrator/coverage/testenv"
-	"github.com/coverage-orchestrator/coverage/workflows"
 )
 
 // Contractors' personal data is encrypted at rest in Temporal (issue 15, SPEC §6).
@@ -101,12 +102,12 @@ func TestPersonalDataEncryptedAtRest(t *testing.T) {
 		people = append(people, p)
 	}
 	for i, pcase := range cases {
-		s.WaitStatus(t, pcase.name, people[i].id, time.Minute, "INSURED", is(workflows.StatusInsured))
+		s.WaitStatus(t, pcase.name, people[i].id, time.Minute, "INSURED", is(engagement.StatusInsured))
 	}
 
 	for i, pcase := range cases {
 		p := people[i]
-		wid := workflows.EngagementWorkflowID(pcase.name, p.id)
+		wid := engagement.WorkflowID(pcase.name, p.id)
 		raw := showHistory(t, s, wid)
 		require.Contains(t, string(raw), "workflowExecutionStartedEventAttributes", "a real history export")
 		for _, secret := range []string{p.email, p.first, p.last, "415-555-0100", "Oakland"} {
@@ -120,7 +121,7 @@ func TestPersonalDataEncryptedAtRest(t *testing.T) {
 	var export struct {
 		Events []map[string]any `json:"events"`
 	}
-	require.NoError(t, json.Unmarshal(showHistory(t, s, workflows.EngagementWorkflowID(cases[0].name, people[0].id)), &export))
+	require.NoError(t, json.Unmarshal(showHistory(t, s, engagement.WorkflowID(cases[0].name, people[0].id)), &export))
 	var payloads []any
 	for _, ev := range export.Events {
 		if attrs, ok := ev["activityTaskCompletedEventAttributes"].(map[string]any); ok {

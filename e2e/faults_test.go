@@ -13,17 +13,18 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coverage-orchestrator/coverage/engagement"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/coverage-orchestrator/coverage/sandbox/platformsim"
 	"github.com/coverage-orchestrator/coverage/sandbox/policysim"
 	"github.com/coverage-orchestrator/coverage/testenv"
-	"github.com/coverage-orchestrator/coverage/workflows"
 )
 
-// engagement is one engagement of a fault test.
-type engagement struct {
+// faultEngagement is one engagement of a fault test.
+type faultEngagement struct {
 	platform string
 	ex       platformsim.Example
 	start    []byte    // the start webhook's body, or the enrollment body (JobDiva)
@@ -31,13 +32,13 @@ type engagement struct {
 	enroll   bool      // JobDiva sends no start webhook: the start is enrolled
 }
 
-func (e engagement) workflowID() string { return workflows.EngagementWorkflowID(e.platform, e.ex.ID) }
+func (e faultEngagement) workflowID() string { return engagement.WorkflowID(e.platform, e.ex.ID) }
 
 // fleet seeds n engagements spread over the four platforms, every other one of a returning
 // contractor (assignment) and the rest first-time (quote, session, completed by the sandbox).
-func fleet(t *testing.T, s *testenv.Stack, prefix string, n int) []engagement {
+func fleet(t *testing.T, s *testenv.Stack, prefix string, n int) []faultEngagement {
 	t.Helper()
-	out := make([]engagement, 0, n)
+	out := make([]faultEngagement, 0, n)
 	for i := range n {
 		c := cases[i%len(cases)]
 		id := fmt.Sprintf("%s-%02d", prefix, i)
@@ -51,19 +52,19 @@ func fleet(t *testing.T, s *testenv.Stack, prefix string, n int) []engagement {
 		at := time.Now()
 		if refs := platformsim.EnrollBody(c.name, ex); refs != nil {
 			body, _ := json.Marshal(refs)
-			out = append(out, engagement{platform: c.name, ex: ex, start: body, at: at, enroll: true})
+			out = append(out, faultEngagement{platform: c.name, ex: ex, start: body, at: at, enroll: true})
 			continue
 		}
 		body, err := platformsim.WebhookBody(c.name, platformsim.HookStart, ex, "start-"+id, "", at)
 		require.NoError(t, err)
-		out = append(out, engagement{platform: c.name, ex: ex, start: body, at: at})
+		out = append(out, faultEngagement{platform: c.name, ex: ex, start: body, at: at})
 	}
 	return out
 }
 
 // sendTo delivers an engagement's start to one ingress replica (signed as its platform would,
 // or enrolled for JobDiva) and returns the answer's status code (0: no answer).
-func sendTo(s *testenv.Stack, ingress string, e engagement) int {
+func sendTo(s *testenv.Stack, ingress string, e faultEngagement) int {
 	url := ingress + "/webhooks/" + e.platform
 	if e.enroll {
 		url = ingress + "/v1/engagements/" + e.platform + "/" + e.ex.ID
@@ -86,19 +87,19 @@ func sendTo(s *testenv.Stack, ingress string, e engagement) int {
 }
 
 // deliver sends an engagement's start to the ingress as its platform would.
-func deliver(s *testenv.Stack, e engagement) int { return sendTo(s, s.IngressURL, e) }
+func deliver(s *testenv.Stack, e faultEngagement) int { return sendTo(s, s.IngressURL, e) }
 
 // waitAllInsured waits until every engagement is INSURED: 0 lost.
-func waitAllInsured(t *testing.T, s *testenv.Stack, list []engagement, timeout time.Duration) {
+func waitAllInsured(t *testing.T, s *testenv.Stack, list []faultEngagement, timeout time.Duration) {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
-	pending := map[string]engagement{}
+	pending := map[string]faultEngagement{}
 	for _, e := range list {
 		pending[e.workflowID()] = e
 	}
 	for len(pending) > 0 && time.Now().Before(deadline) {
 		for id, e := range pending {
-			if st, ok := s.Status(e.platform, e.ex.ID); ok && st.CoverageStatus == workflows.StatusInsured {
+			if st, ok := s.Status(e.platform, e.ex.ID); ok && st.CoverageStatus == engagement.StatusInsured {
 				delete(pending, id)
 			}
 		}
@@ -117,7 +118,7 @@ func waitAllInsured(t *testing.T, s *testenv.Stack, list []engagement, timeout t
 
 // assertNoDuplicates checks the 1099Policy sandbox holds exactly one of each object per
 // engagement (and one contractor per email).
-func assertNoDuplicates(t *testing.T, s *testenv.Stack, list []engagement) {
+func assertNoDuplicates(t *testing.T, s *testenv.Stack, list []faultEngagement) {
 	t.Helper()
 	c := s.Policy.Counts()
 	for _, e := range list {
@@ -259,7 +260,7 @@ func TestPolicyAPIFailingFor30Seconds(t *testing.T) {
 	time.Sleep(5 * time.Second)
 	for _, e := range list {
 		st, _ := s.Status(e.platform, e.ex.ID)
-		assert.NotEqual(t, workflows.StatusInsured, st.CoverageStatus, "nothing can be insured while 1099Policy fails")
+		assert.NotEqual(t, engagement.StatusInsured, st.CoverageStatus, "nothing can be insured while 1099Policy fails")
 	}
 	waitAllInsured(t, s, list, 3*time.Minute)
 	assert.Greater(t, time.Since(faultStart), 30*time.Second)
@@ -287,7 +288,7 @@ func TestTemporalStoppedForTenSeconds(t *testing.T) {
 	}
 	s.Temporal.Stop()
 	stopped := time.Now()
-	var refused []engagement
+	var refused []faultEngagement
 	for _, e := range during {
 		st := deliver(s, e)
 		require.NotEqual(t, http.StatusOK, st, "no 2xx while Temporal is down")
@@ -303,7 +304,7 @@ func TestTemporalStoppedForTenSeconds(t *testing.T) {
 	// The senders retry what got a 503, as platforms do.
 	deadline := time.Now().Add(60 * time.Second)
 	for len(refused) > 0 && time.Now().Before(deadline) {
-		var again []engagement
+		var again []faultEngagement
 		for _, e := range refused {
 			if deliver(s, e) != http.StatusOK {
 				again = append(again, e)

@@ -3,7 +3,6 @@ package e2e
 import (
 	"encoding/json"
 	"fmt"
-	"go.temporal.io/api/workflowservice/v1"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,11 +10,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coverage-orchestrator/coverage/engagement"
+	"go.temporal.io/api/workflowservice/v1"
+
 	"github.com/stretchr/testify/require"
 
 	"github.com/coverage-orchestrator/coverage/sandbox/platformsim"
 	"github.com/coverage-orchestrator/coverage/testenv"
-	"github.com/coverage-orchestrator/coverage/workflows"
 )
 
 // TestRecordGoldenHistories runs representative engagements on a real dev server and exports
@@ -41,8 +42,8 @@ func TestRecordGoldenHistories(t *testing.T) {
 		require.NoError(t, err)
 		require.NoError(t, os.WriteFile(filepath.Join(dir, name+".json"), out, 0o644))
 	}
-	export := func(name, platform, id string) { exportID(name, workflows.EngagementWorkflowID(platform, id)) }
-	end := func(platform string, ex platformsim.Example, kind string, want workflows.CoverageStatus) {
+	export := func(name, platform, id string) { exportID(name, engagement.WorkflowID(platform, id)) }
+	end := func(platform string, ex platformsim.Example, kind string, want engagement.CoverageStatus) {
 		status, _ := hook(t, s, platform, kind, ex, "end-"+ex.ID, "")
 		require.Equal(t, 200, status)
 		s.WaitStatus(t, platform, ex.ID, time.Minute, string(want), is(want))
@@ -51,16 +52,16 @@ func TestRecordGoldenHistories(t *testing.T) {
 	// First-time contractor: contractor, job, quote, session, application, policy, cancel.
 	first := example("remote", "golden-first", "", false)
 	start(t, s, cases[0], first)
-	s.WaitStatus(t, "remote", first.ID, time.Minute, "INSURED", is(workflows.StatusInsured))
-	end("remote", first, platformsim.HookCancel, workflows.StatusCanceled)
-	s.WaitClosed(t, workflows.EngagementWorkflowID("remote", first.ID))
+	s.WaitStatus(t, "remote", first.ID, time.Minute, "INSURED", is(engagement.StatusInsured))
+	end("remote", first, platformsim.HookCancel, engagement.StatusCanceled)
+	s.WaitClosed(t, engagement.WorkflowID("remote", first.ID))
 	export("first_time_remote", "remote", first.ID)
 	// Its contractor's session coordinator and the routing of its policy.active.
 	firstStatus, _ := s.Status("remote", first.ID)
-	exportID("coordinator", workflows.ContractorWorkflowID(firstStatus.Policy.ContractorID))
+	exportID("coordinator", engagement.ContractorWorkflowID(firstStatus.Policy.ContractorID))
 	for _, ev := range s.Policy.Events() {
 		if ev.Type == "policy.active" && ev.QuoteID != "" {
-			exportID("router", workflows.PolicyEventWorkflowID(ev.ID))
+			exportID("router", engagement.PolicyEventWorkflowID(ev.ID))
 			break
 		}
 	}
@@ -84,34 +85,34 @@ func TestRecordGoldenHistories(t *testing.T) {
 	ret := example("workmarket", "golden-returning", "golden-returning@example.com", true)
 	ret.Start = day(-1)
 	start(t, s, cases[1], ret)
-	s.WaitStatus(t, "workmarket", ret.ID, time.Minute, "INSURED", is(workflows.StatusInsured))
+	s.WaitStatus(t, "workmarket", ret.ID, time.Minute, "INSURED", is(engagement.StatusInsured))
 	ret.End = ret.End.AddDate(0, 0, 5)
 	require.NoError(t, s.Platforms.Seed("workmarket", ret))
 	status, _ := hook(t, s, "workmarket", platformsim.HookUpdate, ret, "upd", "")
 	require.Equal(t, 200, status)
-	s.WaitStatus(t, "workmarket", ret.ID, time.Minute, "window moved", func(st workflows.Status) bool {
+	s.WaitStatus(t, "workmarket", ret.ID, time.Minute, "window moved", func(st engagement.Status) bool {
 		return strings.Contains(fmt.Sprint(st.Transitions), "coverage window moved")
 	})
 	require.NoError(t, s.Platforms.SeedInvoice("workmarket", ret, "INV-golden", "3800.00"))
 	status, _ = hook(t, s, "workmarket", platformsim.HookInvoice, ret, "paid", "")
 	require.Equal(t, 200, status)
-	s.WaitStatus(t, "workmarket", ret.ID, time.Minute, "ENDED", is(workflows.StatusEnded))
-	s.WaitClosed(t, workflows.EngagementWorkflowID("workmarket", ret.ID))
+	s.WaitStatus(t, "workmarket", ret.ID, time.Minute, "ENDED", is(engagement.StatusEnded))
+	s.WaitClosed(t, engagement.WorkflowID("workmarket", ret.ID))
 	export("returning_workmarket", "workmarket", ret.ID)
 
 	// Certificate flagged, approved by an operator, then cancelled.
 	coi := example("workmarket", "golden-coi", "golden-coi@manual.example", true)
 	start(t, s, cases[1], coi)
-	s.WaitStatus(t, "workmarket", coi.ID, time.Minute, "AWAITING_APPLICATION", is(workflows.StatusAwaitingApplication))
+	s.WaitStatus(t, "workmarket", coi.ID, time.Minute, "AWAITING_APPLICATION", is(engagement.StatusAwaitingApplication))
 	require.NoError(t, s.Platforms.SeedDocument("workmarket", coi, "flag-golden", "coi-flag.pdf", []byte("%PDF-1.4")))
 	status, _ = hook(t, s, "workmarket", platformsim.HookCOI, coi, "coi", "flag-golden")
 	require.Equal(t, 200, status)
-	s.WaitStatus(t, "workmarket", coi.ID, time.Minute, "FLAGGED", func(st workflows.Status) bool { return st.CertificateStatus == workflows.CertificateFlagged })
+	s.WaitStatus(t, "workmarket", coi.ID, time.Minute, "FLAGGED", func(st engagement.Status) bool { return st.CertificateStatus == engagement.CertificateFlagged })
 	code, _ = ops(t, s, "POST", "/v1/engagements/workmarket/"+coi.ID+"/actions/approve-certificate", nil)
 	require.Equal(t, 200, code)
-	s.WaitStatus(t, "workmarket", coi.ID, time.Minute, "APPROVED", func(st workflows.Status) bool { return st.CertificateStatus == workflows.CertificateApproved })
-	end("workmarket", coi, platformsim.HookCancel, workflows.StatusCanceled)
-	s.WaitClosed(t, workflows.EngagementWorkflowID("workmarket", coi.ID))
+	s.WaitStatus(t, "workmarket", coi.ID, time.Minute, "APPROVED", func(st engagement.Status) bool { return st.CertificateStatus == engagement.CertificateApproved })
+	end("workmarket", coi, platformsim.HookCancel, engagement.StatusCanceled)
+	s.WaitClosed(t, engagement.WorkflowID("workmarket", coi.ID))
 	export("certificate_workmarket", "workmarket", coi.ID)
 
 	// One completed run of each poller.

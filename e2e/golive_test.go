@@ -9,12 +9,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coverage-orchestrator/coverage/engagement"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/coverage-orchestrator/coverage/sandbox/platformsim"
 	"github.com/coverage-orchestrator/coverage/testenv"
-	"github.com/coverage-orchestrator/coverage/workflows"
 )
 
 // Upwork and JobDiva on their live APIs, enrollment and backfill (issue 12).
@@ -30,16 +31,16 @@ func TestUpworkAndJobDivaLiveAndGoingLive(t *testing.T) {
 		require.NoError(t, s.Platforms.Seed("upwork", ex))
 		code, out := ops(t, s, http.MethodPost, "/v1/engagements/upwork/"+ex.ID, nil)
 		require.Equal(t, http.StatusOK, code, string(out))
-		assert.Equal(t, map[string]any{"status": "accepted", "workflow_id": workflows.EngagementWorkflowID("upwork", ex.ID)}, decode(t, string(out)))
-		s.WaitStatus(t, "upwork", ex.ID, time.Minute, "INSURED", is(workflows.StatusInsured))
+		assert.Equal(t, map[string]any{"status": "accepted", "workflow_id": engagement.WorkflowID("upwork", ex.ID)}, decode(t, string(out)))
+		s.WaitStatus(t, "upwork", ex.ID, time.Minute, "INSURED", is(engagement.StatusInsured))
 		code, out = ops(t, s, http.MethodPost, "/v1/engagements/upwork/"+ex.ID, nil)
 		require.Equal(t, http.StatusOK, code)
 		assert.Equal(t, "running", decode(t, string(out))["status"], "enrolled twice: already running")
 
 		ex.Status = "CLOSED" // ended on Upwork; no event announces it
 		require.NoError(t, s.Platforms.Seed("upwork", ex))
-		s.WaitStatus(t, "upwork", ex.ID, time.Minute, "ENDED by the poller", is(workflows.StatusEnded))
-		s.WaitClosed(t, workflows.EngagementWorkflowID("upwork", ex.ID))
+		s.WaitStatus(t, "upwork", ex.ID, time.Minute, "ENDED by the poller", is(engagement.StatusEnded))
+		s.WaitClosed(t, engagement.WorkflowID("upwork", ex.ID))
 		code, out = ops(t, s, http.MethodPost, "/v1/engagements/upwork/"+ex.ID, nil)
 		require.Equal(t, http.StatusOK, code)
 		assert.Equal(t, "closed", decode(t, string(out))["status"])
@@ -51,7 +52,7 @@ func TestUpworkAndJobDivaLiveAndGoingLive(t *testing.T) {
 		returning(t, s, email, true)
 		ex := example("jobdiva", "778001", email, true)
 		require.NoError(t, s.Platforms.Seed("jobdiva", ex))
-		st := s.WaitStatus(t, "jobdiva", ex.ID, time.Minute, "INSURED via UpdatedHires", is(workflows.StatusInsured))
+		st := s.WaitStatus(t, "jobdiva", ex.ID, time.Minute, "INSURED via UpdatedHires", is(engagement.StatusInsured))
 
 		ex.Rate = "105.00"
 		require.NoError(t, s.Platforms.Seed("jobdiva", ex))
@@ -78,9 +79,9 @@ func TestUpworkAndJobDivaLiveAndGoingLive(t *testing.T) {
 			require.Equal(t, http.StatusOK, status)
 			require.Equal(t, "true", string(answer))
 		}
-		s.WaitStatus(t, "jobdiva", ex.ID, time.Minute, "invoice", func(st workflows.Status) bool { return len(st.Policy.InvoiceIDs) == 1 })
+		s.WaitStatus(t, "jobdiva", ex.ID, time.Minute, "invoice", func(st engagement.Status) bool { return len(st.Policy.InvoiceIDs) == 1 })
 		time.Sleep(time.Second)
-		invs := postsFor(s, "/invoices", workflows.EngagementWorkflowID("jobdiva", ex.ID))
+		invs := postsFor(s, "/invoices", engagement.WorkflowID("jobdiva", ex.ID))
 		require.Len(t, invs, 1, "once per timesheet")
 		assert.EqualValues(t, 380000, decode(t, invs[0].Body)["gross_pay"])
 	})
@@ -109,13 +110,13 @@ func TestUpworkAndJobDivaLiveAndGoingLive(t *testing.T) {
 				WorkflowID string `json:"workflow_id"`
 			}
 			require.NoError(t, json.Unmarshal(out, &ans))
-			var res workflows.BackfillResult
+			var res engagement.BackfillResult
 			require.NoError(t, s.Client.GetWorkflow(context.Background(), ans.WorkflowID, "").Get(context.Background(), &res), "run %d", run)
 			assert.GreaterOrEqual(t, res.Enrolled, len(want), "run %d: %+v", run, res)
 			for _, ex := range want {
-				s.WaitStatus(t, "remote", ex.ID, time.Minute, "covered after the backfill", func(st workflows.Status) bool {
-					return st.CoverageStatus == workflows.StatusInsured || st.CoverageStatus == workflows.StatusAwaitingApplication ||
-						st.CoverageStatus == workflows.StatusApplicationInProgress
+				s.WaitStatus(t, "remote", ex.ID, time.Minute, "covered after the backfill", func(st engagement.Status) bool {
+					return st.CoverageStatus == engagement.StatusInsured || st.CoverageStatus == engagement.StatusAwaitingApplication ||
+						st.CoverageStatus == engagement.StatusApplicationInProgress
 				})
 			}
 		}
@@ -125,7 +126,7 @@ func TestUpworkAndJobDivaLiveAndGoingLive(t *testing.T) {
 		}
 		counts := s.Policy.Counts()
 		for _, ex := range want {
-			wid := workflows.EngagementWorkflowID("remote", ex.ID)
+			wid := engagement.WorkflowID("remote", ex.ID)
 			assert.Equal(t, 1, counts.Jobs[wid], "one job for %s after two backfills", wid)
 			assert.LessOrEqual(t, counts.Quotes[wid], 1, wid)
 		}

@@ -6,11 +6,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coverage-orchestrator/coverage/engagement"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/coverage-orchestrator/coverage/testenv"
-	"github.com/coverage-orchestrator/coverage/workflows"
 )
 
 // TestOneSessionPerNewContractor: two engagements of one contractor new to 1099Policy arrive
@@ -25,8 +26,8 @@ func TestOneSessionPerNewContractor(t *testing.T) {
 	start(t, s, cases[0], first)
 	start(t, s, cases[0], second)
 
-	a := s.WaitStatus(t, "remote", first.ID, 2*time.Minute, "INSURED", is(workflows.StatusInsured))
-	b := s.WaitStatus(t, "remote", second.ID, 2*time.Minute, "INSURED", is(workflows.StatusInsured))
+	a := s.WaitStatus(t, "remote", first.ID, 2*time.Minute, "INSURED", is(engagement.StatusInsured))
+	b := s.WaitStatus(t, "remote", second.ID, 2*time.Minute, "INSURED", is(engagement.StatusInsured))
 	require.Equal(t, a.Policy.ContractorID, b.Policy.ContractorID, "one contractor in 1099Policy")
 
 	var sessions int
@@ -41,11 +42,11 @@ func TestOneSessionPerNewContractor(t *testing.T) {
 	covers := []string{a.Policy.PolicyID + "|" + a.Policy.AssignmentID, b.Policy.PolicyID + "|" + b.Policy.AssignmentID}
 	assert.True(t, (a.Policy.PolicyID != "" && b.Policy.AssignmentID != "") || (b.Policy.PolicyID != "" && a.Policy.AssignmentID != ""), "%v", covers)
 	var waited bool
-	for _, st := range []workflows.Status{a, b} {
+	for _, st := range []engagement.Status{a, b} {
 		for _, tr := range st.Transitions {
 			waited = waited || strings.Contains(tr.Cause, "waiting for the contractor's application session slot")
 		}
 	}
 	assert.True(t, waited, "the second engagement queued for the lease:\n%v\n%v", a.Transitions, b.Transitions)
-	s.WaitClosed(t, workflows.ContractorWorkflowID(a.Policy.ContractorID))
+	s.WaitClosed(t, engagement.ContractorWorkflowID(a.Policy.ContractorID))
 }

@@ -9,13 +9,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coverage-orchestrator/coverage/engagement"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	enumspb "go.temporal.io/api/enums/v1"
 
 	"github.com/coverage-orchestrator/coverage/sandbox/policysim"
 	"github.com/coverage-orchestrator/coverage/testenv"
-	"github.com/coverage-orchestrator/coverage/workflows"
 )
 
 // TestMissingMappingParksUntilFixedAndRetried: a Remote job title the mapping does not know
@@ -29,14 +30,14 @@ func TestMissingMappingParksUntilFixedAndRetried(t *testing.T) {
 	ex := example("remote", "unmapped-1", "", false)
 	ex.Category = "Underwater Welding"
 	start(t, s, cases[0], ex)
-	parked := s.WaitStatus(t, "remote", ex.ID, time.Minute, "NEEDS_ATTENTION", is(workflows.StatusNeedsAttention))
+	parked := s.WaitStatus(t, "remote", ex.ID, time.Minute, "NEEDS_ATTENTION", is(engagement.StatusNeedsAttention))
 	assert.Contains(t, parked.AttentionReason, "MissingMapping", parked.AttentionReason)
 
 	ex.Category = "" // the platform's record fixed: the default title is mapped
 	require.NoError(t, s.Platforms.Seed("remote", ex))
 	code, body := ops(t, s, http.MethodPost, "/v1/engagements/remote/"+ex.ID+"/actions/retry", nil)
 	require.Equal(t, http.StatusOK, code, string(body))
-	st := s.WaitStatus(t, "remote", ex.ID, time.Minute, "INSURED", is(workflows.StatusInsured))
+	st := s.WaitStatus(t, "remote", ex.ID, time.Minute, "INSURED", is(engagement.StatusInsured))
 	assert.Empty(t, st.AttentionReason)
 	assert.Contains(t, causes(st), "operator retry")
 }
@@ -48,33 +49,33 @@ func TestPolicyCancelledAfterInsuredRebindsThroughANewSession(t *testing.T) {
 	s := testenv.NewStack(t, testenv.StackOptions{})
 	ex := example("remote", "rebind-1", "rebind-1"+policysim.ManualEmailSuffix, false)
 	start(t, s, cases[0], ex)
-	first := s.WaitStatus(t, "remote", ex.ID, time.Minute, "AWAITING_APPLICATION", is(workflows.StatusAwaitingApplication))
+	first := s.WaitStatus(t, "remote", ex.ID, time.Minute, "AWAITING_APPLICATION", is(engagement.StatusAwaitingApplication))
 	require.NoError(t, s.Policy.CompleteSession(first.Policy.SessionID))
-	insured := s.WaitStatus(t, "remote", ex.ID, time.Minute, "INSURED", is(workflows.StatusInsured))
+	insured := s.WaitStatus(t, "remote", ex.ID, time.Minute, "INSURED", is(engagement.StatusInsured))
 
 	require.NoError(t, s.Policy.CancelPolicy(insured.Policy.PolicyID))
-	again := s.WaitStatus(t, "remote", ex.ID, time.Minute, "UNPROTECTED with a new session", func(st workflows.Status) bool {
-		return st.CoverageStatus == workflows.StatusUnprotected && st.Policy.SessionID != "" && st.Policy.SessionID != first.Policy.SessionID
+	again := s.WaitStatus(t, "remote", ex.ID, time.Minute, "UNPROTECTED with a new session", func(st engagement.Status) bool {
+		return st.CoverageStatus == engagement.StatusUnprotected && st.Policy.SessionID != "" && st.Policy.SessionID != first.Policy.SessionID
 	})
 	assert.NotEqual(t, first.Policy.QuoteID, again.Policy.QuoteID, "a new quote")
 	require.NoError(t, s.Policy.CompleteSession(again.Policy.SessionID))
-	final := s.WaitStatus(t, "remote", ex.ID, time.Minute, "INSURED again", is(workflows.StatusInsured))
+	final := s.WaitStatus(t, "remote", ex.ID, time.Minute, "INSURED again", is(engagement.StatusInsured))
 	assert.NotEqual(t, insured.Policy.PolicyID, final.Policy.PolicyID)
-	assert.Equal(t, []workflows.CoverageStatus{workflows.StatusAwaitingApplication, workflows.StatusInsured,
-		workflows.StatusUnprotected, workflows.StatusInsured}, changes(final), causes(final))
+	assert.Equal(t, []engagement.CoverageStatus{engagement.StatusAwaitingApplication, engagement.StatusInsured,
+		engagement.StatusUnprotected, engagement.StatusInsured}, changes(final), causes(final))
 }
 
-func changes(st workflows.Status) []workflows.CoverageStatus {
-	var out []workflows.CoverageStatus
+func changes(st engagement.Status) []engagement.CoverageStatus {
+	var out []engagement.CoverageStatus
 	for _, tr := range st.Transitions {
-		if tr.From != tr.To && tr.To != workflows.StatusApplicationInProgress {
+		if tr.From != tr.To && tr.To != engagement.StatusApplicationInProgress {
 			out = append(out, tr.To)
 		}
 	}
 	return out
 }
 
-func causes(st workflows.Status) string {
+func causes(st engagement.Status) string {
 	var b strings.Builder
 	for _, tr := range st.Transitions {
 		b.WriteString(string(tr.From) + "->" + string(tr.To) + ": " + tr.Cause + "\n")
@@ -91,7 +92,7 @@ func TestPolicyWebhookAnswersSayWhatHappened(t *testing.T) {
 	code, out := policyWebhook(t, s, orphan, true)
 	require.Equal(t, http.StatusOK, code, "%v", out)
 	assert.Equal(t, "parked", out["status"], "%v", out)
-	desc, err := s.Client.DescribeWorkflowExecution(t.Context(), workflows.PolicyEventWorkflowID("ev_orphan"), "")
+	desc, err := s.Client.DescribeWorkflowExecution(t.Context(), engagement.PolicyEventWorkflowID("ev_orphan"), "")
 	require.NoError(t, err)
 	assert.Equal(t, enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING, desc.GetWorkflowExecutionInfo().GetStatus(), "kept for replay")
 

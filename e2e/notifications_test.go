@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coverage-orchestrator/coverage/engagement"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -17,7 +19,6 @@ import (
 	"github.com/coverage-orchestrator/coverage/sandbox/platformsim"
 	"github.com/coverage-orchestrator/coverage/sandbox/policysim"
 	"github.com/coverage-orchestrator/coverage/testenv"
-	"github.com/coverage-orchestrator/coverage/workflows"
 )
 
 const notifySecret = "whsec_receiver_test"
@@ -99,7 +100,7 @@ func types(evs []notify.Event) []string {
 }
 
 // ingressGauge reads coverage_open_engagements for one status and vendor.
-func ingressGauge(t *testing.T, s *testenv.Stack, status workflows.CoverageStatus, vendor string) string {
+func ingressGauge(t *testing.T, s *testenv.Stack, status engagement.CoverageStatus, vendor string) string {
 	resp, err := http.Get(s.IngressURL + "/metrics")
 	require.NoError(t, err)
 	defer resp.Body.Close()
@@ -130,9 +131,9 @@ func TestNotifications(t *testing.T) {
 	ex := example(pcase.name, "notify-1", email, pcase.hourly)
 	ex.FirstName, ex.LastName = "Philomena", "Notifyworth"
 	start(t, s, pcase, ex)
-	wid := workflows.EngagementWorkflowID(pcase.name, ex.ID)
-	st := s.WaitStatus(t, pcase.name, ex.ID, 45*time.Second, "AWAITING_APPLICATION", is(workflows.StatusAwaitingApplication))
-	require.Eventually(t, func() bool { return ingressGauge(t, s, workflows.StatusAwaitingApplication, pcase.name) == "1" },
+	wid := engagement.WorkflowID(pcase.name, ex.ID)
+	st := s.WaitStatus(t, pcase.name, ex.ID, 45*time.Second, "AWAITING_APPLICATION", is(engagement.StatusAwaitingApplication))
+	require.Eventually(t, func() bool { return ingressGauge(t, s, engagement.StatusAwaitingApplication, pcase.name) == "1" },
 		15*time.Second, 250*time.Millisecond, "the gauge shows the engagement awaiting its application within one refresh")
 
 	pending := rcv.waitFor(t, wid, notify.EngagementApplicationPending) // delivered once the receiver recovered
@@ -144,11 +145,11 @@ func TestNotifications(t *testing.T) {
 	s.Worker.Kill() // a restarted worker sends nothing under a new id
 	s.StartWorker()
 	require.NoError(t, s.Policy.CompleteSession(st.Policy.SessionID))
-	st = s.WaitStatus(t, pcase.name, ex.ID, 45*time.Second, "INSURED", is(workflows.StatusInsured))
+	st = s.WaitStatus(t, pcase.name, ex.ID, 45*time.Second, "INSURED", is(engagement.StatusInsured))
 	rcv.waitFor(t, wid, notify.EngagementInsured)
 	require.Eventually(t, func() bool {
-		return ingressGauge(t, s, workflows.StatusInsured, pcase.name) == "1" &&
-			ingressGauge(t, s, workflows.StatusAwaitingApplication, pcase.name) == "0"
+		return ingressGauge(t, s, engagement.StatusInsured, pcase.name) == "1" &&
+			ingressGauge(t, s, engagement.StatusAwaitingApplication, pcase.name) == "0"
 	}, 15*time.Second, 250*time.Millisecond, "the gauge follows the change within one refresh")
 
 	require.NoError(t, s.Policy.CancelPolicy(st.Policy.PolicyID))
@@ -162,19 +163,19 @@ func TestNotifications(t *testing.T) {
 	coiCase := cases[1]
 	coi := example(coiCase.name, "notify-coi", "notify-coi"+policysim.ManualEmailSuffix, coiCase.hourly)
 	start(t, s, coiCase, coi)
-	s.WaitStatus(t, coiCase.name, coi.ID, 45*time.Second, "AWAITING_APPLICATION", is(workflows.StatusAwaitingApplication))
+	s.WaitStatus(t, coiCase.name, coi.ID, 45*time.Second, "AWAITING_APPLICATION", is(engagement.StatusAwaitingApplication))
 	require.NoError(t, s.Platforms.SeedDocument(coiCase.name, coi, "flag-notify", "coi-flag.pdf", []byte("%PDF-1.4")))
 	status, _ = hook(t, s, coiCase.name, platformsim.HookCOI, coi, "coi-"+coi.ID, "flag-notify")
 	require.Equal(t, http.StatusOK, status)
-	flagged := rcv.waitFor(t, workflows.EngagementWorkflowID(coiCase.name, coi.ID), notify.CertificateFlagged)
-	assert.Equal(t, string(workflows.CertificateFlagged), flagged.Engagement.CertificateStatus)
+	flagged := rcv.waitFor(t, engagement.WorkflowID(coiCase.name, coi.ID), notify.CertificateFlagged)
+	assert.Equal(t, string(engagement.CertificateFlagged), flagged.Engagement.CertificateStatus)
 
 	// A business refusal from 1099Policy parks an engagement.
 	parkCase := cases[2]
 	parked := example(parkCase.name, "notify-park", "notify-park@example.com", parkCase.hourly)
 	s.Policy.AddFault(policysim.Fault{PathPrefix: "/api/v1/jobs", Status: http.StatusBadRequest, Count: 1})
 	start(t, s, parkCase, parked)
-	attention := rcv.waitFor(t, workflows.EngagementWorkflowID(parkCase.name, parked.ID), notify.EngagementNeedsAttention)
+	attention := rcv.waitFor(t, engagement.WorkflowID(parkCase.name, parked.ID), notify.EngagementNeedsAttention)
 	assert.NotEmpty(t, attention.Engagement.Reason)
 
 	// Exactly one notification per transition, in lifecycle order; a redelivery repeats its id.

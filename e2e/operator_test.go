@@ -11,12 +11,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coverage-orchestrator/coverage/engagement"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/coverage-orchestrator/coverage/sandbox/policysim"
 	"github.com/coverage-orchestrator/coverage/testenv"
-	"github.com/coverage-orchestrator/coverage/workflows"
 )
 
 // opsRequest sends an operator request with the token (and an Idempotency-Key when given)
@@ -56,11 +57,11 @@ func TestOperatorActionsAsUpdates(t *testing.T) {
 		ex := example(pcase.name, "op-retry", "op-retry@example.com", pcase.hourly)
 		s.Policy.AddFault(policysim.Fault{PathPrefix: "/api/v1/jobs", Status: http.StatusBadRequest, Count: 1})
 		start(t, s, pcase, ex)
-		s.WaitStatus(t, pcase.name, ex.ID, time.Minute, "NEEDS_ATTENTION", is(workflows.StatusNeedsAttention))
+		s.WaitStatus(t, pcase.name, ex.ID, time.Minute, "NEEDS_ATTENTION", is(engagement.StatusNeedsAttention))
 		code, out := opsWithKey(t, s, "/v1/engagements/upwork/"+ex.ID+"/actions/retry", "retry-1")
 		require.Equal(t, http.StatusOK, code, "%v", out)
-		assert.NotEqual(t, string(workflows.StatusNeedsAttention), out["coverage_status"], "the answer shows the change")
-		s.WaitStatus(t, pcase.name, ex.ID, time.Minute, "INSURED after the retry", is(workflows.StatusInsured))
+		assert.NotEqual(t, string(engagement.StatusNeedsAttention), out["coverage_status"], "the answer shows the change")
+		s.WaitStatus(t, pcase.name, ex.ID, time.Minute, "INSURED after the retry", is(engagement.StatusInsured))
 		code, out = opsWithKey(t, s, "/v1/engagements/upwork/"+ex.ID+"/actions/retry", "")
 		assert.Equal(t, http.StatusConflict, code)
 		assert.Contains(t, out["error"], "nothing is parked")
@@ -74,16 +75,16 @@ func TestOperatorActionsAsUpdates(t *testing.T) {
 		pcase := cases[0]
 		ex := example(pcase.name, "op-resend", "op-resend"+policysim.ManualEmailSuffix, pcase.hourly)
 		start(t, s, pcase, ex)
-		first := s.WaitStatus(t, pcase.name, ex.ID, time.Minute, "AWAITING_APPLICATION", is(workflows.StatusAwaitingApplication))
+		first := s.WaitStatus(t, pcase.name, ex.ID, time.Minute, "AWAITING_APPLICATION", is(engagement.StatusAwaitingApplication))
 		for range 2 {
 			code, out := opsWithKey(t, s, "/v1/engagements/remote/"+ex.ID+"/actions/resend-session", "resend-1")
 			require.Equal(t, http.StatusOK, code, "%v", out)
 		}
-		st := s.WaitStatus(t, pcase.name, ex.ID, time.Minute, "a new session", func(st workflows.Status) bool {
+		st := s.WaitStatus(t, pcase.name, ex.ID, time.Minute, "a new session", func(st engagement.Status) bool {
 			return st.Policy.SessionID != "" && st.Policy.SessionID != first.Policy.SessionID
 		})
 		time.Sleep(time.Second)
-		assert.Len(t, postsFor(s, "/apply/sessions", workflows.EngagementWorkflowID("remote", ex.ID)), 2, "the same key counts once")
+		assert.Len(t, postsFor(s, "/apply/sessions", engagement.WorkflowID("remote", ex.ID)), 2, "the same key counts once")
 		expired := false
 		for _, r := range posts(s, "/apply/sessions/"+first.Policy.SessionID+"/expire") {
 			expired = expired || r.Status == http.StatusOK
@@ -99,10 +100,10 @@ func TestOperatorActionsAsUpdates(t *testing.T) {
 		returning(t, s, email, true)
 		ex := example(pcase.name, "op-end", email, pcase.hourly)
 		start(t, s, pcase, ex)
-		insured := s.WaitStatus(t, pcase.name, ex.ID, time.Minute, "INSURED", is(workflows.StatusInsured))
+		insured := s.WaitStatus(t, pcase.name, ex.ID, time.Minute, "INSURED", is(engagement.StatusInsured))
 		code, out := opsWithKey(t, s, "/v1/engagements/workmarket/"+ex.ID+"/actions/end", "end-1")
 		require.Equal(t, http.StatusOK, code, "%v", out)
-		assert.Equal(t, string(workflows.StatusCanceled), out["coverage_status"], "the answer comes after the end took effect")
+		assert.Equal(t, string(engagement.StatusCanceled), out["coverage_status"], "the answer comes after the end took effect")
 		cancels := 0
 		for _, r := range posts(s, "/assignments/cancel") {
 			if strings.Contains(r.Body, `"job_id":"`+insured.Policy.JobID+`"`) {
@@ -110,7 +111,7 @@ func TestOperatorActionsAsUpdates(t *testing.T) {
 			}
 		}
 		assert.Equal(t, 1, cancels)
-		s.WaitClosed(t, workflows.EngagementWorkflowID("workmarket", ex.ID))
+		s.WaitClosed(t, engagement.WorkflowID("workmarket", ex.ID))
 		code, out = opsWithKey(t, s, "/v1/engagements/workmarket/"+ex.ID+"/actions/retry", "")
 		assert.Equal(t, http.StatusConflict, code)
 		assert.Contains(t, out["error"], "ended")
@@ -123,14 +124,14 @@ func TestOperatorActionsAsUpdates(t *testing.T) {
 		returning(t, s, email, true)
 		ex := example(pcase.name, "op-cancel", email, pcase.hourly)
 		start(t, s, pcase, ex)
-		insured := s.WaitStatus(t, pcase.name, ex.ID, time.Minute, "INSURED", is(workflows.StatusInsured))
-		wid := workflows.EngagementWorkflowID("remote", ex.ID)
+		insured := s.WaitStatus(t, pcase.name, ex.ID, time.Minute, "INSURED", is(engagement.StatusInsured))
+		wid := engagement.WorkflowID("remote", ex.ID)
 		out, err := exec.Command(testenv.CLIPath(t), "workflow", "cancel", "--address", s.Temporal.HostPort, "--namespace", "default", "-w", wid).CombinedOutput()
 		require.NoError(t, err, string(out))
 		s.WaitClosed(t, wid)
-		var final workflows.Status
+		var final engagement.Status
 		require.NoError(t, s.Client.GetWorkflow(t.Context(), wid, "").Get(t.Context(), &final), "the workflow completes, not cancelled half-way")
-		assert.Equal(t, workflows.StatusCanceled, final.CoverageStatus)
+		assert.Equal(t, engagement.StatusCanceled, final.CoverageStatus)
 		assert.Contains(t, final.Transitions[len(final.Transitions)-1].Cause, "cancelled from Temporal")
 		cancels := 0
 		for _, r := range posts(s, "/assignments/cancel") {
@@ -162,27 +163,27 @@ func TestCertificateIntake(t *testing.T) {
 	pcase := cases[0]
 	ok := example(pcase.name, "intake-ok", "intake-ok"+policysim.ManualEmailSuffix, pcase.hourly)
 	start(t, s, pcase, ok)
-	s.WaitStatus(t, pcase.name, ok.ID, time.Minute, "AWAITING_APPLICATION", is(workflows.StatusAwaitingApplication))
+	s.WaitStatus(t, pcase.name, ok.ID, time.Minute, "AWAITING_APPLICATION", is(engagement.StatusAwaitingApplication))
 	code, out := postCertificate(t, s, "remote", ok.ID, "coi.pdf", []byte("%PDF-1.4 certificate"))
 	require.Equal(t, http.StatusOK, code, "%v", out)
-	assert.Equal(t, string(workflows.CertificatePending), out["certificate_status"])
-	st := s.WaitStatus(t, pcase.name, ok.ID, time.Minute, "certificate APPROVED", func(st workflows.Status) bool {
-		return st.CertificateStatus == workflows.CertificateApproved
+	assert.Equal(t, string(engagement.CertificatePending), out["certificate_status"])
+	st := s.WaitStatus(t, pcase.name, ok.ID, time.Minute, "certificate APPROVED", func(st engagement.Status) bool {
+		return st.CertificateStatus == engagement.CertificateApproved
 	})
-	assert.Equal(t, workflows.StatusInsured, st.CoverageStatus)
+	assert.Equal(t, engagement.StatusInsured, st.CoverageStatus)
 	code, _ = postCertificate(t, s, "remote", ok.ID, "coi.pdf", []byte("%PDF-1.4 certificate"))
 	require.Equal(t, http.StatusOK, code)
-	assert.Equal(t, 1, s.Policy.Counts().Certificates[workflows.EngagementWorkflowID("remote", ok.ID)], "the same file again makes no second certificate")
+	assert.Equal(t, 1, s.Policy.Counts().Certificates[engagement.WorkflowID("remote", ok.ID)], "the same file again makes no second certificate")
 
 	flag := example(pcase.name, "intake-flag", "intake-flag"+policysim.ManualEmailSuffix, pcase.hourly)
 	start(t, s, pcase, flag)
-	s.WaitStatus(t, pcase.name, flag.ID, time.Minute, "AWAITING_APPLICATION", is(workflows.StatusAwaitingApplication))
+	s.WaitStatus(t, pcase.name, flag.ID, time.Minute, "AWAITING_APPLICATION", is(engagement.StatusAwaitingApplication))
 	code, _ = postCertificate(t, s, "remote", flag.ID, "coi-flag.pdf", []byte("%PDF-1.4 flagged"))
 	require.Equal(t, http.StatusOK, code)
-	s.WaitStatus(t, pcase.name, flag.ID, time.Minute, "FLAGGED", func(st workflows.Status) bool { return st.CertificateStatus == workflows.CertificateFlagged })
+	s.WaitStatus(t, pcase.name, flag.ID, time.Minute, "FLAGGED", func(st engagement.Status) bool { return st.CertificateStatus == engagement.CertificateFlagged })
 	code, resp := opsWithKey(t, s, "/v1/engagements/remote/"+flag.ID+"/actions/reject-certificate", "reject-1")
 	require.Equal(t, http.StatusOK, code, "%v", resp)
-	assert.Equal(t, string(workflows.CertificateDenied), resp["certificate_status"])
+	assert.Equal(t, string(engagement.CertificateDenied), resp["certificate_status"])
 
 	code, _ = postCertificate(t, s, "remote", flag.ID, "notes.txt", []byte("not a pdf"))
 	assert.Equal(t, http.StatusBadRequest, code)

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coverage-orchestrator/coverage/engagement"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -44,8 +46,8 @@ var cases = []platformCase{
 		invoiceRef: func(platformsim.Example) string { return "ts_1" }},
 }
 
-func is(s workflows.CoverageStatus) func(workflows.Status) bool {
-	return func(st workflows.Status) bool { return st.CoverageStatus == s }
+func is(s engagement.CoverageStatus) func(engagement.Status) bool {
+	return func(st engagement.Status) bool { return st.CoverageStatus == s }
 }
 
 // start seeds the example and sends its start webhook, expecting 200; JobDiva sends no
@@ -90,14 +92,14 @@ func TestPaths(t *testing.T) {
 	for _, pcase := range cases {
 		t.Run(pcase.name, func(t *testing.T) {
 			p := pcase.name
-			wf := func(id string) string { return workflows.EngagementWorkflowID(p, id) }
+			wf := func(id string) string { return engagement.WorkflowID(p, id) }
 
 			t.Run("first-time contractor is insured after the application", func(t *testing.T) {
 				t.Parallel()
 				ex := example(p, p+"-first", "", pcase.hourly)
 				ex.Hourly = pcase.hourly
 				start(t, s, pcase, ex)
-				st := s.WaitStatus(t, p, ex.ID, 60*time.Second, "INSURED", is(workflows.StatusInsured))
+				st := s.WaitStatus(t, p, ex.ID, 60*time.Second, "INSURED", is(engagement.StatusInsured))
 				assert.NotEmpty(t, st.Policy.PolicyID)
 				assert.Contains(t, fmt.Sprint(st.Transitions), "AWAITING_APPLICATION")
 
@@ -145,7 +147,7 @@ func TestPaths(t *testing.T) {
 				returning(t, s, email, true)
 				ex := example(p, p+"-ret", email, pcase.hourly)
 				start(t, s, pcase, ex)
-				st := s.WaitStatus(t, p, ex.ID, 60*time.Second, "INSURED", is(workflows.StatusInsured))
+				st := s.WaitStatus(t, p, ex.ID, 60*time.Second, "INSURED", is(engagement.StatusInsured))
 				assert.NotEmpty(t, st.Policy.AssignmentID)
 				assert.Empty(t, postsFor(s, "/quotes", wf(ex.ID)))
 				asg := postsFor(s, "/assignments", wf(ex.ID))
@@ -159,7 +161,7 @@ func TestPaths(t *testing.T) {
 				returning(t, s, email, false)
 				ex := example(p, p+"-inel", email, pcase.hourly)
 				start(t, s, pcase, ex)
-				st := s.WaitStatus(t, p, ex.ID, 60*time.Second, "AWAITING_APPLICATION", is(workflows.StatusAwaitingApplication))
+				st := s.WaitStatus(t, p, ex.ID, 60*time.Second, "AWAITING_APPLICATION", is(engagement.StatusAwaitingApplication))
 				assert.NotEmpty(t, st.Policy.SessionURL)
 				assert.Contains(t, fmt.Sprint(st.Transitions), "assignment ineligible")
 			})
@@ -171,14 +173,14 @@ func TestPaths(t *testing.T) {
 				}
 				ex := example(p, p+"-coi", p+"-coi@manual.example", pcase.hourly)
 				start(t, s, pcase, ex)
-				s.WaitStatus(t, p, ex.ID, 60*time.Second, "AWAITING_APPLICATION", is(workflows.StatusAwaitingApplication))
+				s.WaitStatus(t, p, ex.ID, 60*time.Second, "AWAITING_APPLICATION", is(engagement.StatusAwaitingApplication))
 				require.NoError(t, s.Platforms.SeedDocument(p, ex, "doc-"+ex.ID, "coi.pdf", []byte("%PDF-1.4 coi")))
 				status, body := hook(t, s, p, platformsim.HookCOI, ex, "coi-"+ex.ID, "doc-"+ex.ID)
 				require.Equal(t, 200, status, "%v", body)
-				st := s.WaitStatus(t, p, ex.ID, 60*time.Second, "certificate APPROVED", func(st workflows.Status) bool {
-					return st.CertificateStatus == workflows.CertificateApproved
+				st := s.WaitStatus(t, p, ex.ID, 60*time.Second, "certificate APPROVED", func(st engagement.Status) bool {
+					return st.CertificateStatus == engagement.CertificateApproved
 				})
-				assert.Equal(t, workflows.StatusInsured, st.CoverageStatus)
+				assert.Equal(t, engagement.StatusInsured, st.CoverageStatus)
 				certs := postsFor(s, "/files/certificates", wf(ex.ID))
 				require.Len(t, certs, 1)
 				assert.Contains(t, certs[0].Body, "custom_metadata["+pcase.metaKey+"]")
@@ -191,19 +193,19 @@ func TestPaths(t *testing.T) {
 				}
 				ex := example(p, p+"-flag", p+"-flag@manual.example", pcase.hourly)
 				start(t, s, pcase, ex)
-				s.WaitStatus(t, p, ex.ID, 60*time.Second, "AWAITING_APPLICATION", is(workflows.StatusAwaitingApplication))
+				s.WaitStatus(t, p, ex.ID, 60*time.Second, "AWAITING_APPLICATION", is(engagement.StatusAwaitingApplication))
 				require.NoError(t, s.Platforms.SeedDocument(p, ex, "flag-"+ex.ID, "coi-flag.pdf", []byte("%PDF-1.4 coi")))
 				status, _ := hook(t, s, p, platformsim.HookCOI, ex, "coi-"+ex.ID, "flag-"+ex.ID)
 				require.Equal(t, 200, status)
-				s.WaitStatus(t, p, ex.ID, 60*time.Second, "certificate FLAGGED", func(st workflows.Status) bool {
-					return st.CertificateStatus == workflows.CertificateFlagged
+				s.WaitStatus(t, p, ex.ID, 60*time.Second, "certificate FLAGGED", func(st engagement.Status) bool {
+					return st.CertificateStatus == engagement.CertificateFlagged
 				})
 				code, resp := ops(t, s, "POST", "/v1/engagements/"+p+"/"+ex.ID+"/actions/approve-certificate", map[string]string{"note": "verified with the carrier"})
 				require.Equal(t, 200, code, string(resp))
-				st := s.WaitStatus(t, p, ex.ID, 60*time.Second, "certificate APPROVED", func(st workflows.Status) bool {
-					return st.CertificateStatus == workflows.CertificateApproved
+				st := s.WaitStatus(t, p, ex.ID, 60*time.Second, "certificate APPROVED", func(st engagement.Status) bool {
+					return st.CertificateStatus == engagement.CertificateApproved
 				})
-				assert.Equal(t, workflows.StatusInsured, st.CoverageStatus)
+				assert.Equal(t, engagement.StatusInsured, st.CoverageStatus)
 			})
 
 			t.Run("date change after binding updates the assignment", func(t *testing.T) {
@@ -212,12 +214,12 @@ func TestPaths(t *testing.T) {
 				returning(t, s, email, true)
 				ex := example(p, p+"-dates", email, pcase.hourly)
 				start(t, s, pcase, ex)
-				st := s.WaitStatus(t, p, ex.ID, 60*time.Second, "INSURED", is(workflows.StatusInsured))
+				st := s.WaitStatus(t, p, ex.ID, 60*time.Second, "INSURED", is(engagement.StatusInsured))
 				ex.End = ex.End.AddDate(0, 0, 10)
 				require.NoError(t, s.Platforms.Seed(p, ex))
 				status, _ := hook(t, s, p, platformsim.HookUpdate, ex, "update-"+ex.ID, "")
 				require.Equal(t, 200, status)
-				s.WaitStatus(t, p, ex.ID, 60*time.Second, "window moved", func(st workflows.Status) bool {
+				s.WaitStatus(t, p, ex.ID, 60*time.Second, "window moved", func(st engagement.Status) bool {
 					return strings.Contains(fmt.Sprint(st.Transitions), "coverage window moved")
 				})
 				var put string
@@ -242,10 +244,10 @@ func TestPaths(t *testing.T) {
 				returning(t, s, email, true)
 				ex := example(p, p+"-cancel", email, pcase.hourly)
 				start(t, s, pcase, ex)
-				insured := s.WaitStatus(t, p, ex.ID, 60*time.Second, "INSURED", is(workflows.StatusInsured))
+				insured := s.WaitStatus(t, p, ex.ID, 60*time.Second, "INSURED", is(engagement.StatusInsured))
 				status, _ := hook(t, s, p, platformsim.HookCancel, ex, "cancel-"+ex.ID, "")
 				require.Equal(t, 200, status)
-				s.WaitStatus(t, p, ex.ID, 60*time.Second, "CANCELED", is(workflows.StatusCanceled))
+				s.WaitStatus(t, p, ex.ID, 60*time.Second, "CANCELED", is(engagement.StatusCanceled))
 				cancels := 0
 				for _, r := range posts(s, "/assignments/cancel") {
 					if strings.Contains(r.Body, `"job_id":"`+insured.Policy.JobID+`"`) {
@@ -265,10 +267,10 @@ func TestPaths(t *testing.T) {
 				ex := example(p, p+"-ended", email, pcase.hourly)
 				ex.Start = day(-1)
 				start(t, s, pcase, ex)
-				st := s.WaitStatus(t, p, ex.ID, 60*time.Second, "INSURED", is(workflows.StatusInsured))
+				st := s.WaitStatus(t, p, ex.ID, 60*time.Second, "INSURED", is(engagement.StatusInsured))
 				status, _ := hook(t, s, p, platformsim.HookEnd, ex, "end-"+ex.ID, "")
 				require.Equal(t, 200, status)
-				s.WaitStatus(t, p, ex.ID, 60*time.Second, "ENDED", is(workflows.StatusEnded))
+				s.WaitStatus(t, p, ex.ID, 60*time.Second, "ENDED", is(engagement.StatusEnded))
 				moved := false
 				for _, r := range s.Policy.Requests() {
 					moved = moved || (r.Method == "PUT" && r.Path == "/api/v1/assignments/"+st.Policy.AssignmentID && r.Status == 200)
@@ -283,14 +285,14 @@ func TestPaths(t *testing.T) {
 					returning(t, s, email, true)
 					ex := example(p, p+"-inv", email, pcase.hourly)
 					start(t, s, pcase, ex)
-					s.WaitStatus(t, p, ex.ID, 60*time.Second, "INSURED", is(workflows.StatusInsured))
+					s.WaitStatus(t, p, ex.ID, 60*time.Second, "INSURED", is(engagement.StatusInsured))
 					ref := pcase.invoiceRef(ex)
 					require.NoError(t, s.Platforms.SeedInvoice(p, ex, ref, "1,250.50"))
 					for i := range 2 {
 						status, _ := hook(t, s, p, platformsim.HookInvoice, ex, fmt.Sprintf("inv-%s-%d", ex.ID, i), ref)
 						require.Equal(t, 200, status)
 					}
-					st := s.WaitStatus(t, p, ex.ID, 60*time.Second, "invoice recorded", func(st workflows.Status) bool { return len(st.Policy.InvoiceIDs) > 0 })
+					st := s.WaitStatus(t, p, ex.ID, 60*time.Second, "invoice recorded", func(st engagement.Status) bool { return len(st.Policy.InvoiceIDs) > 0 })
 					time.Sleep(time.Second)
 					invs := postsFor(s, "/invoices", wf(ex.ID))
 					require.Len(t, invs, 1, "once per platform invoice id")
@@ -306,7 +308,7 @@ func TestPaths(t *testing.T) {
 					returning(t, s, email, true)
 					ex := example(p, p+"-cand", email, pcase.hourly)
 					start(t, s, pcase, ex)
-					insured := s.WaitStatus(t, p, ex.ID, 60*time.Second, "INSURED", is(workflows.StatusInsured))
+					insured := s.WaitStatus(t, p, ex.ID, 60*time.Second, "INSURED", is(engagement.StatusInsured))
 					ex.LastName = "Okafor"
 					require.NoError(t, s.Platforms.Seed(p, ex))
 					status, body := hook(t, s, p, platformsim.HookContractor, ex, "cand-"+ex.ID, "")
@@ -331,10 +333,10 @@ func TestPaths(t *testing.T) {
 				returning(t, s, email, true)
 				ex := example(p, p+"-late", email, pcase.hourly)
 				start(t, s, pcase, ex)
-				s.WaitStatus(t, p, ex.ID, 60*time.Second, "INSURED", is(workflows.StatusInsured))
+				s.WaitStatus(t, p, ex.ID, 60*time.Second, "INSURED", is(engagement.StatusInsured))
 				status, _ := hook(t, s, p, platformsim.HookCancel, ex, "cancel-"+ex.ID, "")
 				require.Equal(t, 200, status)
-				final := s.WaitStatus(t, p, ex.ID, 60*time.Second, "CANCELED", is(workflows.StatusCanceled))
+				final := s.WaitStatus(t, p, ex.ID, 60*time.Second, "CANCELED", is(engagement.StatusCanceled))
 				s.WaitClosed(t, wf(ex.ID)) // its last notifications are out: the run has completed
 				status, body := hook(t, s, p, platformsim.HookUpdate, ex, "late-"+ex.ID, "")
 				assert.Equal(t, 200, status)

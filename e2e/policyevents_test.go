@@ -11,13 +11,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coverage-orchestrator/coverage/engagement"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/client"
 
 	pc "github.com/coverage-orchestrator/coverage/policyclient"
 	"github.com/coverage-orchestrator/coverage/testenv"
-	"github.com/coverage-orchestrator/coverage/workflows"
 )
 
 // Coverage never depends on 1099Policy's webhooks alone (issue 17): the events poller finds
@@ -99,7 +100,7 @@ func workerMetric(t *testing.T, s *testenv.Stack, name string) float64 {
 	return total
 }
 
-func countTo(st workflows.Status, to workflows.CoverageStatus) int {
+func countTo(st engagement.Status, to engagement.CoverageStatus) int {
 	n := 0
 	for _, tr := range st.Transitions {
 		if tr.To == to && tr.From != to {
@@ -117,7 +118,7 @@ func TestPolicyEventsPoller(t *testing.T) {
 		pcase := cases[0]
 		ex := example(pcase.name, "evpoll-1", "evpoll-1@example.com", pcase.hourly)
 		start(t, s, pcase, ex)
-		st := s.WaitStatus(t, pcase.name, ex.ID, 45*time.Second, "INSURED", is(workflows.StatusInsured))
+		st := s.WaitStatus(t, pcase.name, ex.ID, 45*time.Second, "INSURED", is(engagement.StatusInsured))
 		last := st.Transitions[len(st.Transitions)-1]
 		assert.Contains(t, last.Cause, "policy.active found by the events poller", "the transition says how the event arrived")
 		active := policyActiveOf(t, s, st.Policy.QuoteID)
@@ -131,15 +132,15 @@ func TestPolicyEventsPoller(t *testing.T) {
 		time.Sleep(2 * time.Second)
 		after, _ := s.Status(pcase.name, ex.ID)
 		assert.Equal(t, len(st.Transitions), len(after.Transitions), "an event seen both ways changes state once")
-		assert.Equal(t, 1, countTo(after, workflows.StatusInsured))
+		assert.Equal(t, 1, countTo(after, engagement.StatusInsured))
 		// Events the webhooks did deliver (application.*) were found by the poller too; none
 		// was applied twice.
-		assert.Equal(t, 1, countTo(after, workflows.StatusApplicationInProgress))
+		assert.Equal(t, 1, countTo(after, engagement.StatusApplicationInProgress))
 	})
 
 	t.Run("after a pause the poller catches up through several pages", func(t *testing.T) {
 		ctx := context.Background()
-		schedule := s.Client.ScheduleClient().GetHandle(ctx, workflows.PolicyEventsPollerWorkflowID)
+		schedule := s.Client.ScheduleClient().GetHandle(ctx, engagement.PolicyEventsPollerWorkflowID)
 		require.NoError(t, schedule.Pause(ctx, client.SchedulePauseOptions{Note: "test: pause"}))
 		before := len(s.Policy.Requests())
 		var ids []string
@@ -149,13 +150,13 @@ func TestPolicyEventsPoller(t *testing.T) {
 			ids = append(ids, ex.ID)
 		}
 		for i, pcase := range cases[1:] {
-			st := s.WaitStatus(t, pcase.name, ids[i], 45*time.Second, "a session", func(st workflows.Status) bool { return st.Policy.QuoteID != "" })
+			st := s.WaitStatus(t, pcase.name, ids[i], 45*time.Second, "a session", func(st engagement.Status) bool { return st.Policy.QuoteID != "" })
 			policyActiveOf(t, s, st.Policy.QuoteID) // issued while nobody polls: 4 events each pile up
-			assert.NotEqual(t, workflows.StatusInsured, st.CoverageStatus)
+			assert.NotEqual(t, engagement.StatusInsured, st.CoverageStatus)
 		}
 		require.NoError(t, schedule.Unpause(ctx, client.ScheduleUnpauseOptions{Note: "test: resume"}))
 		for i, pcase := range cases[1:] {
-			s.WaitStatus(t, pcase.name, ids[i], 45*time.Second, "INSURED after the pause", is(workflows.StatusInsured))
+			s.WaitStatus(t, pcase.name, ids[i], 45*time.Second, "INSURED after the pause", is(engagement.StatusInsured))
 		}
 		pages := 0
 		for _, r := range s.Policy.Requests()[before:] {
@@ -174,7 +175,7 @@ func TestPolicyWebhookRefetch(t *testing.T) {
 	ex := example(pcase.name, "refetch-1", "refetch-1@example.com", pcase.hourly)
 	start(t, s, pcase, ex)
 	// application.* webhooks still arrive (signed, but only their ids are used).
-	st := s.WaitStatus(t, pcase.name, ex.ID, 45*time.Second, "APPLICATION_IN_PROGRESS", is(workflows.StatusApplicationInProgress))
+	st := s.WaitStatus(t, pcase.name, ex.ID, 45*time.Second, "APPLICATION_IN_PROGRESS", is(engagement.StatusApplicationInProgress))
 	active := policyActiveOf(t, s, st.Policy.QuoteID)
 
 	t.Run("an id that 1099Policy does not know changes nothing", func(t *testing.T) {
@@ -189,7 +190,7 @@ func TestPolicyWebhookRefetch(t *testing.T) {
 		require.NoError(t, run.Get(context.Background(), &delivered))
 		assert.Empty(t, delivered, "nothing delivered for an unknown event")
 		now, _ := s.Status(pcase.name, ex.ID)
-		assert.Equal(t, workflows.StatusApplicationInProgress, now.CoverageStatus)
+		assert.Equal(t, engagement.StatusApplicationInProgress, now.CoverageStatus)
 		assert.Empty(t, now.Policy.PolicyID)
 	})
 
@@ -198,7 +199,7 @@ func TestPolicyWebhookRefetch(t *testing.T) {
 			active.ID, time.Now().Unix()))
 		code, body := policyWebhook(t, s, tampered, false)
 		require.Equal(t, http.StatusOK, code, "%v", body)
-		got := s.WaitStatus(t, pcase.name, ex.ID, 30*time.Second, "INSURED from the true event", is(workflows.StatusInsured))
+		got := s.WaitStatus(t, pcase.name, ex.ID, 30*time.Second, "INSURED from the true event", is(engagement.StatusInsured))
 		assert.Equal(t, active.ObjectID, got.Policy.PolicyID, "the policy 1099Policy issued, not the body's")
 	})
 

@@ -5,11 +5,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coverage-orchestrator/coverage/engagement"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/coverage-orchestrator/coverage/testenv"
-	"github.com/coverage-orchestrator/coverage/workflows"
 )
 
 // TestPollingFindsChangesWithoutWebhooks: records changed only in the platform sandboxes (no
@@ -27,14 +28,14 @@ func TestPollingFindsChangesWithoutWebhooks(t *testing.T) {
 			code, out := ops(t, s, "POST", "/v1/engagements/upwork/"+ex.ID, nil)
 			require.Equal(t, 200, code, string(out))
 		}
-		s.WaitStatus(t, c.name, ex.ID, time.Minute, "INSURED via polling", is(workflows.StatusInsured))
+		s.WaitStatus(t, c.name, ex.ID, time.Minute, "INSURED via polling", is(engagement.StatusInsured))
 
 		ex.Status = map[string]string{"remote": "deleted", "workmarket": "cancelled", "upwork": "CANCELLED", "jobdiva": "terminated"}[c.name]
 		require.NoError(t, s.Platforms.Seed(c.name, ex))
-		s.WaitStatus(t, c.name, ex.ID, time.Minute, "CANCELED via polling", is(workflows.StatusCanceled))
+		s.WaitStatus(t, c.name, ex.ID, time.Minute, "CANCELED via polling", is(engagement.StatusCanceled))
 	}
 	for _, c := range cases {
-		desc, err := s.Client.ScheduleClient().GetHandle(context.Background(), workflows.PollerWorkflowID(c.name)).Describe(context.Background())
+		desc, err := s.Client.ScheduleClient().GetHandle(context.Background(), engagement.PollerWorkflowID(c.name)).Describe(context.Background())
 		require.NoError(t, err)
 		assert.NotEmpty(t, desc.Info.RecentActions, "the %s schedule ran", c.name)
 	}

@@ -4,11 +4,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coverage-orchestrator/coverage/engagement"
+
 	"github.com/stretchr/testify/assert"
 
 	"github.com/coverage-orchestrator/coverage/sandbox/platformsim"
 	"github.com/coverage-orchestrator/coverage/testenv"
-	"github.com/coverage-orchestrator/coverage/workflows"
 )
 
 func TestSmokeRemoteFirstTime(t *testing.T) {
@@ -19,6 +20,6 @@ func TestSmokeRemoteFirstTime(t *testing.T) {
 	}
 	status, body := hook(t, s, "remote", platformsim.HookStart, ex, "e1", "")
 	assert.Equal(t, 200, status, "%v", body)
-	st := s.WaitStatus(t, "remote", ex.ID, 60*time.Second, "INSURED", func(st workflows.Status) bool { return st.CoverageStatus == workflows.StatusInsured })
+	st := s.WaitStatus(t, "remote", ex.ID, 60*time.Second, "INSURED", func(st engagement.Status) bool { return st.CoverageStatus == engagement.StatusInsured })
 	assert.NotEmpty(t, st.Policy.PolicyID)
 }

@@ -11,20 +11,19 @@ import (
 	"fmt"
 	"io"
 	"log"
-	"maps"
 	"net/http"
 	"os"
 	"os/signal"
-	"slices"
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/coverage-orchestrator/coverage/engagement"
 
 	"github.com/coverage-orchestrator/coverage/notify"
 	"github.com/coverage-orchestrator/coverage/sandbox/demo"
 	"github.com/coverage-orchestrator/coverage/sandbox/platformsim"
 	"github.com/coverage-orchestrator/coverage/sandbox/policysim"
-	"github.com/coverage-orchestrator/coverage/workflows"
 )
 
 func main() {
@@ -34,8 +33,8 @@ func main() {
 	}
 	if len(os.Args) > 1 && os.Args[1] == "search-attributes" {
 		// The code's one list, for the scripts that register them (make run, make run-cluster).
-		for _, name := range slices.Sorted(maps.Keys(workflows.SearchAttributes)) {
-			fmt.Printf("%s=%s\n", name, workflows.SearchAttributeKind(name))
+		for _, sa := range engagement.SearchAttributes() {
+			fmt.Printf("%s=%s\n", sa.Name, sa.Kind)
 		}
 		return
 	}

@@ -5,11 +5,12 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/coverage-orchestrator/coverage/engagement"
+
 	"go.temporal.io/api/workflowservice/v1"
 	"go.uber.org/zap"
 
 	"github.com/coverage-orchestrator/coverage/config"
-	"github.com/coverage-orchestrator/coverage/workflows"
 )
 
 // RefreshGauges sets coverage_open_engagements from visibility counts every interval until
@@ -36,7 +37,7 @@ func (s *Server) RefreshGauges(ctx context.Context, every time.Duration) {
 
 func (s *Server) countOpenEngagements(ctx context.Context) error {
 	for _, vendor := range config.Vendors {
-		for _, status := range workflows.OpenStatuses {
+		for _, status := range engagement.OpenStatuses {
 			query := fmt.Sprintf("WorkflowType = 'EngagementWorkflow' AND ExecutionStatus = 'Running' AND Vendor = '%s' AND CoverageStatus = '%s'", vendor, status)
 			cctx, cancel := context.WithTimeout(ctx, temporalTimeout)
 			resp, err := s.Temporal.CountWorkflow(cctx, &workflowservice.CountWorkflowExecutionsRequest{Query: query})

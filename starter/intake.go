@@ -11,22 +11,23 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/coverage-orchestrator/coverage/engagement"
+
 	"github.com/labstack/echo/v4"
 
 	pc "github.com/coverage-orchestrator/coverage/policyclient"
-	"github.com/coverage-orchestrator/coverage/workflows"
 )
 
 // MaxCertificate is the largest certificate 1099Policy takes.
 const MaxCertificate = 15 << 20
 
 // answerUpdate maps an Update's outcome to the operator API's answer.
-func answerUpdate(c echo.Context, vendor, id string, st workflows.Status, err error) error {
-	var refused *workflows.ActionRefusedError
+func answerUpdate(c echo.Context, vendor, id string, st engagement.Status, err error) error {
+	var refused *engagement.ActionRefusedError
 	switch {
 	case errors.As(err, &refused):
 		return fail(http.StatusConflict, "%s", refused.Reason)
-	case errors.Is(err, workflows.ErrUnknownEngagement):
+	case errors.Is(err, engagement.ErrUnknownEngagement):
 		return fail(http.StatusNotFound, "no engagement %s/%s", vendor, id)
 	case err != nil:
 		return temporalError(c, err)
@@ -45,7 +46,7 @@ func (s *Server) contractorDetails(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	var d workflows.ContractorDetails
+	var d engagement.ContractorDetails
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&d); err != nil {
@@ -56,14 +57,14 @@ func (s *Server) contractorDetails(c echo.Context) error {
 	}
 	ctx, cancel := context.WithTimeout(c.Request().Context(), operatorTimeout)
 	defer cancel()
-	wid := workflows.EngagementWorkflowID(vendor, id)
+	wid := engagement.WorkflowID(vendor, id)
 	c.Set("workflow_ids", []string{wid})
-	st, err := workflows.SupplyContractorDetails(ctx, s.Temporal, wid, c.Request().Header.Get("Idempotency-Key"), d)
+	st, err := engagement.SupplyContractorDetails(ctx, s.Temporal, wid, c.Request().Header.Get("Idempotency-Key"), d)
 	return answerUpdate(c, vendor, id, st, err)
 }
 
 // invalidDetail names the first field that cannot be right ("" when all can).
-func invalidDetail(d workflows.ContractorDetails) string {
+func invalidDetail(d engagement.ContractorDetails) string {
 	switch {
 	case d.Email != "" && (!strings.Contains(d.Email, "@") || strings.ContainsAny(d.Email, " \t\r\n")):
 		return "email"
@@ -113,15 +114,15 @@ func (s *Server) certificateIntake(c echo.Context) error {
 	}
 	ctx, cancel := context.WithTimeout(c.Request().Context(), operatorTimeout)
 	defer cancel()
-	wid := workflows.EngagementWorkflowID(vendor, id)
+	wid := engagement.WorkflowID(vendor, id)
 	c.Set("workflow_ids", []string{wid})
-	st, found, err := workflows.QueryEngagement(ctx, s.Temporal, vendor, id)
+	st, found, err := engagement.QueryEngagement(ctx, s.Temporal, vendor, id)
 	switch {
 	case err != nil:
 		return temporalError(c, err)
 	case !found:
 		return fail(http.StatusNotFound, "no engagement %s/%s", vendor, id)
-	case st.CoverageStatus == workflows.StatusEnded || st.CoverageStatus == workflows.StatusCanceled:
+	case st.CoverageStatus == engagement.StatusEnded || st.CoverageStatus == engagement.StatusCanceled:
 		return fail(http.StatusConflict, "the engagement has ended")
 	case st.Policy.ContractorID == "":
 		return fail(http.StatusConflict, "the contractor is not set up in 1099Policy yet; try again once the engagement is past PENDING")
@@ -137,7 +138,7 @@ func (s *Server) certificateIntake(c echo.Context) error {
 		c.Set("error", err.Error())
 		return fail(http.StatusServiceUnavailable, "1099Policy is unavailable; retry later")
 	}
-	st, err = workflows.HandOverCertificate(ctx, s.Temporal, wid, c.Request().Header.Get("Idempotency-Key"),
-		workflows.CertificateUploaded{CertificateID: cert.ID})
+	st, err = engagement.HandOverCertificate(ctx, s.Temporal, wid, c.Request().Header.Get("Idempotency-Key"),
+		engagement.CertificateUploaded{CertificateID: cert.ID})
 	return answerUpdate(c, vendor, id, st, err)
 }

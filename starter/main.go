@@ -13,15 +13,13 @@ import (
 	"syscall"
 	"time"
 
-	"go.temporal.io/sdk/client"
 	"go.uber.org/zap"
 
 	"github.com/coverage-orchestrator/coverage/config"
 	"github.com/coverage-orchestrator/coverage/payloadcodec"
 	pc "github.com/coverage-orchestrator/coverage/policyclient"
-	"github.com/coverage-orchestrator/coverage/telemetry"
+	"github.com/coverage-orchestrator/coverage/startup"
 	"github.com/coverage-orchestrator/coverage/vendors/all"
-	"github.com/coverage-orchestrator/coverage/workflows"
 )
 
 func main() {
@@ -32,45 +30,12 @@ func main() {
 }
 
 func run() error {
-	cfg, err := config.Load()
+	svc, err := startup.Boot(startup.Lazy, config.Config.RequireOpsToken)
 	if err != nil {
 		return err
 	}
-	if err := cfg.RequireOpsToken(); err != nil {
-		return err
-	}
-	opts, err := cfg.ClientOptions()
-	if err != nil {
-		return err
-	}
-	rt, err := telemetry.Start(cfg.LogFormat, opts)
-	if err != nil {
-		return err
-	}
-	defer rt.Close()
-	logger, metrics, opts := rt.Logger, rt.Metrics, rt.ClientOptions
-	for _, w := range cfg.Warnings() {
-		logger.Warn(w)
-	}
-	// Lazy: the ingress starts (and answers /healthz, and 503 on webhooks) while Temporal is down.
-	c, err := client.NewLazyClient(opts)
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-
-	// A namespace without the search attributes stops start-up; Temporal being down does not
-	// (the ingress answers 503 until it is back).
-	checkCtx, cancelCheck := context.WithTimeout(context.Background(), 10*time.Second)
-	if _, herr := c.CheckHealth(checkCtx, &client.CheckHealthRequest{}); herr == nil {
-		err = workflows.CheckSearchAttributes(checkCtx, c, cfg.Temporal.Namespace)
-	} else {
-		logger.Warn("Temporal is not reachable at start-up; the search attributes are not checked", zap.Error(herr))
-	}
-	cancelCheck()
-	if err != nil {
-		return err
-	}
+	defer svc.Close()
+	cfg, c, logger, metrics := svc.Config, svc.Client, svc.Logger, svc.Metrics
 
 	srv := &Server{Temporal: c, TaskQueue: cfg.Temporal.TaskQueue, Adapters: all.Adapters(cfg),
 		PolicyVerify: pc.Verifier{Secret: cfg.Policy.WebhookSecret}, PolicyRefetch: cfg.Policy.WebhookVerify == config.VerifyRefetch, OpsToken: cfg.OpsAPIToken, Logger: logger,

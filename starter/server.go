@@ -14,6 +14,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/coverage-orchestrator/coverage/engagement"
+
 	"github.com/labstack/echo/v4"
 	"github.com/prometheus/client_golang/prometheus"
 	"go.temporal.io/api/workflowservice/v1"
@@ -21,11 +23,9 @@ import (
 	"go.temporal.io/sdk/converter"
 	"go.uber.org/zap"
 
-	"github.com/coverage-orchestrator/coverage/activities"
 	"github.com/coverage-orchestrator/coverage/config"
 	pc "github.com/coverage-orchestrator/coverage/policyclient"
 	"github.com/coverage-orchestrator/coverage/vendors"
-	"github.com/coverage-orchestrator/coverage/workflows"
 )
 
 // MaxBody is the largest webhook body accepted (413 beyond it).
@@ -205,7 +205,7 @@ func (s *Server) platformWebhook(c echo.Context) error {
 			continue
 		}
 		if ev.Kind == vendors.KindContractorUpdate && ev.EngagementID == "" {
-			ids, err := workflows.DeliverContractorUpdate(ctx, s.Temporal, ev)
+			ids, err := engagement.DeliverContractorUpdate(ctx, s.Temporal, ev)
 			if err != nil {
 				return temporalError(c, err)
 			}
@@ -215,12 +215,12 @@ func (s *Server) platformWebhook(c echo.Context) error {
 			res.WorkflowIDs = append(res.WorkflowIDs, ids...)
 			continue
 		}
-		outcome, err := workflows.DeliverPlatformEvent(ctx, s.Temporal, s.TaskQueue, ev)
+		outcome, err := engagement.DeliverPlatformEvent(ctx, s.Temporal, s.TaskQueue, ev)
 		if err != nil {
 			return temporalError(c, err)
 		}
-		res.WorkflowIDs = append(res.WorkflowIDs, workflows.EngagementWorkflowID(ev.Vendor, ev.EngagementID))
-		if outcome == workflows.Closed {
+		res.WorkflowIDs = append(res.WorkflowIDs, engagement.WorkflowID(ev.Vendor, ev.EngagementID))
+		if outcome == engagement.Closed {
 			closed++
 		}
 	}
@@ -228,9 +228,9 @@ func (s *Server) platformWebhook(c echo.Context) error {
 	case len(res.WorkflowIDs) == 0:
 		res.Reason = strings.Join(reasons, "; ")
 	case closed == len(res.WorkflowIDs):
-		res.Status, res.Reason = workflows.Closed, "the engagement has ended; nothing changed"
+		res.Status, res.Reason = engagement.Closed, "the engagement has ended; nothing changed"
 	default:
-		res.Status = workflows.Accepted
+		res.Status = engagement.Accepted
 	}
 	c.Set("outcome", res.Status)
 	c.Set("workflow_ids", res.WorkflowIDs)
@@ -269,11 +269,11 @@ func (s *Server) enroll(c echo.Context) error {
 	}
 	ctx, cancel := context.WithTimeout(c.Request().Context(), temporalTimeout)
 	defer cancel()
-	outcome, err := workflows.Enroll(ctx, s.Temporal, s.TaskQueue, vendor, id, refs)
+	outcome, err := engagement.Enroll(ctx, s.Temporal, s.TaskQueue, vendor, id, refs)
 	if err != nil {
 		return temporalError(c, err)
 	}
-	wid := workflows.EngagementWorkflowID(vendor, id)
+	wid := engagement.WorkflowID(vendor, id)
 	c.Set("outcome", outcome)
 	c.Set("workflow_ids", []string{wid})
 	return c.JSON(http.StatusOK, enrollAnswer{Status: outcome, WorkflowID: wid})
@@ -329,12 +329,12 @@ func (s *Server) backfill(c echo.Context) error {
 	}
 	ctx, cancel := context.WithTimeout(c.Request().Context(), temporalTimeout)
 	defer cancel()
-	wid, err := workflows.StartBackfill(ctx, s.Temporal, s.TaskQueue, workflows.BackfillInput{Vendor: vendor, IDs: body.ContractIDs}, requestID)
+	wid, err := engagement.StartBackfill(ctx, s.Temporal, s.TaskQueue, engagement.BackfillInput{Vendor: vendor, IDs: body.ContractIDs}, requestID)
 	if err != nil {
 		return temporalError(c, err)
 	}
 	c.Set("workflow_ids", []string{wid})
-	return c.JSON(http.StatusAccepted, enrollAnswer{Status: workflows.Accepted, WorkflowID: wid})
+	return c.JSON(http.StatusAccepted, enrollAnswer{Status: engagement.Accepted, WorkflowID: wid})
 }
 
 func (s *Server) policyWebhook(c echo.Context) error {
@@ -348,7 +348,7 @@ func (s *Server) policyWebhook(c echo.Context) error {
 	}
 	ctx, cancel := context.WithTimeout(c.Request().Context(), temporalTimeout)
 	defer cancel()
-	outcome, wid, err := workflows.DeliverPolicyEvent(ctx, s.Temporal, s.TaskQueue, ev)
+	outcome, wid, err := engagement.DeliverPolicyEvent(ctx, s.Temporal, s.TaskQueue, ev)
 	if err != nil {
 		return temporalError(c, err)
 	}
@@ -357,17 +357,17 @@ func (s *Server) policyWebhook(c echo.Context) error {
 		res.WorkflowIDs = []string{wid}
 	}
 	switch {
-	case outcome == workflows.Ignored:
+	case outcome == engagement.Ignored:
 		res.Reason = "no engagement acts on " + ev.Type + "; nothing changed"
-	case outcome == workflows.Closed:
+	case outcome == engagement.Closed:
 		res.Reason = "the engagement has ended; nothing changed"
-	case outcome == workflows.Duplicate:
+	case outcome == engagement.Duplicate:
 		res.Reason = "this event was received before; nothing changed"
-	case outcome == workflows.KeptForReplay:
+	case outcome == engagement.KeptForReplay:
 		res.Reason = "no engagement matches it yet: kept by its routing workflow, retried every 10 minutes or on signal replay"
 	case ev.Refetch:
 		res.Reason = "the event is read from 1099Policy by its id before anything acts on it"
-	case wid == workflows.PolicyEventWorkflowID(ev.EventID):
+	case wid == engagement.PolicyEventWorkflowID(ev.EventID):
 		res.Reason = "kept by its routing workflow until delivered to every engagement it concerns"
 	}
 	c.Set("outcome", res.Status)
@@ -378,22 +378,22 @@ func (s *Server) policyWebhook(c echo.Context) error {
 // policyEventOf reads a 1099Policy webhook. With signature verification the body is checked
 // and parsed; in refetch mode only the event id is taken from it (the event itself is read
 // from 1099Policy by the routing workflow), so the signature is not needed.
-func (s *Server) policyEventOf(c echo.Context, body []byte) (workflows.PolicyEvent, error) {
+func (s *Server) policyEventOf(c echo.Context, body []byte) (engagement.PolicyEvent, error) {
 	if s.PolicyRefetch {
 		id, err := pc.EventIDOf(body)
 		if err != nil {
-			return workflows.PolicyEvent{}, fail(http.StatusBadRequest, "%v", err)
+			return engagement.PolicyEvent{}, fail(http.StatusBadRequest, "%v", err)
 		}
-		return workflows.PolicyEvent{EventID: id, Refetch: true, Source: activities.SourceWebhook}, nil
+		return engagement.PolicyEvent{EventID: id, Refetch: true, Source: engagement.SourceWebhook}, nil
 	}
 	if err := s.PolicyVerify.Verify(c.Request().Header.Get(pc.HeaderSignature), body); err != nil {
-		return workflows.PolicyEvent{}, fail(http.StatusUnauthorized, "%v", err)
+		return engagement.PolicyEvent{}, fail(http.StatusUnauthorized, "%v", err)
 	}
 	parsed, err := pc.ParseEvent(body)
 	if err != nil {
-		return workflows.PolicyEvent{}, fail(http.StatusBadRequest, "%v", err)
+		return engagement.PolicyEvent{}, fail(http.StatusBadRequest, "%v", err)
 	}
-	return activities.PolicyEventFrom(parsed, activities.SourceWebhook), nil
+	return engagement.PolicyEventFrom(parsed, engagement.SourceWebhook), nil
 }
 
 func (s *Server) requireOpsToken(next echo.HandlerFunc) echo.HandlerFunc {
@@ -414,7 +414,7 @@ func (s *Server) knownVendor(v string) bool {
 	return slices.Contains(config.Vendors, v)
 }
 
-func joinStatuses(list []workflows.CoverageStatus) string {
+func joinStatuses(list []engagement.CoverageStatus) string {
 	out := make([]string, len(list))
 	for i, st := range list {
 		out[i] = string(st)
@@ -429,7 +429,7 @@ func (s *Server) getEngagement(c echo.Context) error {
 	}
 	ctx, cancel := context.WithTimeout(c.Request().Context(), temporalTimeout)
 	defer cancel()
-	st, found, err := workflows.QueryEngagement(ctx, s.Temporal, vendor, id)
+	st, found, err := engagement.QueryEngagement(ctx, s.Temporal, vendor, id)
 	if err != nil {
 		return temporalError(c, err)
 	}
@@ -451,8 +451,8 @@ type listItem struct {
 func (s *Server) listEngagements(c echo.Context) error {
 	query := []string{"WorkflowType = 'EngagementWorkflow'"}
 	if st := c.QueryParam("status"); st != "" {
-		if !slices.Contains(workflows.CoverageStatuses, workflows.CoverageStatus(st)) {
-			return fail(http.StatusBadRequest, "status %q is not one of %s", st, joinStatuses(workflows.CoverageStatuses))
+		if !slices.Contains(engagement.CoverageStatuses, engagement.CoverageStatus(st)) {
+			return fail(http.StatusBadRequest, "status %q is not one of %s", st, joinStatuses(engagement.CoverageStatuses))
 		}
 		query = append(query, "CoverageStatus = '"+st+"'")
 	}
@@ -488,7 +488,7 @@ func (s *Server) listEngagements(c echo.Context) error {
 	dc := converter.GetDefaultDataConverter()
 	for _, ex := range resp.Executions {
 		item := listItem{WorkflowID: ex.GetExecution().GetWorkflowId()}
-		item.Vendor, item.EngagementID, _ = workflows.ParseEngagementWorkflowID(item.WorkflowID)
+		item.Vendor, item.EngagementID, _ = engagement.ParseWorkflowID(item.WorkflowID)
 		fieldsOf := ex.GetSearchAttributes().GetIndexedFields()
 		_ = dc.FromPayload(fieldsOf["CoverageStatus"], &item.CoverageStatus)
 		_ = dc.FromPayload(fieldsOf["CertificateStatus"], &item.CertificateStatus)
@@ -498,9 +498,9 @@ func (s *Server) listEngagements(c echo.Context) error {
 }
 
 var operatorPaths = map[string]string{
-	"retry": workflows.ActionRetry, "resend-session": workflows.ActionResendSession,
-	"approve-certificate": workflows.ActionApproveCertificate, "reject-certificate": workflows.ActionRejectCertificate,
-	"end": workflows.ActionEnd,
+	"retry": engagement.ActionRetry, "resend-session": engagement.ActionResendSession,
+	"approve-certificate": engagement.ActionApproveCertificate, "reject-certificate": engagement.ActionRejectCertificate,
+	"end": engagement.ActionEnd,
 }
 
 // operatorAction runs an action as an Update: 200 with the status after it took effect, 409
@@ -522,12 +522,12 @@ func (s *Server) operatorAction(c echo.Context) error {
 			return fail(http.StatusBadRequest, "body must be JSON like {\"note\": \"…\"}")
 		}
 	}
-	op := workflows.OperatorAction{Action: action, RequestID: c.Request().Header.Get("Idempotency-Key"), Note: body.Note}
+	op := engagement.OperatorAction{Action: action, RequestID: c.Request().Header.Get("Idempotency-Key"), Note: body.Note}
 	ctx, cancel := context.WithTimeout(c.Request().Context(), operatorTimeout)
 	defer cancel()
-	wid := workflows.EngagementWorkflowID(vendor, id)
+	wid := engagement.WorkflowID(vendor, id)
 	c.Set("workflow_ids", []string{wid})
-	st, err := workflows.ApplyOperatorAction(ctx, s.Temporal, wid, op)
+	st, err := engagement.ApplyOperatorAction(ctx, s.Temporal, wid, op)
 	c.Set("outcome", action)
 	return answerUpdate(c, vendor, id, st, err)
 }

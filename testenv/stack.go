@@ -9,11 +9,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coverage-orchestrator/coverage/engagement"
+
 	"go.temporal.io/sdk/client"
 
 	"github.com/coverage-orchestrator/coverage/sandbox/platformsim"
 	"github.com/coverage-orchestrator/coverage/sandbox/policysim"
-	"github.com/coverage-orchestrator/coverage/workflows"
 )
 
 // Secrets and tokens of the test stack (local only).
@@ -171,21 +172,21 @@ func (s *Stack) waitFor(url string) {
 }
 
 // Status queries an engagement.
-func (s *Stack) Status(vendor, id string) (workflows.Status, bool) {
+func (s *Stack) Status(vendor, id string) (engagement.Status, bool) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	st, ok, err := workflows.QueryEngagement(ctx, s.Client, vendor, id)
+	st, ok, err := engagement.QueryEngagement(ctx, s.Client, vendor, id)
 	if err != nil {
-		return workflows.Status{}, false
+		return engagement.Status{}, false
 	}
 	return st, ok
 }
 
 // WaitStatus waits until an engagement satisfies cond, failing t after timeout.
-func (s *Stack) WaitStatus(t testing.TB, vendor, id string, timeout time.Duration, what string, cond func(workflows.Status) bool) workflows.Status {
+func (s *Stack) WaitStatus(t testing.TB, vendor, id string, timeout time.Duration, what string, cond func(engagement.Status) bool) engagement.Status {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
-	var last workflows.Status
+	var last engagement.Status
 	for time.Now().Before(deadline) {
 		if st, ok := s.Status(vendor, id); ok {
 			last = st

@@ -7,7 +7,6 @@ package testenv
 import (
 	"context"
 	"fmt"
-	"maps"
 	"net"
 	"os"
 	"os/exec"
@@ -18,11 +17,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coverage-orchestrator/coverage/engagement"
+
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/testsuite"
 
 	"github.com/coverage-orchestrator/coverage/payloadcodec"
-	"github.com/coverage-orchestrator/coverage/workflows"
 )
 
 // ModuleRoot is the repository root (the folder holding go.mod).
@@ -109,8 +109,8 @@ var DevServerArgs []string
 // Start (re)starts the server on its address and database file.
 func (d *DevServer) Start() error {
 	args := slices.Clone(d.ExtraArgs)
-	for _, name := range slices.Sorted(maps.Keys(workflows.SearchAttributes)) {
-		args = append(args, "--search-attribute", name+"="+workflows.SearchAttributeKind(name))
+	for _, sa := range engagement.SearchAttributes() {
+		args = append(args, "--search-attribute", sa.Name+"="+sa.Kind)
 	}
 	logFile, _ := os.OpenFile(filepath.Join(filepath.Dir(d.DBFile), "temporal.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	// On two loaded cores a start can miss the SDK's one-minute connect window: one more try.

@@ -12,7 +12,8 @@ import (
 	"syscall"
 	"time"
 
-	"go.temporal.io/sdk/client"
+	"github.com/coverage-orchestrator/coverage/engagement"
+
 	"go.temporal.io/sdk/worker"
 	"go.uber.org/zap"
 
@@ -20,8 +21,7 @@ import (
 	"github.com/coverage-orchestrator/coverage/config"
 	"github.com/coverage-orchestrator/coverage/notify"
 	pc "github.com/coverage-orchestrator/coverage/policyclient"
-	"github.com/coverage-orchestrator/coverage/telemetry"
-	"github.com/coverage-orchestrator/coverage/vendors"
+	"github.com/coverage-orchestrator/coverage/startup"
 	"github.com/coverage-orchestrator/coverage/vendors/all"
 	"github.com/coverage-orchestrator/coverage/workflows"
 )
@@ -34,35 +34,12 @@ func main() {
 }
 
 func run() error {
-	cfg, err := config.Load()
+	svc, err := startup.Boot(startup.Dial)
 	if err != nil {
 		return err
 	}
-	opts, err := cfg.ClientOptions()
-	if err != nil {
-		return err
-	}
-	rt, err := telemetry.Start(cfg.LogFormat, opts)
-	if err != nil {
-		return err
-	}
-	defer rt.Close()
-	logger, metrics, opts := rt.Logger, rt.Metrics, rt.ClientOptions
-	for _, w := range cfg.Warnings() {
-		logger.Warn(w)
-	}
-	c, err := client.Dial(opts)
-	if err != nil {
-		return fmt.Errorf("temporal at %s: %w", cfg.Temporal.Address, err)
-	}
-	defer c.Close()
-
-	checkCtx, cancelCheck := context.WithTimeout(context.Background(), 30*time.Second)
-	err = workflows.CheckSearchAttributes(checkCtx, c, cfg.Temporal.Namespace)
-	cancelCheck()
-	if err != nil {
-		return err
-	}
+	defer svc.Close()
+	cfg, c, logger := svc.Config, svc.Client, svc.Logger
 
 	registry := all.Adapters(cfg)
 	acts := &activities.Activities{
@@ -73,17 +50,11 @@ func run() error {
 		SessionSuccess:   cfg.SessionSuccess,
 		SessionCancel:    cfg.SessionCancel,
 		Temporal:         c,
-		Deliver: func(ctx context.Context, ev vendors.Event) (string, error) {
-			return workflows.DeliverPlatformEvent(ctx, c, cfg.Temporal.TaskQueue, ev)
-		},
+		TaskQueue:        cfg.Temporal.TaskQueue,
 		Notifier: &notify.Sender{URLs: cfg.Notify.WebhookURLs, Secret: cfg.Notify.Secret, SlackURL: cfg.Notify.SlackURL,
 			UIURL: cfg.Notify.UIURL, Namespace: cfg.Temporal.Namespace},
 		ApplicationPendingAfter: cfg.Notify.ApplicationPendingAfter,
 		Horizon:                 cfg.CoverageHorizon,
-		DeliverPolicyEvent: func(ctx context.Context, ev activities.PolicyEvent) (string, error) {
-			outcome, _, err := workflows.DeliverPolicyEvent(ctx, c, cfg.Temporal.TaskQueue, ev)
-			return outcome, err
-		},
 	}
 	// The sticky cache is process-wide: its size bounds the memory of the open engagements
 	// kept warm (an evicted one is replayed from history at its next event).
@@ -99,24 +70,24 @@ func run() error {
 			continue
 		}
 		if p.PollInterval <= 0 {
-			err = workflows.DeletePollSchedule(ctx, c, vendor)
+			err = engagement.DeletePollSchedule(ctx, c, vendor)
 		} else {
-			err = workflows.EnsurePollSchedule(ctx, c, cfg.Temporal.TaskQueue, vendor, p.PollInterval)
+			err = engagement.EnsurePollSchedule(ctx, c, cfg.Temporal.TaskQueue, vendor, p.PollInterval)
 		}
 		if err != nil {
 			return fmt.Errorf("poll schedule for %s: %w", vendor, err)
 		}
 	}
 	if cfg.Policy.EventsPollInterval <= 0 {
-		err = workflows.DeletePolicyEventsSchedule(ctx, c)
+		err = engagement.DeletePolicyEventsSchedule(ctx, c)
 	} else {
-		err = workflows.EnsurePolicyEventsSchedule(ctx, c, cfg.Temporal.TaskQueue, cfg.Policy.EventsPollInterval, cfg.Policy.EventsPageSize)
+		err = engagement.EnsurePolicyEventsSchedule(ctx, c, cfg.Temporal.TaskQueue, cfg.Policy.EventsPollInterval, cfg.Policy.EventsPageSize)
 	}
 	if err != nil {
 		return fmt.Errorf("1099Policy events poll schedule: %w", err)
 	}
 
-	metricsServer := &http.Server{Addr: cfg.MetricsAddr, Handler: metrics.HTTPHandler(), ReadHeaderTimeout: 5 * time.Second}
+	metricsServer := &http.Server{Addr: cfg.MetricsAddr, Handler: svc.Metrics.HTTPHandler(), ReadHeaderTimeout: 5 * time.Second}
 	go func() {
 		if err := metricsServer.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			logger.Error("metrics server", zap.Error(err))

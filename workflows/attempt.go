@@ -10,6 +10,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/coverage-orchestrator/coverage/activities"
+	"github.com/coverage-orchestrator/coverage/engagement"
 )
 
 // stepError is a step that failed for good: its name and why.
@@ -27,7 +28,7 @@ func failed(step string, err error) error { return &stepError{step: step, err: e
 // failures for 30 minutes first) the engagement parks in NEEDS_ATTENTION with the step and the
 // cause, and waits for an operator's retry (or contractor details) to run the step again. It
 // gives up, false, when the engagement moves to another phase meanwhile (an end arrives).
-func (e *engagement) attempt(step func() error) bool {
+func (e *engagementRun) attempt(step func() error) bool {
 	phase := e.s.Phase
 	for {
 		err := step()
@@ -50,19 +51,19 @@ func (e *engagement) attempt(step func() error) bool {
 }
 
 // park records the failed step; the engagement shows NEEDS_ATTENTION with the reason.
-func (e *engagement) park(step string, err error) {
+func (e *engagementRun) park(step string, err error) {
 	s := e.s
 	if s.Parked == nil {
 		s.Parked = &Parked{From: s.CoverageStatus}
 	}
 	s.Parked.Step = step
 	s.AttentionReason = attentionReason(step, err)
-	e.transition(StatusNeedsAttention, s.AttentionReason)
+	e.transition(engagement.StatusNeedsAttention, s.AttentionReason)
 }
 
 // awaitRetry waits, applying what arrives, until an operator resumes the engagement (true) or
 // it leaves phase (false). While parked only the end date counts among the deadlines.
-func (e *engagement) awaitRetry(phase Phase) bool {
+func (e *engagementRun) awaitRetry(phase Phase) bool {
 	for {
 		e.applyInbox()
 		switch {
@@ -83,7 +84,7 @@ func (e *engagement) awaitRetry(phase Phase) bool {
 
 // resume un-parks the engagement: the parked step runs again under a new key generation (a
 // refusal 1099Policy stored under the old keys is not replayed).
-func (e *engagement) resume(cause string) {
+func (e *engagementRun) resume(cause string) {
 	s := e.s
 	from := s.Parked.From
 	s.Parked, s.AttentionReason = nil, ""
@@ -104,18 +105,18 @@ func attentionReason(step string, err error) string {
 }
 
 // key is the idempotency key of a step's POST, in the current key generation.
-func (e *engagement) key(step string) string {
+func (e *engagementRun) key(step string) string {
 	return stepKey(e.s.WorkflowID, step, e.s.KeyGeneration)
 }
 
 // call runs one activity with the lifecycle's retry policy.
-func call[In, Out any](e *engagement, fn func(*activities.Activities, context.Context, In) (Out, error), in In) (Out, error) {
+func call[In, Out any](e *engagementRun, fn func(*activities.Activities, context.Context, In) (Out, error), in In) (Out, error) {
 	var out Out
 	err := workflow.ExecuteActivity(callOptions(e.ctx), fn, in).Get(e.ctx, &out)
 	return out, err
 }
 
 // run runs one activity that returns nothing.
-func run[In any](e *engagement, fn func(*activities.Activities, context.Context, In) error, in In) error {
+func run[In any](e *engagementRun, fn func(*activities.Activities, context.Context, In) error, in In) error {
 	return workflow.ExecuteActivity(callOptions(e.ctx), fn, in).Get(e.ctx, nil)
 }

@@ -7,13 +7,14 @@ import (
 	"strings"
 
 	"github.com/coverage-orchestrator/coverage/activities"
+	"github.com/coverage-orchestrator/coverage/engagement"
 )
 
 // Step 4 of SPEC §2: bind coverage. A contractor who may hold a policy gets an assignment;
 // otherwise a quote and an application session, one open session per contractor (lease.go).
 
 // bind does the next binding step the engagement needs.
-func (e *engagement) bind() error {
+func (e *engagementRun) bind() error {
 	s := e.s
 	if s.Binding == BindAssignment {
 		why := "returning contractor"
@@ -51,7 +52,7 @@ func (e *engagement) bind() error {
 
 // tryAssignment creates the assignment: true when it covers the engagement, false when the
 // contractor holds no matching policy (the caller falls back to quote and session).
-func (e *engagement) tryAssignment(why string) (bool, error) {
+func (e *engagementRun) tryAssignment(why string) (bool, error) {
 	s := e.s
 	// Each try has its own key: 1099Policy replays a stored refusal for a key it saw before,
 	// and a contractor refused earlier may hold a policy now.
@@ -61,7 +62,7 @@ func (e *engagement) tryAssignment(why string) (bool, error) {
 	case "":
 		s.Policy.AssignmentID = asg.ID
 		s.Binding = BindNothing
-		e.transition(StatusInsured, "assignment "+asg.ID+" created ("+why+")")
+		e.transition(engagement.StatusInsured, "assignment "+asg.ID+" created ("+why+")")
 		e.releaseLease()
 		return true, nil
 	case activities.ErrNoMatchingPolicy:
@@ -72,7 +73,7 @@ func (e *engagement) tryAssignment(why string) (bool, error) {
 	}
 }
 
-func (e *engagement) coverageInput(step string) activities.CoverageInput {
+func (e *engagementRun) coverageInput(step string) activities.CoverageInput {
 	s := e.s
 	meta := s.Metadata.Quote
 	if strings.HasPrefix(step, "assignment") || strings.HasPrefix(step, "extend") {
@@ -83,7 +84,7 @@ func (e *engagement) coverageInput(step string) activities.CoverageInput {
 }
 
 // openSession opens the contractor's application session for the quote.
-func (e *engagement) openSession() error {
+func (e *engagementRun) openSession() error {
 	s := e.s
 	sess, err := call(e, (*activities.Activities).CreateSession, activities.SessionInput{WorkflowID: s.WorkflowID,
 		Key: e.key(fmt.Sprintf("session-%d.%d", s.BindAttempt, s.SessionCount+1)), Vendor: s.Vendor, EngagementID: s.EngagementID,
@@ -94,9 +95,9 @@ func (e *engagement) openSession() error {
 	s.SessionCount++
 	s.Policy.SessionID, s.Policy.SessionURL, s.SessionCreatedAt = sess.SessionID, sess.URL, e.now()
 	s.Binding = BindNothing
-	to := StatusAwaitingApplication
-	if s.CoverageStatus == StatusUnprotected {
-		to = StatusUnprotected // stays unprotected until the new policy is active
+	to := engagement.StatusAwaitingApplication
+	if s.CoverageStatus == engagement.StatusUnprotected {
+		to = engagement.StatusUnprotected // stays unprotected until the new policy is active
 	}
 	e.transition(to, "application session "+sess.SessionID+" created")
 	return nil
@@ -104,7 +105,7 @@ func (e *engagement) openSession() error {
 
 // renewSession expires the open session and opens a fresh one (the 48 h reminder, an expired
 // application, or an operator's resend).
-func (e *engagement) renewSession() error {
+func (e *engagementRun) renewSession() error {
 	s := e.s
 	if s.Policy.SessionID == "" || s.Policy.PolicyID != "" || s.covered() {
 		s.Binding = BindNothing // covered meanwhile: nothing to renew
@@ -124,22 +125,22 @@ func (e *engagement) renewSession() error {
 }
 
 // askNewSession replaces the open session with a fresh one, for the reason given.
-func (e *engagement) askNewSession(why string) {
+func (e *engagementRun) askNewSession(why string) {
 	e.s.Binding, e.s.RenewReason = BindNewSession, why
 }
 
 // loseCoverage marks the engagement unprotected and re-binds through a new quote and session.
-func (e *engagement) loseCoverage(cause string) {
+func (e *engagementRun) loseCoverage(cause string) {
 	s := e.s
 	s.Policy.PolicyID, s.Policy.AssignmentID, s.Policy.QuoteID = "", "", ""
 	s.Policy.SessionID, s.Policy.SessionURL = "", ""
 	s.PolicyExpiresAt = 0
 	s.BindAttempt++
-	if s.CertificateStatus == CertificateApproved {
+	if s.CertificateStatus == engagement.CertificateApproved {
 		s.Binding = BindNothing
 		e.transition("", cause+"; an approved certificate still covers the engagement")
 		return
 	}
 	s.Binding = BindQuote
-	e.transition(StatusUnprotected, cause+"; re-binding through a new quote")
+	e.transition(engagement.StatusUnprotected, cause+"; re-binding through a new quote")
 }

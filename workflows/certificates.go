@@ -6,6 +6,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/coverage-orchestrator/coverage/activities"
+	"github.com/coverage-orchestrator/coverage/engagement"
 	"github.com/coverage-orchestrator/coverage/notify"
 	pc "github.com/coverage-orchestrator/coverage/policyclient"
 )
@@ -15,7 +16,7 @@ import (
 // waits for an operator's decision, and a review that never reports back is polled.
 
 // uploadCertificate sends the oldest pending platform document to 1099Policy for review.
-func (e *engagement) uploadCertificate() error {
+func (e *engagementRun) uploadCertificate() error {
 	s := e.s
 	doc := s.PendingCOIs[0]
 	var out activities.CertificateOutput
@@ -33,20 +34,20 @@ func (e *engagement) uploadCertificate() error {
 }
 
 // applyCertificateUploaded starts the review of an operator's certificate.
-func (e *engagement) applyCertificateUploaded(c CertificateUploaded) {
+func (e *engagementRun) applyCertificateUploaded(c engagement.CertificateUploaded) {
 	e.reviewCertificate(c.CertificateID, "certificate "+c.CertificateID+" uploaded by an operator for review")
 }
 
-func (e *engagement) reviewCertificate(id, cause string) {
+func (e *engagementRun) reviewCertificate(id, cause string) {
 	s := e.s
 	s.Policy.CertificateID = id
-	s.CertificateStatus = CertificatePending
+	s.CertificateStatus = engagement.CertificatePending
 	s.NextCertificatePoll = e.now().Add(CertificatePollAfter)
 	e.transition("", cause)
 }
 
 // pollCertificate reads a review that sent no webhook.
-func (e *engagement) pollCertificate() {
+func (e *engagementRun) pollCertificate() {
 	s := e.s
 	s.NextCertificatePoll = e.now().Add(CertificatePollAfter)
 	out, err := call(e, (*activities.Activities).GetCertificate, activities.GetCertificateInput{CertificateID: s.Policy.CertificateID})
@@ -59,16 +60,16 @@ func (e *engagement) pollCertificate() {
 
 // applyCertificateStatus applies a review outcome: approved covers the engagement; flagged or
 // denied takes that cover away again.
-func (e *engagement) applyCertificateStatus(status, cause string) {
+func (e *engagementRun) applyCertificateStatus(status, cause string) {
 	s := e.s
-	var next CertificateStatus
+	var next engagement.CertificateStatus
 	switch status {
 	case pc.CertificateApproved:
-		next = CertificateApproved
+		next = engagement.CertificateApproved
 	case pc.CertificateFlagged:
-		next = CertificateFlagged
+		next = engagement.CertificateFlagged
 	case pc.CertificateDenied:
-		next = CertificateDenied
+		next = engagement.CertificateDenied
 	case pc.CertificateError:
 		e.transition("", "certificate review failed at 1099Policy; an operator can approve or reject it")
 		s.NextCertificatePoll = time.Time{}
@@ -81,22 +82,22 @@ func (e *engagement) applyCertificateStatus(status, cause string) {
 	}
 	s.CertificateStatus = next
 	s.NextCertificatePoll = time.Time{}
-	if next == CertificateFlagged {
+	if next == engagement.CertificateFlagged {
 		e.notify(notify.CertificateFlagged, cause)
 	}
 	switch {
-	case next == CertificateApproved && s.CoverageStatus != StatusInsured:
+	case next == engagement.CertificateApproved && s.CoverageStatus != engagement.StatusInsured:
 		s.CoveredByCertificate, s.Binding = true, BindNothing
-		e.transition(StatusInsured, cause+"; the approved certificate covers the engagement")
+		e.transition(engagement.StatusInsured, cause+"; the approved certificate covers the engagement")
 		e.releaseLease()
-	case next != CertificateApproved && s.CoveredByCertificate:
+	case next != engagement.CertificateApproved && s.CoveredByCertificate:
 		s.CoveredByCertificate = false
 		if s.Policy.PolicyID == "" && s.Policy.AssignmentID == "" {
 			s.Binding = BindQuote
 		}
-		to := StatusPending
+		to := engagement.StatusPending
 		if s.StartChecked {
-			to = StatusUnprotected
+			to = engagement.StatusUnprotected
 		}
 		e.transition(to, cause+"; coverage needed again")
 	default:

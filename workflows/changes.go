@@ -13,7 +13,7 @@ import (
 // applyChanges sends what changed: contractor details, job and wage, and the coverage window
 // (the quote before binding, the assignment after). Each part is remembered once sent, so a
 // retry after a failure sends only what is left.
-func (e *engagement) applyChanges(eng vendors.Engagement, fp activities.Fingerprint) error {
+func (e *engagementRun) applyChanges(eng vendors.Engagement, fp activities.Fingerprint) error {
 	s := e.s
 	e.queueDocuments(eng.Documents)
 	if fp.Contractor != s.SourceFingerprint.Contractor {

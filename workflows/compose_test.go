@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/coverage-orchestrator/coverage/engagement"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -25,8 +26,8 @@ func TestComposeRegistersTheCodesSearchAttributes(t *testing.T) {
 		got = append(got, strings.Replace(f, ":", "=", 1))
 	}
 	var want []string
-	for name := range SearchAttributes {
-		want = append(want, name+"="+SearchAttributeKind(name))
+	for _, sa := range engagement.SearchAttributes() {
+		want = append(want, sa.Name+"="+sa.Kind)
 	}
 	slices.Sort(got)
 	slices.Sort(want)

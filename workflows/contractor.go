@@ -3,6 +3,7 @@ package workflows
 import (
 	"slices"
 
+	"github.com/coverage-orchestrator/coverage/engagement"
 	"go.temporal.io/sdk/workflow"
 )
 
@@ -13,10 +14,10 @@ import (
 // active, covered otherwise, or ended). A queued engagement learns it waited, so it tries an
 // assignment first: the holder's new policy usually covers it. The coordinator completes as
 // soon as nobody holds or waits.
-func ContractorSessionWorkflow(ctx workflow.Context, in ContractorInput) error {
+func ContractorSessionWorkflow(ctx workflow.Context, in engagement.ContractorInput) error {
 	c := &coordinator{ctx: ctx, id: workflow.GetInfo(ctx).WorkflowExecution.ID, holder: in.Holder, queue: in.Queue}
-	acquire := workflow.GetSignalChannel(ctx, SignalAcquireSession)
-	release := workflow.GetSignalChannel(ctx, SignalReleaseSession)
+	acquire := workflow.GetSignalChannel(ctx, engagement.SignalAcquireSession)
+	release := workflow.GetSignalChannel(ctx, engagement.SignalReleaseSession)
 	for {
 		for c.receive(acquire, c.acquire) || c.receive(release, c.release) {
 		}
@@ -24,7 +25,7 @@ func ContractorSessionWorkflow(ctx workflow.Context, in ContractorInput) error {
 			return nil
 		}
 		if workflow.GetInfo(ctx).GetContinueAsNewSuggested() {
-			return workflow.NewContinueAsNewError(ctx, ContractorSessionWorkflow, ContractorInput{ContractorID: in.ContractorID, Holder: c.holder, Queue: c.queue})
+			return workflow.NewContinueAsNewError(ctx, ContractorSessionWorkflow, engagement.ContractorInput{ContractorID: in.ContractorID, Holder: c.holder, Queue: c.queue})
 		}
 		workflow.NewSelector(ctx).
 			AddReceive(acquire, func(workflow.ReceiveChannel, bool) {}).
@@ -42,7 +43,7 @@ type coordinator struct {
 
 // receive handles one pending signal of ch, if any.
 func (c *coordinator) receive(ch workflow.ReceiveChannel, handle func(string)) bool {
-	var r LeaseRequest
+	var r engagement.LeaseRequest
 	if !ch.ReceiveAsync(&r) {
 		return false
 	}
@@ -50,23 +51,23 @@ func (c *coordinator) receive(ch workflow.ReceiveChannel, handle func(string)) b
 	return true
 }
 
-func (c *coordinator) acquire(engagement string) {
+func (c *coordinator) acquire(workflowID string) {
 	switch {
 	case c.holder == "":
-		c.grant(engagement, false)
-	case c.holder == engagement:
-		c.grant(engagement, false) // asked again (a retried step): the answer is the same
-	case !slices.Contains(c.queue, engagement):
-		c.queue = append(c.queue, engagement)
+		c.grant(workflowID, false)
+	case c.holder == workflowID:
+		c.grant(workflowID, false) // asked again (a retried step): the answer is the same
+	case !slices.Contains(c.queue, workflowID):
+		c.queue = append(c.queue, workflowID)
 	}
 }
 
-func (c *coordinator) release(engagement string) {
-	if i := slices.Index(c.queue, engagement); i >= 0 {
+func (c *coordinator) release(workflowID string) {
+	if i := slices.Index(c.queue, workflowID); i >= 0 {
 		c.queue = slices.Delete(c.queue, i, i+1)
 		return
 	}
-	if c.holder != engagement {
+	if c.holder != workflowID {
 		return
 	}
 	c.holder = ""
@@ -78,13 +79,13 @@ func (c *coordinator) release(engagement string) {
 }
 
 // grant signals the lease; an engagement that is gone meanwhile is skipped.
-func (c *coordinator) grant(engagement string, queued bool) {
-	err := workflow.SignalExternalWorkflow(c.ctx, engagement, "", SignalSessionLease,
-		SessionLease{ContractorWorkflowID: c.id, Queued: queued}).Get(c.ctx, nil)
+func (c *coordinator) grant(workflowID string, queued bool) {
+	err := workflow.SignalExternalWorkflow(c.ctx, workflowID, "", engagement.SignalSessionLease,
+		engagement.SessionLease{ContractorWorkflowID: c.id, Queued: queued}).Get(c.ctx, nil)
 	if err != nil {
-		workflow.GetLogger(c.ctx).Info("engagement gone; lease not granted", "engagement", engagement, "error", err)
+		workflow.GetLogger(c.ctx).Info("workflowID gone; lease not granted", "engagement", workflowID, "error", err)
 		c.holder = ""
 		return
 	}
-	c.holder = engagement
+	c.holder = workflowID
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/coverage-orchestrator/coverage/engagement"
 	"github.com/coverage-orchestrator/coverage/vendors"
 )
 
@@ -28,7 +29,7 @@ const (
 )
 
 // deadlines lists what is due at a time, in the order it is handled.
-func (e *engagement) deadlines() []deadline {
+func (e *engagementRun) deadlines() []deadline {
 	s := e.s
 	var out []deadline
 	if end := e.endDate(); !end.IsZero() {
@@ -44,7 +45,7 @@ func (e *engagement) deadlines() []deadline {
 	if s.Policy.PolicyID != "" && s.PolicyExpiresAt > 0 && s.PolicyExpiresAt < s.CoverageEnd {
 		out = append(out, deadline{time.Unix(s.PolicyExpiresAt, 0), deadlinePolicyExpiry})
 	}
-	if s.CertificateStatus == CertificatePending && !s.NextCertificatePoll.IsZero() {
+	if s.CertificateStatus == engagement.CertificatePending && !s.NextCertificatePoll.IsZero() {
 		out = append(out, deadline{s.NextCertificatePoll, deadlineCertificatePoll})
 	}
 	if due, ok := e.applicationPendingDue(); ok {
@@ -57,7 +58,7 @@ func (e *engagement) deadlines() []deadline {
 }
 
 // endDate is the engagement's own end (zero: open-ended, or already ending).
-func (e *engagement) endDate() time.Time {
+func (e *engagementRun) endDate() time.Time {
 	if e.s.ending() || e.s.WorkEnd <= 0 {
 		return time.Time{}
 	}
@@ -65,7 +66,7 @@ func (e *engagement) endDate() time.Time {
 }
 
 // endDateDue requests the end when the end date has come.
-func (e *engagement) endDateDue() bool {
+func (e *engagementRun) endDateDue() bool {
 	end := e.endDate()
 	if end.IsZero() || end.After(e.now()) {
 		return false
@@ -75,7 +76,7 @@ func (e *engagement) endDateDue() bool {
 }
 
 // nextDeadline is the earliest deadline (zero: none).
-func (e *engagement) nextDeadline() time.Time {
+func (e *engagementRun) nextDeadline() time.Time {
 	var next time.Time
 	for _, d := range e.deadlines() {
 		if next.IsZero() || d.at.Before(next) {
@@ -86,7 +87,7 @@ func (e *engagement) nextDeadline() time.Time {
 }
 
 // handleDeadline runs the first due deadline and reports whether one was due.
-func (e *engagement) handleDeadline() bool {
+func (e *engagementRun) handleDeadline() bool {
 	now := e.now()
 	for _, d := range e.deadlines() {
 		if d.at.After(now) {
@@ -99,7 +100,7 @@ func (e *engagement) handleDeadline() bool {
 		case deadlineStart:
 			s.StartChecked = true
 			if !s.covered() {
-				e.transition(StatusUnprotected, "start date reached without coverage or an approved certificate")
+				e.transition(engagement.StatusUnprotected, "start date reached without coverage or an approved certificate")
 			}
 		case deadlineSessionReminder:
 			e.askNewSession(fmt.Sprintf("application not completed within %s", durationText(SessionReminderAfter)))

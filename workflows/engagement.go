@@ -4,6 +4,8 @@ import (
 	"slices"
 	"time"
 
+	"github.com/coverage-orchestrator/coverage/engagement"
+
 	"go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/workflow"
 )
@@ -26,7 +28,7 @@ const (
 //
 // Handlers (handlers.go) only record what arrives; this path acts on it. A step that fails for
 // good parks the engagement until an operator retries it (attempt.go).
-func EngagementWorkflow(ctx workflow.Context, in EngagementInput) (Status, error) {
+func EngagementWorkflow(ctx workflow.Context, in EngagementInput) (engagement.Status, error) {
 	e := newEngagement(ctx, in)
 	if err := e.listen(); err != nil {
 		return e.s.Status, err
@@ -50,7 +52,7 @@ func EngagementWorkflow(ctx workflow.Context, in EngagementInput) (Status, error
 }
 
 // keepCovered does the most urgent piece of work there is, or waits for an event or a deadline.
-func (e *engagement) keepCovered() error {
+func (e *engagementRun) keepCovered() error {
 	e.applyInbox()
 	s := e.s
 	switch {
@@ -77,13 +79,13 @@ func (e *engagement) keepCovered() error {
 }
 
 // complete waits for the last notifications and for every Update handler, then completes.
-func (e *engagement) complete() (Status, error) {
+func (e *engagementRun) complete() (engagement.Status, error) {
 	e.publish()
 	err := workflow.Await(e.ctx, func() bool { return e.notificationsSent() && workflow.AllHandlersFinished(e.ctx) })
 	return e.s.Status, err
 }
 
-type engagement struct {
+type engagementRun struct {
 	ctx    workflow.Context
 	s      *EngagementState
 	inbox  []Message
@@ -100,13 +102,15 @@ type engagement struct {
 	// took effect; cancelled says a cancellation from Temporal was turned into an end.
 	opsQueued, opsApplied int
 	cancelled             bool
+	// continueAsNewAfterUpdate is the input's test switch (EngagementInput).
+	continueAsNewAfterUpdate bool
 	// causeNote is added to the cause of transitions made while applying one event (how
 	// that event arrived, when it matters to an operator).
 	causeNote string
 }
 
-func newEngagement(ctx workflow.Context, in EngagementInput) *engagement {
-	e := &engagement{ctx: ctx, logger: workflow.GetLogger(ctx)}
+func newEngagement(ctx workflow.Context, in EngagementInput) *engagementRun {
+	e := &engagementRun{ctx: ctx, logger: workflow.GetLogger(ctx), continueAsNewAfterUpdate: in.ContinueAsNewAfterUpdate}
 	if in.Carried != nil {
 		st := in.Carried.State
 		e.s = &st
@@ -116,9 +120,9 @@ func newEngagement(ctx workflow.Context, in EngagementInput) *engagement {
 		return e
 	}
 	e.s = &EngagementState{
-		Status: Status{
+		Status: engagement.Status{
 			WorkflowID: workflow.GetInfo(ctx).WorkflowExecution.ID, Vendor: in.Vendor, EngagementID: in.EngagementID,
-			CoverageStatus: StatusPending, CertificateStatus: CertificateNone, Transitions: []Transition{},
+			CoverageStatus: engagement.StatusPending, CertificateStatus: engagement.CertificateNone, Transitions: []engagement.Transition{},
 		},
 		Phase:       PhaseSetUp,
 		SyncDue:     true,
@@ -131,11 +135,11 @@ func newEngagement(ctx workflow.Context, in EngagementInput) *engagement {
 	return e
 }
 
-func (e *engagement) now() time.Time { return workflow.Now(e.ctx) }
+func (e *engagementRun) now() time.Time { return workflow.Now(e.ctx) }
 
 // waitForWork publishes what changed, then blocks until something arrives or the deadline
 // (zero: none) is due. The deadline timer is kept while the deadline stays the same.
-func (e *engagement) waitForWork(deadline time.Time) {
+func (e *engagementRun) waitForWork(deadline time.Time) {
 	e.publish()
 	if !deadline.Equal(e.timerAt) || (e.timer != nil && e.timer.IsReady()) {
 		if e.cancelTimer != nil {
@@ -157,21 +161,17 @@ func (e *engagement) waitForWork(deadline time.Time) {
 	e.observeCancellation()
 }
 
-// forceContinueAsNew, when set, continues as new before the server suggests it (tests use it
-// to exercise continue-as-new without thousands of events).
-var forceContinueAsNew func(*EngagementState) bool
-
-func (e *engagement) shouldContinueAsNew() bool {
-	due := workflow.GetInfo(e.ctx).GetContinueAsNewSuggested() || (forceContinueAsNew != nil && forceContinueAsNew(e.s))
+func (e *engagementRun) shouldContinueAsNew() bool {
+	due := workflow.GetInfo(e.ctx).GetContinueAsNewSuggested() || (e.continueAsNewAfterUpdate && !e.s.LastEventAt.IsZero())
 	return due && len(e.inbox) == 0 && e.notificationsSent() && workflow.AllHandlersFinished(e.ctx)
 }
 
 // continueAsNew carries the state, the dedupe set and anything still unread.
-func (e *engagement) continueAsNew() error {
+func (e *engagementRun) continueAsNew() error {
 	e.publish()
 	e.drainSignals()
 	return workflow.NewContinueAsNewError(e.ctx, EngagementWorkflow, EngagementInput{
-		Vendor: e.s.Vendor, EngagementID: e.s.EngagementID,
+		Start:   engagement.Start{Vendor: e.s.Vendor, EngagementID: e.s.EngagementID},
 		Carried: &Carried{State: *e.s, Seen: slices.Clone(e.seen.order), Inbox: e.inbox},
 	})
 }

@@ -20,6 +20,7 @@ import (
 
 	"github.com/coverage-orchestrator/coverage/activities"
 	"github.com/coverage-orchestrator/coverage/config"
+	"github.com/coverage-orchestrator/coverage/engagement"
 	pc "github.com/coverage-orchestrator/coverage/policyclient"
 	"github.com/coverage-orchestrator/coverage/sandbox/policysim"
 	"github.com/coverage-orchestrator/coverage/vendors"
@@ -64,7 +65,7 @@ func newFixture(t *testing.T) *fixture {
 	f.env.OnWorkflow(ContractorSessionWorkflow, mock.Anything, mock.Anything).Return(nil)
 	f.env.OnSignalExternalWorkflow(mock.Anything, mock.Anything, mock.Anything, mock.Anything, mock.Anything).Return(nil)
 	f.env.SetStartTime(f.start)
-	f.env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: EngagementWorkflowID("remote", "ct_1")})
+	f.env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: engagement.WorkflowID("remote", "ct_1")})
 	return f
 }
 
@@ -85,10 +86,10 @@ func (f *fixture) engagement(id, email string) vendors.Engagement {
 // at runs fn at a moment of workflow time after the start.
 func (f *fixture) at(d time.Duration, fn func()) { f.env.RegisterDelayedCallback(fn, d) }
 
-func (f *fixture) status() Status {
-	v, err := f.env.QueryWorkflow(QueryStatus)
+func (f *fixture) status() engagement.Status {
+	v, err := f.env.QueryWorkflow(engagement.QueryStatus)
 	require.NoError(f.t, err)
-	var s Status
+	var s engagement.Status
 	require.NoError(f.t, v.Get(&s))
 	return s
 }
@@ -98,12 +99,12 @@ func (f *fixture) platformEvent(kind vendors.EventKind, id string, mutate ...fun
 	for _, m := range mutate {
 		m(&ev)
 	}
-	f.env.SignalWorkflow(SignalPlatformEvent, ev)
+	f.env.SignalWorkflow(engagement.SignalPlatformEvent, ev)
 }
 
 // operator runs an operator action as the ingress does: an Update, which must be accepted.
-func (f *fixture) operator(op OperatorAction) {
-	f.env.UpdateWorkflow(UpdateOperatorAction, op.RequestID, &testsuite.TestUpdateCallback{
+func (f *fixture) operator(op engagement.OperatorAction) {
+	f.env.UpdateWorkflow(engagement.UpdateOperatorAction, op.RequestID, &testsuite.TestUpdateCallback{
 		OnReject: func(err error) { f.t.Errorf("operator %s refused: %v", op.Action, err) },
 		OnAccept: func() {}, OnComplete: func(any, error) {}}, op)
 }
@@ -112,7 +113,7 @@ func (f *fixture) operator(op OperatorAction) {
 func (f *fixture) forward() {
 	events := f.sim.Events()
 	for _, ev := range events[f.forwarded:] {
-		f.env.SignalWorkflow(SignalPolicyEvent, activities.PolicyEventFrom(ev, activities.SourceWebhook))
+		f.env.SignalWorkflow(engagement.SignalPolicyEvent, engagement.PolicyEventFrom(ev, engagement.SourceWebhook))
 	}
 	f.forwarded = len(events)
 }
@@ -124,11 +125,11 @@ func (f *fixture) completeApplication() {
 	f.forward()
 }
 
-func (f *fixture) run() Status {
-	f.env.ExecuteWorkflow(EngagementWorkflow, EngagementInput{Vendor: "remote", EngagementID: "ct_1"})
+func (f *fixture) run() engagement.Status {
+	f.env.ExecuteWorkflow(EngagementWorkflow, EngagementInput{Start: engagement.Start{Vendor: "remote", EngagementID: "ct_1"}})
 	require.True(f.t, f.env.IsWorkflowCompleted())
 	require.NoError(f.t, f.env.GetWorkflowError())
-	var s Status
+	var s engagement.Status
 	require.NoError(f.t, f.env.GetWorkflowResult(&s))
 	return s
 }
@@ -143,7 +144,7 @@ func (f *fixture) posts(path string) []policysim.LoggedRequest {
 	return out
 }
 
-func causes(s Status) string {
+func causes(s engagement.Status) string {
 	var b strings.Builder
 	for _, t := range s.Transitions {
 		b.WriteString(string(t.From) + "->" + string(t.To) + ": " + t.Cause + "\n")
@@ -151,8 +152,8 @@ func causes(s Status) string {
 	return b.String()
 }
 
-func statuses(s Status) []CoverageStatus {
-	var out []CoverageStatus
+func statuses(s engagement.Status) []engagement.CoverageStatus {
+	var out []engagement.CoverageStatus
 	for _, t := range s.Transitions {
 		if t.From != t.To {
 			out = append(out, t.To)
@@ -164,14 +165,14 @@ func statuses(s Status) []CoverageStatus {
 func TestFirstTimeContractorIsInsuredAfterApplication(t *testing.T) {
 	f := newFixture(t)
 	f.engagement("ct_1", "")
-	var mid Status
+	var mid engagement.Status
 	f.at(time.Hour, func() { mid = f.status(); f.completeApplication() })
 	f.at(40*24*time.Hour, func() {}) // past the end date
 	final := f.run()
 
-	assert.Equal(t, StatusAwaitingApplication, mid.CoverageStatus, causes(mid))
+	assert.Equal(t, engagement.StatusAwaitingApplication, mid.CoverageStatus, causes(mid))
 	assert.Contains(t, mid.Policy.SessionURL, "/apply/")
-	assert.Equal(t, []CoverageStatus{StatusAwaitingApplication, StatusApplicationInProgress, StatusInsured, StatusEnded}, statuses(final), causes(final))
+	assert.Equal(t, []engagement.CoverageStatus{engagement.StatusAwaitingApplication, engagement.StatusApplicationInProgress, engagement.StatusInsured, engagement.StatusEnded}, statuses(final), causes(final))
 	assert.NotEmpty(t, final.Policy.PolicyID)
 
 	// Exactly one of each object, with the guide's key and proxy email, exact cents and the window.
@@ -197,18 +198,18 @@ func TestReturningContractorGetsAssignment(t *testing.T) {
 	require.NoError(t, err)
 	_, err = f.sim.SeedPolicy(pc.Policy{Contractor: con.ID})
 	require.NoError(t, err)
-	var mid Status
+	var mid engagement.Status
 	f.at(time.Hour, func() { mid = f.status() })
 	f.at(40*24*time.Hour, func() {})
 	final := f.run()
 
-	assert.Equal(t, StatusInsured, mid.CoverageStatus, causes(mid))
+	assert.Equal(t, engagement.StatusInsured, mid.CoverageStatus, causes(mid))
 	assert.Equal(t, con.ID, mid.Policy.ContractorID, "found by lower-cased email")
 	assert.NotEmpty(t, mid.Policy.AssignmentID)
 	assert.Empty(t, f.posts("/quotes"))
 	assert.Empty(t, f.posts("/apply/sessions"))
 	assert.Len(t, f.posts("/contractors"), 1, "only the seed: the contractor was updated, not created")
-	assert.Equal(t, StatusEnded, final.CoverageStatus)
+	assert.Equal(t, engagement.StatusEnded, final.CoverageStatus)
 }
 
 func TestIneligibleAssignmentFallsBackToQuoteAndSession(t *testing.T) {
@@ -216,14 +217,14 @@ func TestIneligibleAssignmentFallsBackToQuoteAndSession(t *testing.T) {
 	f.engagement("ct_1", "known@example.com")
 	_, err := f.client.CreateContractor(context.Background(), "seed", pc.Contractor{FirstName: "J", LastName: "C", Email: "known@example.com"})
 	require.NoError(t, err)
-	var mid Status
+	var mid engagement.Status
 	f.at(time.Hour, func() { mid = f.status(); f.platformEvent(vendors.KindCancel, "cancel-1") })
 	final := f.run()
-	assert.Equal(t, StatusAwaitingApplication, mid.CoverageStatus, causes(mid))
+	assert.Equal(t, engagement.StatusAwaitingApplication, mid.CoverageStatus, causes(mid))
 	assert.Contains(t, causes(mid), "assignment ineligible")
 	assert.Len(t, f.posts("/quotes"), 1)
 	assert.Len(t, f.posts("/apply/sessions"), 1)
-	assert.Equal(t, StatusCanceled, final.CoverageStatus)
+	assert.Equal(t, engagement.StatusCanceled, final.CoverageStatus)
 }
 
 func TestQuoteSaysMatchingPolicyGoesToAssignment(t *testing.T) {
@@ -237,10 +238,10 @@ func TestQuoteSaysMatchingPolicyGoesToAssignment(t *testing.T) {
 			require.NoError(t, err)
 			return f.acts.CreateQuote(ctx, in)
 		}).Once()
-	var mid Status
+	var mid engagement.Status
 	f.at(time.Hour, func() { mid = f.status(); f.platformEvent(vendors.KindCancel, "c") })
 	f.run()
-	assert.Equal(t, StatusInsured, mid.CoverageStatus, causes(mid))
+	assert.Equal(t, engagement.StatusInsured, mid.CoverageStatus, causes(mid))
 	assert.NotEmpty(t, mid.Policy.AssignmentID)
 	assert.Empty(t, f.posts("/apply/sessions"))
 }
@@ -269,7 +270,7 @@ func TestDateChangeBeforeBindingUpdatesQuote(t *testing.T) {
 		f.platform.Update("ct_1", func(x *vendors.Engagement) { x.End = newEnd })
 		f.platformEvent(vendors.KindUpdate, "up-1")
 	})
-	var mid Status
+	var mid engagement.Status
 	f.at(2*time.Hour, func() { mid = f.status(); f.platformEvent(vendors.KindCancel, "c") })
 	f.run()
 	assert.Equal(t, newEnd, mid.CoverageEnd)
@@ -290,7 +291,7 @@ func TestDateChangeAfterBindingUpdatesAssignment(t *testing.T) {
 		f.platform.Update("ct_1", func(x *vendors.Engagement) { x.Start, x.End = newStart, newEnd })
 		f.platformEvent(vendors.KindUpdate, "up-1")
 	})
-	var mid Status
+	var mid engagement.Status
 	f.at(2*time.Hour, func() { mid = f.status(); f.platformEvent(vendors.KindCancel, "c") })
 	f.run()
 	require.NotEmpty(t, mid.Policy.AssignmentID)
@@ -309,21 +310,21 @@ func TestPolicyCancelledMarksUnprotectedAndRebinds(t *testing.T) {
 	f := newFixture(t)
 	f.engagement("ct_1", "")
 	f.at(time.Hour, func() { f.completeApplication() })
-	var afterCancel Status
+	var afterCancel engagement.Status
 	f.at(2*time.Hour, func() {
 		require.NoError(t, f.sim.CancelPolicy(f.status().Policy.PolicyID))
 		f.forward()
 	})
 	f.at(3*time.Hour, func() { afterCancel = f.status(); f.completeApplication() })
-	var rebound Status
+	var rebound engagement.Status
 	f.at(4*time.Hour, func() { rebound = f.status(); f.platformEvent(vendors.KindCancel, "c") })
 	f.run()
-	assert.Equal(t, StatusUnprotected, afterCancel.CoverageStatus, causes(afterCancel))
+	assert.Equal(t, engagement.StatusUnprotected, afterCancel.CoverageStatus, causes(afterCancel))
 	assert.NotEmpty(t, afterCancel.Policy.SessionURL, "the new session url is in the state")
 	quotes := f.posts("/quotes")
 	require.Len(t, quotes, 2)
 	assert.Equal(t, "engagement:remote:ct_1/quote-2/g0", quotes[1].Header(pc.HeaderIdempotentKey))
-	assert.Equal(t, StatusInsured, rebound.CoverageStatus, causes(rebound))
+	assert.Equal(t, engagement.StatusInsured, rebound.CoverageStatus, causes(rebound))
 }
 
 func TestPolicyExpiryBeforeEndRebinds(t *testing.T) {
@@ -334,19 +335,19 @@ func TestPolicyExpiryBeforeEndRebinds(t *testing.T) {
 		require.NoError(t, f.sim.CompleteSession(s.Policy.SessionID))
 		// Deliver policy.active with an expiration 10 days after the start, before the end.
 		for _, ev := range f.sim.Events()[f.forwarded:] {
-			pe := activities.PolicyEventFrom(ev, activities.SourceWebhook)
+			pe := engagement.PolicyEventFrom(ev, engagement.SourceWebhook)
 			if pe.Type == pc.EventPolicyActive {
 				pe.ExpirationDate = f.start.Add(17 * 24 * time.Hour).Unix()
 			}
-			f.env.SignalWorkflow(SignalPolicyEvent, pe)
+			f.env.SignalWorkflow(engagement.SignalPolicyEvent, pe)
 		}
 		f.forwarded = len(f.sim.Events())
 	})
 	f.at(16*24*time.Hour, func() { require.NoError(t, f.sim.ExpirePolicy(f.status().Policy.PolicyID)) })
-	var expired Status
+	var expired engagement.Status
 	f.at(18*24*time.Hour, func() { expired = f.status(); f.platformEvent(vendors.KindCancel, "c") })
 	f.run()
-	assert.Equal(t, StatusUnprotected, expired.CoverageStatus, "%s", causes(expired))
+	assert.Equal(t, engagement.StatusUnprotected, expired.CoverageStatus, "%s", causes(expired))
 	assert.Contains(t, causes(expired), "expired")
 	assert.Len(t, f.posts("/quotes"), 2)
 }
@@ -354,12 +355,12 @@ func TestPolicyExpiryBeforeEndRebinds(t *testing.T) {
 func TestUncoveredStartDateIsUnprotected(t *testing.T) {
 	f := newFixture(t)
 	f.engagement("ct_1", "")
-	var atStart Status
+	var atStart engagement.Status
 	f.at(7*24*time.Hour+time.Minute, func() { atStart = f.status(); f.platformEvent(vendors.KindCancel, "c") })
 	final := f.run()
-	assert.Equal(t, StatusUnprotected, atStart.CoverageStatus, causes(atStart))
+	assert.Equal(t, engagement.StatusUnprotected, atStart.CoverageStatus, causes(atStart))
 	assert.Contains(t, causes(atStart), "start date reached without coverage")
-	assert.Equal(t, StatusEnded, final.CoverageStatus, "a cancel after the start date ends in ENDED")
+	assert.Equal(t, engagement.StatusEnded, final.CoverageStatus, "a cancel after the start date ends in ENDED")
 	// Sent to 1099Policy: one quote; the first session and a fresh one at each 48 h reminder
 	// before the start (48, 96, 144 h); never an assignment.
 	assert.Len(t, f.posts("/quotes"), 1)
@@ -372,10 +373,10 @@ func TestUncoveredStartDateIsUnprotected(t *testing.T) {
 func TestManualReviewThenApprovedThenInsured(t *testing.T) {
 	f := newFixture(t)
 	f.engagement("ct_1", "")
-	var review, approved Status
+	var review, approved engagement.Status
 	review_ := func(eventType, id string) {
 		s := f.status()
-		f.env.SignalWorkflow(SignalPolicyEvent, PolicyEvent{EventID: id, Type: eventType, ObjectID: s.Policy.SessionID, QuoteID: s.Policy.QuoteID})
+		f.env.SignalWorkflow(engagement.SignalPolicyEvent, engagement.PolicyEvent{EventID: id, Type: eventType, ObjectID: s.Policy.SessionID, QuoteID: s.Policy.QuoteID})
 	}
 	f.at(time.Hour, func() { review_(pc.EventApplicationManualReview, "ev_review") })
 	// The review takes longer than the 48 h reminder: the submitted application is not replaced.
@@ -383,9 +384,9 @@ func TestManualReviewThenApprovedThenInsured(t *testing.T) {
 	f.at(61*time.Hour, func() { approved = f.status(); f.completeApplication() })
 	f.at(40*24*time.Hour, func() {})
 	final := f.run()
-	assert.Equal(t, StatusManualReview, review.CoverageStatus, causes(review))
-	assert.Equal(t, StatusApplicationInProgress, approved.CoverageStatus, causes(approved))
-	assert.Equal(t, []CoverageStatus{StatusAwaitingApplication, StatusManualReview, StatusApplicationInProgress, StatusInsured, StatusEnded},
+	assert.Equal(t, engagement.StatusManualReview, review.CoverageStatus, causes(review))
+	assert.Equal(t, engagement.StatusApplicationInProgress, approved.CoverageStatus, causes(approved))
+	assert.Equal(t, []engagement.CoverageStatus{engagement.StatusAwaitingApplication, engagement.StatusManualReview, engagement.StatusApplicationInProgress, engagement.StatusInsured, engagement.StatusEnded},
 		statuses(final), causes(final))
 	assert.Len(t, f.posts("/quotes"), 1)
 	assert.Len(t, f.posts("/apply/sessions"), 1, "manual review is no reason for a new session")
@@ -394,7 +395,7 @@ func TestManualReviewThenApprovedThenInsured(t *testing.T) {
 func TestSessionReminderIssuesFreshSession(t *testing.T) {
 	f := newFixture(t)
 	f.engagement("ct_1", "")
-	var first, later Status
+	var first, later engagement.Status
 	f.at(time.Hour, func() { first = f.status() })
 	f.at(50*time.Hour, func() { later = f.status(); f.platformEvent(vendors.KindCancel, "c") })
 	f.run()
@@ -412,7 +413,7 @@ func TestEndBeforeStartCancelsAssignment(t *testing.T) {
 	require.NoError(t, err)
 	f.at(time.Hour, func() { f.platformEvent(vendors.KindCancel, "c") })
 	final := f.run()
-	assert.Equal(t, StatusCanceled, final.CoverageStatus, causes(final))
+	assert.Equal(t, engagement.StatusCanceled, final.CoverageStatus, causes(final))
 	assert.Len(t, f.posts("/assignments/cancel"), 1)
 }
 
@@ -424,7 +425,7 @@ func TestEndAfterStartMovesAssignmentEnd(t *testing.T) {
 	require.NoError(t, err)
 	f.at(10*24*time.Hour, func() { f.platformEvent(vendors.KindEnd, "end") })
 	final := f.run()
-	assert.Equal(t, StatusEnded, final.CoverageStatus, causes(final))
+	assert.Equal(t, engagement.StatusEnded, final.CoverageStatus, causes(final))
 	assert.Less(t, final.CoverageEnd, e.End)
 	assert.Empty(t, f.posts("/assignments/cancel"))
 	assert.Contains(t, causes(final), "assignment end date moved")
@@ -439,7 +440,7 @@ func TestCertificateApprovedCoversEngagement(t *testing.T) {
 	f := newFixture(t)
 	f.engagement("ct_1", "")
 	f.at(time.Hour, func() { f.uploadCOI("coi-1", "doc_1", "coi.pdf") })
-	var pending, approved Status
+	var pending, approved engagement.Status
 	f.at(90*time.Minute, func() {
 		pending = f.status()
 		require.NoError(t, f.sim.ReviewCertificate(pending.Policy.CertificateID, pc.CertificateApproved))
@@ -447,9 +448,9 @@ func TestCertificateApprovedCoversEngagement(t *testing.T) {
 	})
 	f.at(2*time.Hour, func() { approved = f.status(); f.platformEvent(vendors.KindCancel, "c") })
 	f.run()
-	assert.Equal(t, CertificatePending, pending.CertificateStatus)
-	assert.Equal(t, CertificateApproved, approved.CertificateStatus)
-	assert.Equal(t, StatusInsured, approved.CoverageStatus, causes(approved))
+	assert.Equal(t, engagement.CertificatePending, pending.CertificateStatus)
+	assert.Equal(t, engagement.CertificateApproved, approved.CertificateStatus)
+	assert.Equal(t, engagement.StatusInsured, approved.CoverageStatus, causes(approved))
 	require.Len(t, f.posts("/files/certificates"), 1)
 	assert.Contains(t, f.posts("/files/certificates")[0].Body, `name="custom_metadata[contract_id]"`)
 }
@@ -458,20 +459,20 @@ func TestCertificateFlaggedThenOperatorApproves(t *testing.T) {
 	f := newFixture(t)
 	f.engagement("ct_1", "")
 	f.at(time.Hour, func() { f.uploadCOI("coi-1", "doc_1", "coi-flag.pdf") })
-	var flagged, decided Status
+	var flagged, decided engagement.Status
 	f.at(90*time.Minute, func() {
 		require.NoError(t, f.sim.ReviewCertificate(f.status().Policy.CertificateID, pc.CertificateFlagged))
 		f.forward()
 	})
 	f.at(2*time.Hour, func() {
 		flagged = f.status()
-		f.operator(OperatorAction{Action: ActionApproveCertificate, RequestID: "op-1", Note: "checked by hand"})
+		f.operator(engagement.OperatorAction{Action: engagement.ActionApproveCertificate, RequestID: "op-1", Note: "checked by hand"})
 	})
 	f.at(3*time.Hour, func() { decided = f.status(); f.platformEvent(vendors.KindCancel, "c") })
 	f.run()
-	assert.Equal(t, CertificateFlagged, flagged.CertificateStatus)
-	assert.Equal(t, CertificateApproved, decided.CertificateStatus)
-	assert.Equal(t, StatusInsured, decided.CoverageStatus)
+	assert.Equal(t, engagement.CertificateFlagged, flagged.CertificateStatus)
+	assert.Equal(t, engagement.CertificateApproved, decided.CertificateStatus)
+	assert.Equal(t, engagement.StatusInsured, decided.CoverageStatus)
 	assert.Contains(t, causes(decided), "approved by an operator: checked by hand")
 }
 
@@ -479,20 +480,22 @@ func TestCertificateDeniedAndOperatorReject(t *testing.T) {
 	f := newFixture(t)
 	f.engagement("ct_1", "")
 	f.at(time.Hour, func() { f.uploadCOI("coi-1", "doc_1", "coi.pdf") })
-	var denied Status
+	var denied engagement.Status
 	f.at(90*time.Minute, func() {
 		require.NoError(t, f.sim.ReviewCertificate(f.status().Policy.CertificateID, pc.CertificateDenied))
 		f.forward()
 	})
 	f.at(2*time.Hour, func() { denied = f.status() })
 	f.at(3*time.Hour, func() { f.uploadCOI("coi-2", "doc_2", "coi2.pdf") })
-	var rejected Status
-	f.at(4*time.Hour, func() { f.operator(OperatorAction{Action: ActionRejectCertificate, RequestID: "op-reject"}) })
+	var rejected engagement.Status
+	f.at(4*time.Hour, func() {
+		f.operator(engagement.OperatorAction{Action: engagement.ActionRejectCertificate, RequestID: "op-reject"})
+	})
 	f.at(5*time.Hour, func() { rejected = f.status(); f.platformEvent(vendors.KindCancel, "c") })
 	f.run()
-	assert.Equal(t, CertificateDenied, denied.CertificateStatus)
-	assert.Equal(t, StatusAwaitingApplication, denied.CoverageStatus, "a denied COI covers nothing")
-	assert.Equal(t, CertificateDenied, rejected.CertificateStatus)
+	assert.Equal(t, engagement.CertificateDenied, denied.CertificateStatus)
+	assert.Equal(t, engagement.StatusAwaitingApplication, denied.CoverageStatus, "a denied COI covers nothing")
+	assert.Equal(t, engagement.CertificateDenied, rejected.CertificateStatus)
 	assert.Contains(t, causes(rejected), "rejected by an operator")
 }
 
@@ -504,12 +507,12 @@ func TestCertificatePolledWhenNoWebhookComes(t *testing.T) {
 	f.at(90*time.Minute, func() {
 		require.NoError(t, f.sim.ReviewCertificate(f.status().Policy.CertificateID, pc.CertificateApproved))
 	})
-	var before, after Status
+	var before, after engagement.Status
 	f.at(2*time.Hour, func() { before = f.status() })
 	f.at(4*time.Hour, func() { after = f.status(); f.platformEvent(vendors.KindCancel, "c") })
 	f.run()
-	assert.Equal(t, CertificatePending, before.CertificateStatus)
-	assert.Equal(t, CertificateApproved, after.CertificateStatus, "polled 2 h after the upload")
+	assert.Equal(t, engagement.CertificatePending, before.CertificateStatus)
+	assert.Equal(t, engagement.CertificateApproved, after.CertificateStatus, "polled 2 h after the upload")
 }
 
 func TestInvoiceRecordedOnce(t *testing.T) {
@@ -521,7 +524,7 @@ func TestInvoiceRecordedOnce(t *testing.T) {
 	}
 	f.at(time.Hour, func() { invoice("paid-1"); invoice("paid-1") })
 	f.at(2*time.Hour, func() { invoice("paid-1-resent-with-new-id") })
-	var mid Status
+	var mid engagement.Status
 	f.at(3*time.Hour, func() { mid = f.status(); f.platformEvent(vendors.KindCancel, "c") })
 	f.run()
 	invs := f.posts("/invoices")
@@ -534,17 +537,17 @@ func TestMissingMappingParksUntilOperatorRetry(t *testing.T) {
 	f := newFixture(t)
 	f.engagement("ct_1", "")
 	f.acts.Mapping = config.Mapping{DefaultEntity: "en_1"} // no category mapping, no default
-	var parked, retried Status
+	var parked, retried engagement.Status
 	f.at(time.Hour, func() {
 		parked = f.status()
 		f.acts.Mapping.Categories = map[string]string{"remote/marketing_design": "jc_MARKETING"} // the operator fixes the mapping
-		f.operator(OperatorAction{Action: ActionRetry, RequestID: "op-retry"})
+		f.operator(engagement.OperatorAction{Action: engagement.ActionRetry, RequestID: "op-retry"})
 	})
 	f.at(2*time.Hour, func() { retried = f.status(); f.platformEvent(vendors.KindCancel, "c") })
 	f.run()
-	assert.Equal(t, StatusNeedsAttention, parked.CoverageStatus)
+	assert.Equal(t, engagement.StatusNeedsAttention, parked.CoverageStatus)
 	assert.Contains(t, parked.AttentionReason, `no category mapping for "remote/marketing_design"`)
-	assert.Equal(t, StatusAwaitingApplication, retried.CoverageStatus, causes(retried))
+	assert.Equal(t, engagement.StatusAwaitingApplication, retried.CoverageStatus, causes(retried))
 	assert.Empty(t, retried.AttentionReason)
 	jobs := f.posts("/jobs")
 	require.Len(t, jobs, 1)
@@ -555,15 +558,15 @@ func TestWindowBeyondAYearIsCoveredForTheHorizon(t *testing.T) {
 	f := newFixture(t)
 	e := f.engagement("ct_1", "")
 	f.platform.Update("ct_1", func(x *vendors.Engagement) { x.End = e.Start + 400*24*3600 }) // more than a year
-	var waiting Status
+	var waiting engagement.Status
 	f.at(time.Hour, func() { waiting = f.status(); f.platformEvent(vendors.KindCancel, "c") })
 	final := f.run()
-	assert.Equal(t, StatusAwaitingApplication, waiting.CoverageStatus, causes(waiting))
+	assert.Equal(t, engagement.StatusAwaitingApplication, waiting.CoverageStatus, causes(waiting))
 	assert.Equal(t, e.Start+90*24*3600, waiting.CoverageEnd, "SPEC §2 step 4: covered for COVERAGE_HORIZON (90 days by default)")
 	quotes := f.posts("/quotes")
 	require.Len(t, quotes, 1)
 	assert.Contains(t, quotes[0].Body, fmt.Sprintf(`"end_date":%d`, e.Start+90*24*3600))
-	assert.Equal(t, StatusCanceled, final.CoverageStatus)
+	assert.Equal(t, engagement.StatusCanceled, final.CoverageStatus)
 }
 
 func TestOutOfScopeRecordEndsWithoutObjects(t *testing.T) {
@@ -571,28 +574,27 @@ func TestOutOfScopeRecordEndsWithoutObjects(t *testing.T) {
 	f.engagement("ct_1", "")
 	f.platform.Update("ct_1", func(x *vendors.Engagement) { x.OutOfScope = "W-2 placement" })
 	final := f.run()
-	assert.Equal(t, StatusEnded, final.CoverageStatus)
+	assert.Equal(t, engagement.StatusEnded, final.CoverageStatus)
 	assert.Contains(t, causes(final), "out of scope: W-2 placement")
 	assert.Empty(t, f.posts("/contractors"))
 }
 
 func TestContinueAsNewKeepsStateAndDedupe(t *testing.T) {
-	forceContinueAsNew = func(s *EngagementState) bool { return !s.LastEventAt.IsZero() }
-	defer func() { forceContinueAsNew = nil }()
 	f := newFixture(t)
 	f.engagement("ct_1", "")
 	f.at(time.Hour, func() { f.platformEvent(vendors.KindUpdate, "up-1") })
-	f.env.ExecuteWorkflow(EngagementWorkflow, EngagementInput{Vendor: "remote", EngagementID: "ct_1"})
+	f.env.ExecuteWorkflow(EngagementWorkflow, EngagementInput{Start: engagement.Start{Vendor: "remote", EngagementID: "ct_1"},
+		ContinueAsNewAfterUpdate: true})
 	var can *workflow.ContinueAsNewError
 	require.True(t, errors.As(f.env.GetWorkflowError(), &can), "got %v", f.env.GetWorkflowError())
 	var next EngagementInput
 	require.NoError(t, converter.GetDefaultDataConverter().FromPayloads(can.Input, &next))
 	require.NotNil(t, next.Carried)
-	assert.Equal(t, StatusAwaitingApplication, next.Carried.State.CoverageStatus)
+	assert.Equal(t, engagement.StatusAwaitingApplication, next.Carried.State.CoverageStatus)
 	assert.Contains(t, next.Carried.Seen, "platform:up-1")
 
 	// The next run keeps the state and still drops the event it has seen.
-	forceContinueAsNew = nil
+	require.False(t, next.ContinueAsNewAfterUpdate)
 	g := newFixture(t)
 	g.sim, g.client, g.platform, g.acts = f.sim, f.client, f.platform, f.acts
 	g2 := g.suite.NewTestWorkflowEnvironment()
@@ -602,18 +604,18 @@ func TestContinueAsNewKeepsStateAndDedupe(t *testing.T) {
 	g2.SetStartTime(f.start.Add(2 * time.Hour))
 	fetchesBefore := f.platform.Fetches("ct_1")
 	g2.RegisterDelayedCallback(func() {
-		g2.SignalWorkflow(SignalPlatformEvent, vendors.Event{Kind: vendors.KindUpdate, EngagementID: "ct_1", EventID: "up-1"})
+		g2.SignalWorkflow(engagement.SignalPlatformEvent, vendors.Event{Kind: vendors.KindUpdate, EngagementID: "ct_1", EventID: "up-1"})
 	}, time.Minute)
 	g2.RegisterDelayedCallback(func() {
-		g2.SignalWorkflow(SignalPlatformEvent, vendors.Event{Kind: vendors.KindCancel, EngagementID: "ct_1", EventID: "c"})
+		g2.SignalWorkflow(engagement.SignalPlatformEvent, vendors.Event{Kind: vendors.KindCancel, EngagementID: "ct_1", EventID: "c"})
 	}, time.Hour)
 	g2.ExecuteWorkflow(EngagementWorkflow, next)
 	require.NoError(t, g2.GetWorkflowError())
-	var final Status
+	var final engagement.Status
 	require.NoError(t, g2.GetWorkflowResult(&final))
 	assert.Equal(t, fetchesBefore, f.platform.Fetches("ct_1"), "up-1 was seen before continue-as-new")
 	assert.Equal(t, next.Carried.State.Policy.QuoteID, final.Policy.QuoteID)
-	assert.Equal(t, StatusCanceled, final.CoverageStatus)
+	assert.Equal(t, engagement.StatusCanceled, final.CoverageStatus)
 	assert.Len(t, f.posts("/quotes"), 1, "no second quote after continue-as-new")
 }
 
@@ -626,14 +628,14 @@ func TestOpenEndedEngagementIsExtendedAtTheHorizon(t *testing.T) {
 	_, err = f.sim.SeedPolicy(pc.Policy{Contractor: con.ID})
 	require.NoError(t, err)
 	const dayS = int64(24 * 3600)
-	var first, extended Status
+	var first, extended engagement.Status
 	f.at(time.Hour, func() { first = f.status() })
 	// 90-day horizon from the start (7 days out); extended 14 days before it lapses.
 	f.at(time.Duration(7+90-14)*24*time.Hour+time.Hour, func() { extended = f.status() })
 	f.at(100*24*time.Hour, func() { f.platformEvent(vendors.KindEnd, "end") })
 	final := f.run()
 
-	assert.Equal(t, StatusInsured, first.CoverageStatus, causes(first))
+	assert.Equal(t, engagement.StatusInsured, first.CoverageStatus, causes(first))
 	assert.Equal(t, e.Start+90*dayS, first.CoverageEnd, "covered for the horizon")
 	asg := f.posts("/assignments")
 	require.NotEmpty(t, asg)
@@ -642,8 +644,8 @@ func TestOpenEndedEngagementIsExtendedAtTheHorizon(t *testing.T) {
 	require.Len(t, ext, 1, "one extension before the 100th day")
 	assert.Contains(t, ext[0].Body, fmt.Sprintf(`"end_date":%d`, e.Start+180*dayS))
 	assert.Equal(t, e.Start+180*dayS, extended.CoverageEnd)
-	assert.Equal(t, StatusInsured, extended.CoverageStatus)
-	assert.Equal(t, StatusEnded, final.CoverageStatus)
+	assert.Equal(t, engagement.StatusInsured, extended.CoverageStatus)
+	assert.Equal(t, engagement.StatusEnded, final.CoverageStatus)
 }
 
 // TestReplayedServerErrorLooksUpThenUsesANewKey: 1099Policy stores a 5xx under its
@@ -655,11 +657,11 @@ func TestReplayedServerErrorLooksUpThenUsesANewKey(t *testing.T) {
 			f := newFixture(t)
 			f.engagement("ct_1", "")
 			f.sim.AddFault(policysim.Fault{PathPrefix: "/api/v1/jobs", Status: 500, Count: 1, Stored: true, Executed: executed})
-			var mid Status
+			var mid engagement.Status
 			f.at(time.Hour, func() { mid = f.status(); f.platformEvent(vendors.KindCancel, "c") })
 			f.run()
-			assert.Equal(t, StatusAwaitingApplication, mid.CoverageStatus, causes(mid))
-			assert.Equal(t, 1, f.sim.Counts().Jobs[EngagementWorkflowID("remote", "ct_1")], "one job in 1099Policy")
+			assert.Equal(t, engagement.StatusAwaitingApplication, mid.CoverageStatus, causes(mid))
+			assert.Equal(t, 1, f.sim.Counts().Jobs[engagement.WorkflowID("remote", "ct_1")], "one job in 1099Policy")
 			posts := f.posts("/jobs")
 			var keys []string
 			for _, p := range f.sim.Requests() {
@@ -684,7 +686,7 @@ func TestHorizonCountsFromNowWhenTheStartIsPast(t *testing.T) {
 	const dayS = int64(24 * 3600)
 	start := f.start.Unix() - 400*dayS
 	f.platform.Update("ct_1", func(x *vendors.Engagement) { x.Start, x.End = start, f.start.Unix()+60*dayS })
-	var waiting Status
+	var waiting engagement.Status
 	f.at(time.Hour, func() { waiting = f.status(); f.platformEvent(vendors.KindCancel, "c") })
 	f.run()
 	assert.Equal(t, f.start.Unix()+60*dayS, waiting.CoverageEnd, "60 days left: within a year of now, covered to the end")

@@ -2,6 +2,7 @@ package workflows
 
 import (
 	"github.com/coverage-orchestrator/coverage/activities"
+	"github.com/coverage-orchestrator/coverage/engagement"
 	"github.com/coverage-orchestrator/coverage/vendors"
 )
 
@@ -11,14 +12,14 @@ import (
 // acknowledged by the ingress and change nothing.
 
 // finish runs step 6 and closes the engagement.
-func (e *engagement) finish() {
+func (e *engagementRun) finish() {
 	s := e.s
 	if s.Parked != nil {
 		s.Parked, s.AttentionReason = nil, "" // the end supersedes the parked step
 	}
 	end := *s.End
 	if end.Kind == vendors.KindIgnore {
-		e.close(StatusEnded, end.Cause)
+		e.close(engagement.StatusEnded, end.Cause)
 		return
 	}
 	onboarded := s.Policy.JobID != ""
@@ -28,9 +29,9 @@ func (e *engagement) finish() {
 			break
 		}
 	}
-	final := StatusEnded
+	final := engagement.StatusEnded
 	if e.now().Unix() < s.CoverageStart || !onboarded {
-		final = StatusCanceled
+		final = engagement.StatusCanceled
 	}
 	if s.Policy.AssignmentID != "" {
 		e.attempt(func() error {
@@ -47,9 +48,9 @@ func (e *engagement) finish() {
 
 // endAssignment cancels the assignment before the start (1099Policy refuses once it started:
 // then it ends instead), or moves its end date after it.
-func (e *engagement) endAssignment(end EndRequest, final CoverageStatus) (CoverageStatus, error) {
+func (e *engagementRun) endAssignment(end EndRequest, final engagement.CoverageStatus) (engagement.CoverageStatus, error) {
 	s := e.s
-	if final != StatusCanceled {
+	if final != engagement.StatusCanceled {
 		e.moveAssignmentEnd(end)
 		return final, nil
 	}
@@ -60,7 +61,7 @@ func (e *engagement) endAssignment(end EndRequest, final CoverageStatus) (Covera
 		return final, nil
 	case activities.ErrAssignmentStart:
 		e.moveAssignmentEnd(end)
-		return StatusEnded, nil
+		return engagement.StatusEnded, nil
 	default:
 		return final, failed("end", err)
 	}
@@ -68,7 +69,7 @@ func (e *engagement) endAssignment(end EndRequest, final CoverageStatus) (Covera
 
 // moveAssignmentEnd ends coverage with the day the engagement ended: at the next 00:00 UTC,
 // as a date-only end is read everywhere else.
-func (e *engagement) moveAssignmentEnd(end EndRequest) {
+func (e *engagementRun) moveAssignmentEnd(end EndRequest) {
 	s := e.s
 	at := nextMidnight(max(end.At, s.CoverageStart))
 	if at >= s.CoverageEnd {
@@ -84,7 +85,7 @@ func (e *engagement) moveAssignmentEnd(end EndRequest) {
 }
 
 // close records the final status; nothing more happens.
-func (e *engagement) close(final CoverageStatus, cause string) {
+func (e *engagementRun) close(final engagement.CoverageStatus, cause string) {
 	e.releaseLease()
 	e.s.Phase = PhaseClosed
 	e.transition(final, cause)

@@ -5,9 +5,10 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/coverage-orchestrator/coverage/engagement"
+
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/coverage-orchestrator/coverage/activities"
 	pc "github.com/coverage-orchestrator/coverage/policyclient"
 	"github.com/coverage-orchestrator/coverage/vendors"
 )
@@ -16,22 +17,22 @@ import (
 // (Updates, operator.go); applyInbox turns each message into state the main path acts on.
 
 // listen registers the query, the signal listeners and the Update handlers before anything blocks.
-func (e *engagement) listen() error {
-	if err := workflow.SetQueryHandler(e.ctx, QueryStatus, func() (Status, error) { return e.s.Status, nil }); err != nil {
+func (e *engagementRun) listen() error {
+	if err := workflow.SetQueryHandler(e.ctx, engagement.QueryStatus, func() (engagement.Status, error) { return e.s.Status, nil }); err != nil {
 		return err
 	}
-	listenTo(e, SignalPlatformEvent, func(m *PlatformEvent) Message { return Message{Platform: m} })
-	listenTo(e, SignalPolicyEvent, func(m *PolicyEvent) Message { return Message{Policy: m} })
-	listenTo(e, SignalSessionLease, func(m *SessionLease) Message { return Message{Lease: m} })
-	if err := workflow.SetUpdateHandlerWithOptions(e.ctx, UpdateOperatorAction, e.operatorUpdate,
+	listenTo(e, engagement.SignalPlatformEvent, func(m *vendors.Event) Message { return Message{Platform: m} })
+	listenTo(e, engagement.SignalPolicyEvent, func(m *engagement.PolicyEvent) Message { return Message{Policy: m} })
+	listenTo(e, engagement.SignalSessionLease, func(m *engagement.SessionLease) Message { return Message{Lease: m} })
+	if err := workflow.SetUpdateHandlerWithOptions(e.ctx, engagement.UpdateOperatorAction, e.operatorUpdate,
 		workflow.UpdateHandlerOptions{Validator: e.validateOperatorAction}); err != nil {
 		return err
 	}
-	if err := workflow.SetUpdateHandlerWithOptions(e.ctx, UpdateContractorDetails, e.contractorDetailsUpdate,
+	if err := workflow.SetUpdateHandlerWithOptions(e.ctx, engagement.UpdateContractorDetails, e.contractorDetailsUpdate,
 		workflow.UpdateHandlerOptions{Validator: e.validateContractorDetails}); err != nil {
 		return err
 	}
-	if err := workflow.SetUpdateHandlerWithOptions(e.ctx, UpdateCertificateUploaded, e.certificateUploadedUpdate,
+	if err := workflow.SetUpdateHandlerWithOptions(e.ctx, engagement.UpdateCertificateUploaded, e.certificateUploadedUpdate,
 		workflow.UpdateHandlerOptions{Validator: e.validateCertificateUploaded}); err != nil {
 		return err
 	}
@@ -40,7 +41,7 @@ func (e *engagement) listen() error {
 }
 
 // listenTo records every signal of one name into the inbox, dropping duplicates by event id.
-func listenTo[T any](e *engagement, name string, wrap func(*T) Message) {
+func listenTo[T any](e *engagementRun, name string, wrap func(*T) Message) {
 	ch := workflow.GetSignalChannel(e.ctx, name)
 	workflow.Go(e.ctx, func(ctx workflow.Context) {
 		for {
@@ -52,13 +53,13 @@ func listenTo[T any](e *engagement, name string, wrap func(*T) Message) {
 }
 
 // drainSignals records every signal already delivered but not yet read by a listener.
-func (e *engagement) drainSignals() {
-	drain(e, SignalPlatformEvent, func(m *PlatformEvent) Message { return Message{Platform: m} })
-	drain(e, SignalPolicyEvent, func(m *PolicyEvent) Message { return Message{Policy: m} })
-	drain(e, SignalSessionLease, func(m *SessionLease) Message { return Message{Lease: m} })
+func (e *engagementRun) drainSignals() {
+	drain(e, engagement.SignalPlatformEvent, func(m *vendors.Event) Message { return Message{Platform: m} })
+	drain(e, engagement.SignalPolicyEvent, func(m *engagement.PolicyEvent) Message { return Message{Policy: m} })
+	drain(e, engagement.SignalSessionLease, func(m *engagement.SessionLease) Message { return Message{Lease: m} })
 }
 
-func drain[T any](e *engagement, name string, wrap func(*T) Message) {
+func drain[T any](e *engagementRun, name string, wrap func(*T) Message) {
 	ch := workflow.GetSignalChannel(e.ctx, name)
 	for {
 		var payload T
@@ -69,12 +70,12 @@ func drain[T any](e *engagement, name string, wrap func(*T) Message) {
 	}
 }
 
-func (e *engagement) record(m Message) {
+func (e *engagementRun) record(m Message) {
 	if key := dedupeKey(m); key != "" && !e.seen.add(key) {
 		e.logger.Info("duplicate event dropped", "dedupe_key", key)
 		return
 	}
-	if m.Policy != nil && m.Policy.Source == activities.SourceEventsPoller {
+	if m.Policy != nil && m.Policy.Source == engagement.SourceEventsPoller {
 		// The poller reached this engagement before any webhook did: a lost-webhook alarm.
 		workflow.GetMetricsHandler(e.ctx).WithTags(map[string]string{"event_type": m.Policy.Type}).
 			Counter(MetricPolicyEventsFoundByPoller).Inc(1)
@@ -98,7 +99,7 @@ func dedupeKey(m Message) string {
 }
 
 // applyInbox applies every recorded message, oldest first.
-func (e *engagement) applyInbox() {
+func (e *engagementRun) applyInbox() {
 	for len(e.inbox) > 0 {
 		m := e.inbox[0]
 		e.inbox = e.inbox[1:]
@@ -126,7 +127,7 @@ func (e *engagement) applyInbox() {
 func (s *EngagementState) ending() bool { return s.Phase == PhaseEnding || s.Phase == PhaseClosed }
 
 // requestEnd moves the engagement to step 6.
-func (e *engagement) requestEnd(kind vendors.EventKind, at int64, cause string) {
+func (e *engagementRun) requestEnd(kind vendors.EventKind, at int64, cause string) {
 	if e.s.ending() {
 		return
 	}
@@ -134,7 +135,7 @@ func (e *engagement) requestEnd(kind vendors.EventKind, at int64, cause string) 
 	e.s.Phase = PhaseEnding
 }
 
-func (e *engagement) applyPlatformEvent(ev PlatformEvent) {
+func (e *engagementRun) applyPlatformEvent(ev vendors.Event) {
 	s := e.s
 	if s.ending() {
 		e.logger.Info("platform event after end requested", "kind", string(ev.Kind), "event_id", ev.EventID)
@@ -175,29 +176,29 @@ func (e *engagement) applyPlatformEvent(ev PlatformEvent) {
 	}
 }
 
-func (e *engagement) applyPolicyEvent(ev PolicyEvent) {
+func (e *engagementRun) applyPolicyEvent(ev engagement.PolicyEvent) {
 	s := e.s
 	if s.ending() {
 		return
 	}
-	if ev.Source == activities.SourceEventsPoller {
+	if ev.Source == engagement.SourceEventsPoller {
 		e.causeNote = ev.Type + " found by the events poller"
 		defer func() { e.causeNote = "" }()
 	}
 	ours := func(id string) bool { return id != "" }
 	switch ev.Type {
 	case pc.EventApplicationStarted:
-		if e.isOurSession(ev) && (s.CoverageStatus == StatusAwaitingApplication || s.CoverageStatus == StatusUnprotected) {
-			e.transition(StatusApplicationInProgress, "contractor started the application")
+		if e.isOurSession(ev) && (s.CoverageStatus == engagement.StatusAwaitingApplication || s.CoverageStatus == engagement.StatusUnprotected) {
+			e.transition(engagement.StatusApplicationInProgress, "contractor started the application")
 		}
 	case pc.EventApplicationManualReview:
 		if e.isOurSession(ev) {
 			s.ReviewedSession = s.Policy.SessionID
-			e.transition(StatusManualReview, "application in manual review")
+			e.transition(engagement.StatusManualReview, "application in manual review")
 		}
 	case pc.EventApplicationReviewApproved:
 		if e.isOurSession(ev) {
-			e.transition(StatusApplicationInProgress, "manual review approved")
+			e.transition(engagement.StatusApplicationInProgress, "manual review approved")
 		}
 	case pc.EventApplicationExpired:
 		if e.isOurSession(ev) && ev.ObjectID == s.Policy.SessionID && !slices.Contains(s.ExpiredSessions, ev.ObjectID) && s.sessionOpen() {
@@ -212,7 +213,7 @@ func (e *engagement) applyPolicyEvent(ev PolicyEvent) {
 		case ours(s.Policy.QuoteID) && ev.QuoteID == s.Policy.QuoteID:
 			s.Policy.PolicyID, s.PolicyExpiresAt = ev.ObjectID, ev.ExpirationDate
 			s.Binding = BindNothing
-			e.transition(StatusInsured, "policy "+ev.ObjectID+" active")
+			e.transition(engagement.StatusInsured, "policy "+ev.ObjectID+" active")
 			e.releaseLease()
 		case ev.ContractorID != "" && ev.ContractorID == s.Policy.ContractorID && !s.covered():
 			// Another engagement's application gave the contractor a policy: an assignment
@@ -252,7 +253,7 @@ func verb(eventType string) string {
 	return "cancelled"
 }
 
-func (e *engagement) isOurSession(ev PolicyEvent) bool {
+func (e *engagementRun) isOurSession(ev engagement.PolicyEvent) bool {
 	s := e.s
 	return (ev.ObjectID != "" && ev.ObjectID == s.Policy.SessionID) || (ev.QuoteID != "" && ev.QuoteID == s.Policy.QuoteID)
 }

@@ -22,7 +22,7 @@ const maxQuoteWindow = 365 * 24 * time.Hour
 const DefaultHorizon = 90 * 24 * time.Hour
 
 // setWindow records the engagement's own window and the covered part of it.
-func (e *engagement) setWindow(start, workEnd int64) {
+func (e *engagementRun) setWindow(start, workEnd int64) {
 	s := e.s
 	s.CoverageStart, s.WorkEnd = start, workEnd
 	// Coverage cannot start in the past (1099Policy moves it to now): the horizon counts
@@ -32,7 +32,7 @@ func (e *engagement) setWindow(start, workEnd int64) {
 
 // coveredUntil is where coverage starting at from ends: the engagement's end, or the horizon
 // when the end is open or more than a year out.
-func (e *engagement) coveredUntil(from, workEnd int64) int64 {
+func (e *engagementRun) coveredUntil(from, workEnd int64) int64 {
 	horizon := e.s.Horizon
 	if horizon <= 0 {
 		horizon = DefaultHorizon
@@ -48,7 +48,7 @@ func (e *engagement) coveredUntil(from, workEnd int64) int64 {
 }
 
 // extensionDue is when the covered window needs extending, if it does.
-func (e *engagement) extensionDue() (time.Time, bool) {
+func (e *engagementRun) extensionDue() (time.Time, bool) {
 	s := e.s
 	bound := s.Policy.AssignmentID != "" || s.Policy.PolicyID != ""
 	if !bound || s.CoverageEnd == 0 || (s.WorkEnd != 0 && s.WorkEnd <= s.CoverageEnd) {
@@ -59,7 +59,7 @@ func (e *engagement) extensionDue() (time.Time, bool) {
 
 // extendCoverage covers the next window: the assignment's end moves out, or (coverage came
 // from the contractor's own policy) an assignment covers the next window under it.
-func (e *engagement) extendCoverage() error {
+func (e *engagementRun) extendCoverage() error {
 	s := e.s
 	next := e.coveredUntil(s.CoverageEnd, s.WorkEnd)
 	step := fmt.Sprintf("extend-%d", s.Extensions+1)

@@ -2,43 +2,9 @@ package workflows
 
 import (
 	"fmt"
-	"strings"
 )
 
 // Workflow-ID helpers: every ID this service uses is built here.
-
-// EngagementWorkflowID is engagement:<vendor>:<engagement id>.
-func EngagementWorkflowID(vendor, engagementID string) string {
-	return "engagement:" + vendor + ":" + engagementID
-}
-
-// ParseEngagementWorkflowID splits an engagement workflow ID.
-func ParseEngagementWorkflowID(id string) (vendor, engagementID string, ok bool) {
-	rest, found := strings.CutPrefix(id, "engagement:")
-	if !found {
-		return "", "", false
-	}
-	vendor, engagementID, ok = strings.Cut(rest, ":")
-	return vendor, engagementID, ok && vendor != "" && engagementID != ""
-}
-
-// ContractorWorkflowID is the per-contractor coordinator that lets one engagement at a time
-// send a new contractor through an application session.
-func ContractorWorkflowID(policyContractorID string) string {
-	return "contractor:" + policyContractorID
-}
-
-// PolicyEventWorkflowID is the durable routing step for one 1099Policy event.
-func PolicyEventWorkflowID(eventID string) string { return "policy-event:" + eventID }
-
-// BackfillWorkflowID is one backfill of a platform; the request id (the Idempotency-Key, or
-// a fresh one) makes a resent request the same backfill.
-func BackfillWorkflowID(vendor, requestID string) string {
-	return "backfill:" + vendor + ":" + requestID
-}
-
-// PollerWorkflowID is the scheduled poll of one platform.
-func PollerWorkflowID(vendor string) string { return "poll:" + vendor }
 
 // contractorKeyPrefix is the guides' idempotency-key prefix per platform.
 var contractorKeyPrefix = map[string]string{

@@ -10,7 +10,7 @@ import (
 // once per platform invoice, in exact cents.
 
 // recordInvoice records the oldest pending invoice.
-func (e *engagement) recordInvoice() error {
+func (e *engagementRun) recordInvoice() error {
 	s := e.s
 	id := s.PendingInvoices[0]
 	inv, err := call(e, (*activities.Activities).FetchInvoice, activities.FetchInvoiceInput{Vendor: s.Vendor, EngagementID: s.EngagementID, InvoiceID: id})

@@ -3,6 +3,7 @@ package workflows
 import (
 	"fmt"
 
+	"github.com/coverage-orchestrator/coverage/engagement"
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
@@ -15,16 +16,16 @@ import (
 // it and is granted the lease by a signal when the holder releases it.
 
 // requestLease takes the contractor's session lease, or queues for it (LeaseWaiting).
-func (e *engagement) requestLease() error {
+func (e *engagementRun) requestLease() error {
 	s := e.s
-	id := ContractorWorkflowID(s.Policy.ContractorID)
+	id := engagement.ContractorWorkflowID(s.Policy.ContractorID)
 	for range 3 {
 		opts := workflow.ChildWorkflowOptions{WorkflowID: id, StaticSummary: "application session lease of contractor " + s.Policy.ContractorID,
 			// The coordinator outlives its starter when others wait for the lease.
 			ParentClosePolicy:     enumspb.PARENT_CLOSE_POLICY_ABANDON,
 			WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE}
 		child := workflow.ExecuteChildWorkflow(workflow.WithChildOptions(e.ctx, opts), ContractorSessionWorkflow,
-			ContractorInput{ContractorID: s.Policy.ContractorID, Holder: s.WorkflowID})
+			engagement.ContractorInput{ContractorID: s.Policy.ContractorID, Holder: s.WorkflowID})
 		err := child.GetChildWorkflowExecution().Get(e.ctx, nil)
 		if err == nil {
 			s.Lease = LeaseHeld
@@ -35,7 +36,7 @@ func (e *engagement) requestLease() error {
 		}
 		// Another engagement of the contractor holds the session: queue behind it. The
 		// coordinator may have completed in between; then start it again.
-		err = workflow.SignalExternalWorkflow(e.ctx, id, "", SignalAcquireSession, LeaseRequest{EngagementWorkflowID: s.WorkflowID}).Get(e.ctx, nil)
+		err = workflow.SignalExternalWorkflow(e.ctx, id, "", engagement.SignalAcquireSession, engagement.LeaseRequest{EngagementWorkflowID: s.WorkflowID}).Get(e.ctx, nil)
 		if err == nil {
 			s.Lease = LeaseWaiting
 			e.transition("", "waiting for the contractor's application session slot")
@@ -46,7 +47,7 @@ func (e *engagement) requestLease() error {
 }
 
 // applyLease takes a lease granted after waiting; one no longer wanted is handed back.
-func (e *engagement) applyLease(l SessionLease) {
+func (e *engagementRun) applyLease(l engagement.SessionLease) {
 	s := e.s
 	switch {
 	case s.Lease == LeaseHeld:
@@ -64,14 +65,14 @@ func (e *engagement) applyLease(l SessionLease) {
 
 // releaseLease hands the lease back (or leaves the queue). A coordinator that is gone holds
 // nothing.
-func (e *engagement) releaseLease() {
+func (e *engagementRun) releaseLease() {
 	s := e.s
 	if s.Lease == LeaseNone {
 		return
 	}
 	s.Lease = LeaseNone
-	err := workflow.SignalExternalWorkflow(e.ctx, ContractorWorkflowID(s.Policy.ContractorID), "", SignalReleaseSession,
-		LeaseRequest{EngagementWorkflowID: s.WorkflowID}).Get(e.ctx, nil)
+	err := workflow.SignalExternalWorkflow(e.ctx, engagement.ContractorWorkflowID(s.Policy.ContractorID), "", engagement.SignalReleaseSession,
+		engagement.LeaseRequest{EngagementWorkflowID: s.WorkflowID}).Get(e.ctx, nil)
 	if err != nil {
 		e.logger.Info("coordinator not running; nothing to release", "error", err)
 	}

@@ -8,6 +8,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/coverage-orchestrator/coverage/activities"
+	"github.com/coverage-orchestrator/coverage/engagement"
 	"github.com/coverage-orchestrator/coverage/notify"
 )
 
@@ -21,16 +22,16 @@ const NotifyFor = 24 * time.Hour
 var notifyRetry = &temporal.RetryPolicy{InitialInterval: 2 * time.Second, BackoffCoefficient: 2, MaximumInterval: 10 * time.Minute}
 
 // statusEvents names the notification a coverage status change sends.
-var statusEvents = map[CoverageStatus]string{
-	StatusInsured:        notify.EngagementInsured,
-	StatusUnprotected:    notify.EngagementUnprotected,
-	StatusNeedsAttention: notify.EngagementNeedsAttention,
-	StatusEnded:          notify.EngagementEnded,
-	StatusCanceled:       notify.EngagementCanceled,
+var statusEvents = map[engagement.CoverageStatus]string{
+	engagement.StatusInsured:        notify.EngagementInsured,
+	engagement.StatusUnprotected:    notify.EngagementUnprotected,
+	engagement.StatusNeedsAttention: notify.EngagementNeedsAttention,
+	engagement.StatusEnded:          notify.EngagementEnded,
+	engagement.StatusCanceled:       notify.EngagementCanceled,
 }
 
 // notify queues one notification with the engagement as it is now.
-func (e *engagement) notify(eventType, reason string) {
+func (e *engagementRun) notify(eventType, reason string) {
 	s := e.s
 	if s.NoNotifications {
 		return
@@ -46,7 +47,7 @@ func (e *engagement) notify(eventType, reason string) {
 
 // sendNotifications delivers the outbox in order, one at a time, for as long as the workflow
 // runs; the workflow waits for it to drain before it completes or continues as new.
-func (e *engagement) sendNotifications() {
+func (e *engagementRun) sendNotifications() {
 	// Disconnected: a cancellation from Temporal becomes an end whose notification still goes out.
 	dctx, _ := workflow.NewDisconnectedContext(e.ctx)
 	workflow.Go(dctx, func(ctx workflow.Context) {
@@ -67,11 +68,11 @@ func (e *engagement) sendNotifications() {
 }
 
 // notificationsSent reports an empty outbox.
-func (e *engagement) notificationsSent() bool { return len(e.s.Outbox) == 0 }
+func (e *engagementRun) notificationsSent() bool { return len(e.s.Outbox) == 0 }
 
 // applicationPendingDue is when an open session has waited long enough to tell the company,
 // if that is still before the start date and it was not told for this session yet.
-func (e *engagement) applicationPendingDue() (time.Time, bool) {
+func (e *engagementRun) applicationPendingDue() (time.Time, bool) {
 	s := e.s
 	if s.ApplicationPendingAfter <= 0 || !s.sessionOpen() || s.SessionCreatedAt.IsZero() ||
 		s.PendingNotifiedSession == s.Policy.SessionID {
@@ -84,7 +85,7 @@ func (e *engagement) applicationPendingDue() (time.Time, bool) {
 	return due, true
 }
 
-func (e *engagement) notifyApplicationPending() {
+func (e *engagementRun) notifyApplicationPending() {
 	s := e.s
 	s.PendingNotifiedSession = s.Policy.SessionID
 	e.notify(notify.EngagementApplicationPending, fmt.Sprintf("application session open for more than %s before the start date", s.ApplicationPendingAfter))

@@ -7,6 +7,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/coverage-orchestrator/coverage/engagement"
 	pc "github.com/coverage-orchestrator/coverage/policyclient"
 	"github.com/coverage-orchestrator/coverage/vendors"
 )
@@ -16,36 +17,30 @@ import (
 // once the action took effect. The Idempotency-Key is the Update ID, so a resent request
 // counts once.
 
-// UpdateOperatorAction is the Update every operator action goes through.
-const UpdateOperatorAction = "operator-action"
-
-// ErrNotApplicable is the type of a validator's refusal.
-const ErrNotApplicable = "NotApplicable"
-
 func refuse(reason string) error {
-	return temporal.NewApplicationError(reason, ErrNotApplicable)
+	return temporal.NewApplicationError(reason, engagement.ErrNotApplicable)
 }
 
 // validateOperatorAction says why an action does not apply now (nil: it does).
-func (e *engagement) validateOperatorAction(op OperatorAction) error {
+func (e *engagementRun) validateOperatorAction(op engagement.OperatorAction) error {
 	s := e.s
 	if err := e.validateOpen(); err != nil {
 		return err
 	}
 	switch op.Action {
-	case ActionRetry:
+	case engagement.ActionRetry:
 		if s.Parked == nil {
 			return refuse("nothing is parked: the engagement is " + string(s.CoverageStatus))
 		}
-	case ActionResendSession:
+	case engagement.ActionResendSession:
 		if !s.sessionOpen() {
 			return refuse("no application session is open")
 		}
-	case ActionApproveCertificate, ActionRejectCertificate:
+	case engagement.ActionApproveCertificate, engagement.ActionRejectCertificate:
 		if s.Policy.CertificateID == "" {
 			return refuse("there is no certificate to decide")
 		}
-	case ActionEnd:
+	case engagement.ActionEnd:
 	default:
 		return refuse("unknown action " + op.Action)
 	}
@@ -54,22 +49,22 @@ func (e *engagement) validateOperatorAction(op OperatorAction) error {
 
 // operatorUpdate queues the action for the main path and waits until it took effect: applied,
 // and for end the engagement closed (or parked on a refusal of the end itself).
-func (e *engagement) operatorUpdate(ctx workflow.Context, op OperatorAction) (Status, error) {
+func (e *engagementRun) operatorUpdate(ctx workflow.Context, op engagement.OperatorAction) (engagement.Status, error) {
 	return e.queueUpdate(ctx, Message{Operator: &op, Update: true}, func() bool {
-		return op.Action != ActionEnd || e.s.Phase == PhaseClosed || e.s.Parked != nil
+		return op.Action != engagement.ActionEnd || e.s.Phase == PhaseClosed || e.s.Parked != nil
 	})
 }
 
 // applyEnd is the operator's end: work that ended off-platform. Before the start it is a
 // cancellation (the assignment is cancelled), after it an end (the end date moves).
-func (e *engagement) applyEnd(cause string) {
+func (e *engagementRun) applyEnd(cause string) {
 	e.requestEnd(vendors.KindEnd, e.now().Unix(), cause)
 }
 
 // observeCancellation turns a cancellation requested from the Temporal UI or CLI into an
 // operator end: the rest of the lifecycle runs on a disconnected context, so the assignment is
 // handled and the workflow completes instead of stopping half-way.
-func (e *engagement) observeCancellation() {
+func (e *engagementRun) observeCancellation() {
 	if e.cancelled || !errors.Is(e.ctx.Err(), workflow.ErrCanceled) {
 		return
 	}
@@ -78,42 +73,14 @@ func (e *engagement) observeCancellation() {
 	e.applyEnd("cancelled from Temporal by an operator")
 }
 
-// UpdateContractorDetails supplies contractor details the platform lacks (SPEC §4).
-const UpdateContractorDetails = "contractor-details"
-
-// UpdateCertificateUploaded hands the engagement a certificate an operator uploaded.
-const UpdateCertificateUploaded = "certificate-uploaded"
-
-// ContractorDetails are an operator's additions to the contractor (personal data: they travel
-// only in encrypted payloads).
-type ContractorDetails struct {
-	Email   string          `json:"email,omitempty"`
-	Phone   string          `json:"phone,omitempty"`
-	Address *ContactAddress `json:"address,omitempty"`
-}
-
-// ContactAddress is a contractor's postal address.
-type ContactAddress struct {
-	Line1      string `json:"line1,omitempty"`
-	Locality   string `json:"locality,omitempty"`
-	Region     string `json:"region,omitempty"`
-	PostalCode string `json:"postalcode,omitempty"`
-	Country    string `json:"country,omitempty"`
-}
-
-// CertificateUploaded names a certificate uploaded to 1099Policy for this engagement.
-type CertificateUploaded struct {
-	CertificateID string `json:"certificate_id"`
-}
-
-func (e *engagement) validateOpen() error {
+func (e *engagementRun) validateOpen() error {
 	if e.s.ending() {
 		return refuse("the engagement has ended")
 	}
 	return nil
 }
 
-func (e *engagement) validateContractorDetails(d ContractorDetails) error {
+func (e *engagementRun) validateContractorDetails(d engagement.ContractorDetails) error {
 	if err := e.validateOpen(); err != nil {
 		return err
 	}
@@ -123,7 +90,7 @@ func (e *engagement) validateContractorDetails(d ContractorDetails) error {
 	return nil
 }
 
-func (e *engagement) validateCertificateUploaded(c CertificateUploaded) error {
+func (e *engagementRun) validateCertificateUploaded(c engagement.CertificateUploaded) error {
 	if err := e.validateOpen(); err != nil {
 		return err
 	}
@@ -134,17 +101,17 @@ func (e *engagement) validateCertificateUploaded(c CertificateUploaded) error {
 }
 
 // contractorDetailsUpdate records the details; a parked engagement resumes with them.
-func (e *engagement) contractorDetailsUpdate(ctx workflow.Context, d ContractorDetails) (Status, error) {
+func (e *engagementRun) contractorDetailsUpdate(ctx workflow.Context, d engagement.ContractorDetails) (engagement.Status, error) {
 	return e.queueUpdate(ctx, Message{Details: &d, Update: true}, func() bool { return !e.s.SyncDue || e.s.Parked != nil })
 }
 
 // certificateUploadedUpdate records the certificate for review like a platform document.
-func (e *engagement) certificateUploadedUpdate(ctx workflow.Context, c CertificateUploaded) (Status, error) {
+func (e *engagementRun) certificateUploadedUpdate(ctx workflow.Context, c engagement.CertificateUploaded) (engagement.Status, error) {
 	return e.queueUpdate(ctx, Message{Certificate: &c, Update: true}, func() bool { return true })
 }
 
 // queueUpdate hands a message to the main path and waits until it was applied and done holds.
-func (e *engagement) queueUpdate(ctx workflow.Context, m Message, done func() bool) (Status, error) {
+func (e *engagementRun) queueUpdate(ctx workflow.Context, m Message, done func() bool) (engagement.Status, error) {
 	e.opsQueued++
 	seq := e.opsQueued
 	e.inbox = append(e.inbox, m)
@@ -153,7 +120,7 @@ func (e *engagement) queueUpdate(ctx workflow.Context, m Message, done func() bo
 }
 
 // applyContractorDetails fills the fields the platform left empty, now and at every sync.
-func (e *engagement) applyContractorDetails(d ContractorDetails) {
+func (e *engagementRun) applyContractorDetails(d engagement.ContractorDetails) {
 	s := e.s
 	s.ContractorDetails = &d
 	s.SyncDue = true
@@ -191,35 +158,35 @@ func (s *EngagementState) withDetails(c vendors.Contractor) vendors.Contractor {
 }
 
 // applyOperatorAction carries out an action its validator accepted.
-func (e *engagement) applyOperatorAction(op OperatorAction) {
+func (e *engagementRun) applyOperatorAction(op engagement.OperatorAction) {
 	s := e.s
 	switch op.Action {
-	case ActionRetry:
+	case engagement.ActionRetry:
 		if s.Parked == nil {
 			e.transition("", "operator retry: nothing was waiting")
 			return
 		}
 		e.resume("operator retry")
-	case ActionResendSession:
+	case engagement.ActionResendSession:
 		if s.sessionOpen() {
 			e.askNewSession("operator asked for a new session")
 		} else {
 			e.transition("", "operator asked for a new session, but none is open")
 		}
-	case ActionApproveCertificate, ActionRejectCertificate:
+	case engagement.ActionApproveCertificate, engagement.ActionRejectCertificate:
 		if s.Policy.CertificateID == "" {
 			e.transition("", "operator certificate decision ignored: no certificate")
 			return
 		}
 		status, cause := pc.CertificateApproved, "certificate approved by an operator"
-		if op.Action == ActionRejectCertificate {
+		if op.Action == engagement.ActionRejectCertificate {
 			status, cause = pc.CertificateDenied, "certificate rejected by an operator"
 		}
 		if op.Note != "" {
 			cause += ": " + op.Note
 		}
 		e.applyCertificateStatus(status, cause)
-	case ActionEnd:
+	case engagement.ActionEnd:
 		cause := "ended by an operator"
 		if op.Note != "" {
 			cause += ": " + op.Note

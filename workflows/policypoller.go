@@ -1,27 +1,17 @@
 package workflows
 
 import (
-	"context"
 	"fmt"
 	"time"
 
-	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/coverage-orchestrator/coverage/activities"
+	"github.com/coverage-orchestrator/coverage/engagement"
 )
-
-// PolicyEventsPollerWorkflowID is the schedule (and its runs' workflow ID) that reads
-// 1099Policy's events list.
-const PolicyEventsPollerWorkflowID = "poll:1099policy"
 
 // PolicyEventsFirstLookback is how far back the very first events poll looks.
 const PolicyEventsFirstLookback = 24 * time.Hour
-
-// PolicyPollInput configures the events poller.
-type PolicyPollInput struct {
-	PageSize int `json:"page_size"`
-}
 
 // PolicyPollResult is the watermark the next run starts from (the schedule hands it over as
 // the last completion result) and what this run found.
@@ -34,7 +24,7 @@ type PolicyPollResult struct {
 // PolicyEventsPollerWorkflow reads 1099Policy's events back to the last event the previous
 // run saw and routes every new one, oldest first, the way its webhook would: coverage never
 // depends on 1099Policy's webhooks alone.
-func PolicyEventsPollerWorkflow(ctx workflow.Context, in PolicyPollInput) (PolicyPollResult, error) {
+func PolicyEventsPollerWorkflow(ctx workflow.Context, in engagement.PolicyPollInput) (PolicyPollResult, error) {
 	from := activities.FirstEventsWatermark(workflow.Now(ctx), PolicyEventsFirstLookback)
 	var last PolicyPollResult
 	if workflow.HasLastCompletionResult(ctx) && workflow.GetLastCompletionResult(ctx, &last) == nil &&
@@ -49,15 +39,4 @@ func PolicyEventsPollerWorkflow(ctx workflow.Context, in PolicyPollInput) (Polic
 	}
 	workflow.SetCurrentDetails(ctx, fmt.Sprintf("%d new events in %d pages", out.Found, out.Pages))
 	return PolicyPollResult{Watermark: out.Watermark, Pages: out.Pages, Found: out.Found}, nil
-}
-
-// EnsurePolicyEventsSchedule creates (or updates) the events poller's schedule.
-func EnsurePolicyEventsSchedule(ctx context.Context, c client.Client, taskQueue string, interval time.Duration, pageSize int) error {
-	return ensureSchedule(ctx, c, interval, &client.ScheduleWorkflowAction{ID: PolicyEventsPollerWorkflowID,
-		Workflow: PolicyEventsPollerWorkflow, TaskQueue: taskQueue, Args: []any{PolicyPollInput{PageSize: pageSize}}})
-}
-
-// DeletePolicyEventsSchedule removes it (POLICY_EVENTS_POLL_INTERVAL=0).
-func DeletePolicyEventsSchedule(ctx context.Context, c client.Client) error {
-	return deleteSchedule(ctx, c, PolicyEventsPollerWorkflowID)
 }

@@ -1,25 +1,13 @@
 package workflows
 
 import (
-	"context"
-	"errors"
 	"time"
 
-	enumspb "go.temporal.io/api/enums/v1"
-	"go.temporal.io/api/serviceerror"
-	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/coverage-orchestrator/coverage/activities"
+	"github.com/coverage-orchestrator/coverage/engagement"
 )
-
-// PollInput names the platform a scheduled poll reads.
-type PollInput struct {
-	Vendor string `json:"vendor"`
-	// FirstLookback is how far back the very first poll looks.
-	FirstLookback time.Duration `json:"first_lookback"`
-}
 
 // PollResult is the watermark the next poll starts from (the schedule hands it over as the
 // last completion result) and what was delivered.
@@ -32,7 +20,7 @@ type PollResult struct {
 // PollPlatformWorkflow lists what changed on a platform since the stored watermark and
 // signal-with-starts the same engagement workflows the webhooks reach, with the same dedupe
 // keys, so a lost webhook costs at most one interval.
-func PollPlatformWorkflow(ctx workflow.Context, in PollInput) (PollResult, error) {
+func PollPlatformWorkflow(ctx workflow.Context, in engagement.PollInput) (PollResult, error) {
 	since := workflow.Now(ctx).Add(-in.FirstLookback)
 	var last PollResult
 	if workflow.HasLastCompletionResult(ctx) && workflow.GetLastCompletionResult(ctx, &last) == nil && !last.Watermark.IsZero() {
@@ -56,48 +44,4 @@ func PollPlatformWorkflow(ctx workflow.Context, in PollInput) (PollResult, error
 		mark = since
 	}
 	return PollResult{Watermark: mark, Delivered: delivered.Accepted, Closed: delivered.Closed}, nil
-}
-
-// EnsurePollSchedule creates (or updates) the Temporal Schedule that polls a platform every
-// interval.
-func EnsurePollSchedule(ctx context.Context, c client.Client, taskQueue, vendor string, interval time.Duration) error {
-	id := PollerWorkflowID(vendor)
-	return ensureSchedule(ctx, c, interval, &client.ScheduleWorkflowAction{ID: id, Workflow: PollPlatformWorkflow, TaskQueue: taskQueue,
-		Args: []any{PollInput{Vendor: vendor, FirstLookback: 24 * time.Hour}}})
-}
-
-// DeletePollSchedule removes a platform's schedule (polling disabled with an interval of 0).
-func DeletePollSchedule(ctx context.Context, c client.Client, vendor string) error {
-	return deleteSchedule(ctx, c, PollerWorkflowID(vendor))
-}
-
-// ensureSchedule creates (or updates) a Temporal Schedule, with the action's workflow ID as
-// its own, that runs the action every interval. Overlapping runs are skipped: a slow poll is
-// never doubled.
-func ensureSchedule(ctx context.Context, c client.Client, interval time.Duration, action *client.ScheduleWorkflowAction) error {
-	spec := client.ScheduleSpec{Intervals: []client.ScheduleIntervalSpec{{Every: interval}}}
-	_, err := c.ScheduleClient().Create(ctx, client.ScheduleOptions{ID: action.ID, Spec: spec, Action: action,
-		Overlap: enumspb.SCHEDULE_OVERLAP_POLICY_SKIP, TriggerImmediately: true})
-	if err == nil {
-		return nil
-	}
-	if err != temporal.ErrScheduleAlreadyRunning {
-		return err
-	}
-	return c.ScheduleClient().GetHandle(ctx, action.ID).Update(ctx, client.ScheduleUpdateOptions{
-		DoUpdate: func(in client.ScheduleUpdateInput) (*client.ScheduleUpdate, error) {
-			in.Description.Schedule.Spec = &spec
-			in.Description.Schedule.Action = action
-			return &client.ScheduleUpdate{Schedule: &in.Description.Schedule}, nil
-		},
-	})
-}
-
-func deleteSchedule(ctx context.Context, c client.Client, id string) error {
-	err := c.ScheduleClient().GetHandle(ctx, id).Delete(ctx)
-	var nf *serviceerror.NotFound
-	if err == nil || errors.As(err, &nf) {
-		return nil // gone, or never there: polling is off either way
-	}
-	return err
 }

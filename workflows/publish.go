@@ -4,13 +4,14 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/coverage-orchestrator/coverage/engagement"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 )
 
 // transition changes the coverage status (or notes a change that kept it), logs it and
 // queues its notification. The search attributes follow before the workflow next waits.
-func (e *engagement) transition(to CoverageStatus, cause string) {
+func (e *engagementRun) transition(to engagement.CoverageStatus, cause string) {
 	if to == "" {
 		to = e.s.CoverageStatus
 	}
@@ -27,20 +28,9 @@ func (e *engagement) transition(to CoverageStatus, cause string) {
 	workflow.SetCurrentDetails(e.ctx, e.s.summary())
 }
 
-var (
-	saVendor            = temporal.NewSearchAttributeKeyKeyword("Vendor")
-	saEngagementID      = temporal.NewSearchAttributeKeyKeyword("EngagementID")
-	saCoverageStatus    = temporal.NewSearchAttributeKeyKeyword("CoverageStatus")
-	saCertificateStatus = temporal.NewSearchAttributeKeyKeyword("CertificateStatus")
-	saPolicyContractor  = temporal.NewSearchAttributeKeyKeyword("PolicyContractorID")
-	saSourceContractor  = temporal.NewSearchAttributeKeyKeyword("SourceContractorID")
-	saCoverageStart     = temporal.NewSearchAttributeKeyTime("CoverageStart")
-	saCoverageEnd       = temporal.NewSearchAttributeKeyTime("CoverageEnd")
-)
-
 // publish upserts the search attributes (never personal data) when they changed: once
 // before each wait, so the steps between two waits cost one upsert, not one per transition.
-func (e *engagement) publish() {
+func (e *engagementRun) publish() {
 	s := e.s
 	published := publishedValues(s)
 	if published == e.published {
@@ -48,18 +38,18 @@ func (e *engagement) publish() {
 	}
 	e.published = published
 	updates := []temporal.SearchAttributeUpdate{
-		saVendor.ValueSet(s.Vendor), saEngagementID.ValueSet(s.EngagementID),
-		saCoverageStatus.ValueSet(string(s.CoverageStatus)), saCertificateStatus.ValueSet(string(s.CertificateStatus)),
+		engagement.KeyVendor.ValueSet(s.Vendor), engagement.KeyEngagementID.ValueSet(s.EngagementID),
+		engagement.KeyCoverageStatus.ValueSet(string(s.CoverageStatus)), engagement.KeyCertificateStatus.ValueSet(string(s.CertificateStatus)),
 	}
 	if s.Policy.ContractorID != "" {
-		updates = append(updates, saPolicyContractor.ValueSet(s.Policy.ContractorID))
+		updates = append(updates, engagement.KeyPolicyContractorID.ValueSet(s.Policy.ContractorID))
 	}
 	if s.SourceContractorID != "" {
-		updates = append(updates, saSourceContractor.ValueSet(s.SourceContractorID))
+		updates = append(updates, engagement.KeySourceContractorID.ValueSet(s.SourceContractorID))
 	}
 	if s.CoverageStart > 0 {
-		updates = append(updates, saCoverageStart.ValueSet(time.Unix(s.CoverageStart, 0).UTC()),
-			saCoverageEnd.ValueSet(time.Unix(s.CoverageEnd, 0).UTC()))
+		updates = append(updates, engagement.KeyCoverageStart.ValueSet(time.Unix(s.CoverageStart, 0).UTC()),
+			engagement.KeyCoverageEnd.ValueSet(time.Unix(s.CoverageEnd, 0).UTC()))
 	}
 	if err := workflow.UpsertTypedSearchAttributes(e.ctx, updates...); err != nil {
 		e.logger.Warn("search attributes not upserted", "error", err)

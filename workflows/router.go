@@ -6,20 +6,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/coverage-orchestrator/coverage/activities"
-)
-
-// SignalReplay asks a parked policy-event router to try again now (operator action).
-const SignalReplay = "replay"
-
-// QueryRoutingState answers where a router stands: RoutingInProgress, RoutingParked or
-// RoutingDone.
-const QueryRoutingState = "routing-state"
-
-// Routing states.
-const (
-	RoutingInProgress = "routing"
-	RoutingParked     = "parked"
-	RoutingDone       = "done"
+	"github.com/coverage-orchestrator/coverage/engagement"
 )
 
 // RouterRetryEvery is how often an unroutable event is tried again by itself.
@@ -37,14 +24,14 @@ const RouterGiveUpAfter = 7 * 24 * time.Hour
 //
 // In refetch mode (POLICY_WEBHOOK_VERIFY=refetch) the router first reads the event from
 // 1099Policy by its id, so only an event that exists in the account is ever acted on.
-func PolicyEventRouterWorkflow(ctx workflow.Context, ev PolicyEvent) ([]string, error) {
-	replay := workflow.GetSignalChannel(ctx, SignalReplay)
+func PolicyEventRouterWorkflow(ctx workflow.Context, ev engagement.PolicyEvent) ([]string, error) {
+	replay := workflow.GetSignalChannel(ctx, engagement.SignalReplay)
 	started := workflow.Now(ctx)
-	state := RoutingInProgress
-	if err := workflow.SetQueryHandler(ctx, QueryRoutingState, func() (string, error) { return state, nil }); err != nil {
+	state := engagement.RoutingInProgress
+	if err := workflow.SetQueryHandler(ctx, engagement.QueryRoutingState, func() (string, error) { return state, nil }); err != nil {
 		return nil, err
 	}
-	defer func() { state = RoutingDone }()
+	defer func() { state = engagement.RoutingDone }()
 	if ev.Refetch {
 		var fetched activities.FetchEventOutput
 		if err := workflow.ExecuteActivity(callOptions(ctx), (*activities.Activities).FetchPolicyEvent,
@@ -56,7 +43,7 @@ func PolicyEventRouterWorkflow(ctx workflow.Context, ev PolicyEvent) ([]string, 
 			return []string{}, nil
 		}
 		ev = fetched.Event
-		if !ActsOnPolicyEvent(ev.Type) {
+		if !engagement.ActsOnPolicyEvent(ev.Type) {
 			workflow.SetCurrentDetails(ctx, "no engagement acts on "+ev.Type+"; nothing changed")
 			return []string{}, nil
 		}
@@ -70,7 +57,7 @@ func PolicyEventRouterWorkflow(ctx workflow.Context, ev PolicyEvent) ([]string, 
 		if err == nil && len(targets.WorkflowIDs) > 0 {
 			delivered := []string{}
 			for _, id := range targets.WorkflowIDs {
-				if workflow.SignalExternalWorkflow(ctx, id, "", SignalPolicyEvent, ev).Get(ctx, nil) == nil {
+				if workflow.SignalExternalWorkflow(ctx, id, "", engagement.SignalPolicyEvent, ev).Get(ctx, nil) == nil {
 					delivered = append(delivered, id)
 				}
 			}
@@ -80,7 +67,7 @@ func PolicyEventRouterWorkflow(ctx workflow.Context, ev PolicyEvent) ([]string, 
 		if workflow.Now(ctx).Sub(started) > RouterGiveUpAfter {
 			return nil, err
 		}
-		state = RoutingParked
+		state = engagement.RoutingParked
 		workflow.SetCurrentDetails(ctx, "**parked**: no engagement found for "+ev.Type+" "+ev.ObjectID+
 			"; retrying every 10 minutes, or signal `replay`")
 		workflow.NewSelector(ctx).

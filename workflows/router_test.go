@@ -11,6 +11,7 @@ import (
 	"go.temporal.io/sdk/testsuite"
 
 	"github.com/coverage-orchestrator/coverage/activities"
+	"github.com/coverage-orchestrator/coverage/engagement"
 )
 
 func TestRouterDeliversToEveryEngagementOrParksUntilReplay(t *testing.T) {
@@ -29,14 +30,14 @@ func TestRouterDeliversToEveryEngagementOrParksUntilReplay(t *testing.T) {
 			return activities.RouteOutput{WorkflowIDs: []string{"engagement:remote:a", "engagement:upwork:b"}}, nil
 		})
 	var signalled []string
-	env.OnSignalExternalWorkflow(mock.Anything, mock.Anything, "", SignalPolicyEvent, mock.Anything).Return(
+	env.OnSignalExternalWorkflow(mock.Anything, mock.Anything, "", engagement.SignalPolicyEvent, mock.Anything).Return(
 		func(_, id, _, _ string, arg any) error {
-			assert.Equal(t, "ev_1", arg.(PolicyEvent).EventID)
+			assert.Equal(t, "ev_1", arg.(engagement.PolicyEvent).EventID)
 			signalled = append(signalled, id)
 			return nil
 		})
-	env.RegisterDelayedCallback(func() { env.SignalWorkflow(SignalReplay, nil) }, time.Minute)
-	env.ExecuteWorkflow(PolicyEventRouterWorkflow, PolicyEvent{EventID: "ev_1", Type: "policy.cancelled", ObjectID: "pl_1"})
+	env.RegisterDelayedCallback(func() { env.SignalWorkflow(engagement.SignalReplay, nil) }, time.Minute)
+	env.ExecuteWorkflow(PolicyEventRouterWorkflow, engagement.PolicyEvent{EventID: "ev_1", Type: "policy.cancelled", ObjectID: "pl_1"})
 	require.NoError(t, env.GetWorkflowError())
 	var delivered []string
 	require.NoError(t, env.GetWorkflowResult(&delivered))

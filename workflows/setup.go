@@ -12,7 +12,7 @@ import (
 // create the job in 1099Policy. The same read later follows the platform's changes.
 
 // sync reads the platform's record and applies it: the set-up the first time, changes after.
-func (e *engagement) sync() error {
+func (e *engagementRun) sync() error {
 	s := e.s
 	fetched, err := call(e, (*activities.Activities).FetchEngagement, activities.FetchEngagementInput{Vendor: s.Vendor,
 		EngagementID: s.EngagementID, Refs: s.SourceRefs})
@@ -46,7 +46,7 @@ func (e *engagement) sync() error {
 }
 
 // setUp creates what 1099Policy needs before coverage can be bound: the contractor and the job.
-func (e *engagement) setUp(eng vendors.Engagement, fp activities.Fingerprint) error {
+func (e *engagementRun) setUp(eng vendors.Engagement, fp activities.Fingerprint) error {
 	s := e.s
 	e.setWindow(eng.Start, eng.End)
 	s.Wage, s.WageType = eng.Job.Wage, eng.Job.WageType
@@ -78,7 +78,7 @@ func (e *engagement) setUp(eng vendors.Engagement, fp activities.Fingerprint) er
 // upsertContractor finds the contractor by email and updates it (a returning contractor: an
 // assignment is tried first), or creates it with the guide's idempotency key; duplicate_email
 // (a concurrent create) falls back to the lookup.
-func (e *engagement) upsertContractor(eng vendors.Engagement) error {
+func (e *engagementRun) upsertContractor(eng vendors.Engagement) error {
 	s := e.s
 	in := activities.ContractorInput{WorkflowID: s.WorkflowID, Key: ContractorKey(s.Vendor, eng.Contractor.SourceID),
 		Contractor: eng.Contractor, Metadata: eng.Metadata.Contractor}
@@ -110,7 +110,7 @@ func (e *engagement) upsertContractor(eng vendors.Engagement) error {
 
 // queueDocuments adds platform certificate documents not seen before (a webhook and a sync
 // can name the same one).
-func (e *engagement) queueDocuments(ids []string) {
+func (e *engagementRun) queueDocuments(ids []string) {
 	s := e.s
 	for _, id := range ids {
 		if id != "" && !slices.Contains(s.PendingCOIs, id) && !slices.Contains(s.UploadedDocuments, id) {

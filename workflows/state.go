@@ -6,91 +6,16 @@ import (
 	"time"
 
 	"github.com/coverage-orchestrator/coverage/activities"
+	"github.com/coverage-orchestrator/coverage/engagement"
 	"github.com/coverage-orchestrator/coverage/notify"
 	"github.com/coverage-orchestrator/coverage/vendors"
 )
-
-// CoverageStatus is the engagement's compliance state (search attribute CoverageStatus).
-type CoverageStatus string
-
-// Coverage statuses.
-const (
-	StatusPending               CoverageStatus = "PENDING"
-	StatusAwaitingApplication   CoverageStatus = "AWAITING_APPLICATION"
-	StatusApplicationInProgress CoverageStatus = "APPLICATION_IN_PROGRESS"
-	StatusManualReview          CoverageStatus = "MANUAL_REVIEW"
-	StatusInsured               CoverageStatus = "INSURED"
-	StatusUnprotected           CoverageStatus = "UNPROTECTED"
-	StatusNeedsAttention        CoverageStatus = "NEEDS_ATTENTION"
-	StatusEnded                 CoverageStatus = "ENDED"
-	StatusCanceled              CoverageStatus = "CANCELED"
-)
-
-// CoverageStatuses lists every coverage status in lifecycle order; OpenStatuses those of a
-// running engagement.
-var (
-	CoverageStatuses = []CoverageStatus{StatusPending, StatusAwaitingApplication, StatusApplicationInProgress, StatusManualReview,
-		StatusInsured, StatusUnprotected, StatusNeedsAttention, StatusEnded, StatusCanceled}
-	OpenStatuses = CoverageStatuses[:7]
-)
-
-// CertificateStatus is the BYO-COI review state (search attribute CertificateStatus).
-type CertificateStatus string
-
-// Certificate statuses.
-const (
-	CertificateNone     CertificateStatus = "NONE"
-	CertificatePending  CertificateStatus = "PENDING"
-	CertificateApproved CertificateStatus = "APPROVED"
-	CertificateFlagged  CertificateStatus = "FLAGGED"
-	CertificateDenied   CertificateStatus = "DENIED"
-)
-
-// PolicyRefs are the ids of every 1099Policy object of the engagement.
-type PolicyRefs struct {
-	ContractorID  string   `json:"contractor_id"`
-	JobID         string   `json:"job_id"`
-	QuoteID       string   `json:"quote_id"`
-	SessionID     string   `json:"session_id"`
-	SessionURL    string   `json:"session_url"`
-	AssignmentID  string   `json:"assignment_id"`
-	PolicyID      string   `json:"policy_id"`
-	CertificateID string   `json:"certificate_id"`
-	InvoiceIDs    []string `json:"invoice_ids,omitempty"`
-}
-
-// Transition is one entry of the engagement's audit trail. From equals To for a change that
-// kept the status (dates moved, invoice recorded…).
-type Transition struct {
-	At    time.Time      `json:"at"`
-	From  CoverageStatus `json:"from"`
-	To    CoverageStatus `json:"to"`
-	Cause string         `json:"cause"`
-}
 
 // EndRequest is a pending end of the engagement.
 type EndRequest struct {
 	Kind  vendors.EventKind `json:"kind"` // end or cancel
 	At    int64             `json:"at"`   // actual end, Unix seconds
 	Cause string            `json:"cause"`
-}
-
-// Status is the whole engagement state: the answer of the status query and the body of
-// GET /v1/engagements/{vendor}/{id}. It holds no personal data.
-type Status struct {
-	WorkflowID        string            `json:"workflow_id"`
-	Vendor            string            `json:"vendor"`
-	EngagementID      string            `json:"engagement_id"`
-	CoverageStatus    CoverageStatus    `json:"coverage_status"`
-	CertificateStatus CertificateStatus `json:"certificate_status"`
-	AttentionReason   string            `json:"attention_reason"`
-	Policy            PolicyRefs        `json:"policy"`
-	CoverageStart     int64             `json:"coverage_start"`
-	CoverageEnd       int64             `json:"coverage_end"`
-	Wage              int64             `json:"wage"`
-	WageType          string            `json:"wage_type"`
-	CoverageTypes     []string          `json:"coverage_types,omitempty"`
-	Transitions       []Transition      `json:"transitions"`
 }
 
 // Phase is where the engagement stands in SPEC §2's lifecycle.
@@ -127,45 +52,45 @@ const (
 
 // Parked is a step that failed and waits for an operator (NEEDS_ATTENTION).
 type Parked struct {
-	Step string         `json:"step"`
-	From CoverageStatus `json:"from"` // the status to go back to on retry
+	Step string                    `json:"step"`
+	From engagement.CoverageStatus `json:"from"` // the status to go back to on retry
 }
 
 // EngagementState is Status plus the bookkeeping the workflow carries across continue-as-new.
 type EngagementState struct {
-	Status
+	engagement.Status
 
 	Phase   Phase   `json:"phase"`
 	Binding Binding `json:"binding,omitempty"`
 	Lease   Lease   `json:"lease,omitempty"`
 	Parked  *Parked `json:"parked,omitempty"`
 	// SyncDue says the platform's record changed (or was never read): read and apply it.
-	SyncDue              bool                   `json:"sync_due,omitempty"`
-	BindAttempt          int                    `json:"bind_attempt"`
-	RenewReason          string                 `json:"renew_reason,omitempty"` // why the session is replaced
-	AssignmentTries      int                    `json:"assignment_tries,omitempty"`
-	ReviewedSession      string                 `json:"reviewed_session,omitempty"` // the session whose application went to manual review
-	SessionCount         int                    `json:"session_count,omitempty"`
-	SessionCreatedAt     time.Time              `json:"session_created_at,omitzero"`
-	ExpiredSessions      []string               `json:"expired_sessions,omitempty"`
-	PolicyExpiresAt      int64                  `json:"policy_expires_at,omitempty"`
-	CoveredByCertificate bool                   `json:"covered_by_certificate,omitempty"`
-	NextCertificatePoll  time.Time              `json:"next_certificate_poll,omitzero"`
-	PendingCOIs          []string               `json:"pending_cois,omitempty"`
-	UploadedDocuments    []string               `json:"uploaded_documents,omitempty"`
-	PendingInvoices      []string               `json:"pending_invoices,omitempty"`
-	RecordedInvoices     []string               `json:"recorded_invoices,omitempty"`
-	StartChecked         bool                   `json:"start_checked,omitempty"`
-	LastEventAt          time.Time              `json:"last_event_at,omitzero"` // newest platform update event applied
-	LastSourceUpdate     time.Time              `json:"last_source_update,omitzero"`
-	SourceFingerprint    activities.Fingerprint `json:"source_fingerprint"`
-	Metadata             vendors.Metadata       `json:"metadata"`
-	ClientID             string                 `json:"client_id,omitempty"`
-	SourceContractorID   string                 `json:"source_contractor_id,omitempty"`
-	SourceRefs           map[string]string      `json:"source_refs,omitempty"`        // keys beside the id the platform needs (JobDiva)
-	ContractorDetails    *ContractorDetails     `json:"contractor_details,omitempty"` // an operator's additions
-	End                  *EndRequest            `json:"end,omitempty"`
-	KeyGeneration        int                    `json:"key_generation"`
+	SyncDue              bool                          `json:"sync_due,omitempty"`
+	BindAttempt          int                           `json:"bind_attempt"`
+	RenewReason          string                        `json:"renew_reason,omitempty"` // why the session is replaced
+	AssignmentTries      int                           `json:"assignment_tries,omitempty"`
+	ReviewedSession      string                        `json:"reviewed_session,omitempty"` // the session whose application went to manual review
+	SessionCount         int                           `json:"session_count,omitempty"`
+	SessionCreatedAt     time.Time                     `json:"session_created_at,omitzero"`
+	ExpiredSessions      []string                      `json:"expired_sessions,omitempty"`
+	PolicyExpiresAt      int64                         `json:"policy_expires_at,omitempty"`
+	CoveredByCertificate bool                          `json:"covered_by_certificate,omitempty"`
+	NextCertificatePoll  time.Time                     `json:"next_certificate_poll,omitzero"`
+	PendingCOIs          []string                      `json:"pending_cois,omitempty"`
+	UploadedDocuments    []string                      `json:"uploaded_documents,omitempty"`
+	PendingInvoices      []string                      `json:"pending_invoices,omitempty"`
+	RecordedInvoices     []string                      `json:"recorded_invoices,omitempty"`
+	StartChecked         bool                          `json:"start_checked,omitempty"`
+	LastEventAt          time.Time                     `json:"last_event_at,omitzero"` // newest platform update event applied
+	LastSourceUpdate     time.Time                     `json:"last_source_update,omitzero"`
+	SourceFingerprint    activities.Fingerprint        `json:"source_fingerprint"`
+	Metadata             vendors.Metadata              `json:"metadata"`
+	ClientID             string                        `json:"client_id,omitempty"`
+	SourceContractorID   string                        `json:"source_contractor_id,omitempty"`
+	SourceRefs           map[string]string             `json:"source_refs,omitempty"`        // keys beside the id the platform needs (JobDiva)
+	ContractorDetails    *engagement.ContractorDetails `json:"contractor_details,omitempty"` // an operator's additions
+	End                  *EndRequest                   `json:"end,omitempty"`
+	KeyGeneration        int                           `json:"key_generation"`
 	// WorkEnd is the engagement's own end (0: open-ended); CoverageEnd is the covered part,
 	// extended at the horizon. Horizon is COVERAGE_HORIZON as the worker had it at the fetch.
 	WorkEnd    int64         `json:"work_end,omitempty"`
@@ -183,8 +108,8 @@ type EngagementState struct {
 // maxTransitions bounds the audit trail carried in state (the oldest are dropped).
 const maxTransitions = 200
 
-func (s *EngagementState) record(at time.Time, to CoverageStatus, cause string) {
-	s.Transitions = append(s.Transitions, Transition{At: at.UTC(), From: s.CoverageStatus, To: to, Cause: cause})
+func (s *EngagementState) record(at time.Time, to engagement.CoverageStatus, cause string) {
+	s.Transitions = append(s.Transitions, engagement.Transition{At: at.UTC(), From: s.CoverageStatus, To: to, Cause: cause})
 	if len(s.Transitions) > maxTransitions {
 		s.Transitions = slices.Delete(s.Transitions, 0, len(s.Transitions)-maxTransitions)
 	}
@@ -193,7 +118,7 @@ func (s *EngagementState) record(at time.Time, to CoverageStatus, cause string) 
 
 // covered reports whether the engagement is insured or carries an approved certificate.
 func (s *EngagementState) covered() bool {
-	return s.CoverageStatus == StatusInsured || s.CertificateStatus == CertificateApproved
+	return s.CoverageStatus == engagement.StatusInsured || s.CertificateStatus == engagement.CertificateApproved
 }
 
 // sessionOpen reports an application session waiting for the contractor.

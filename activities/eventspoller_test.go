@@ -1,16 +1,19 @@
 package activities
 
 import (
-	"context"
 	"net/http/httptest"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/mock"
+	"go.temporal.io/sdk/mocks"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/testsuite"
 
+	"github.com/coverage-orchestrator/coverage/engagement"
 	pc "github.com/coverage-orchestrator/coverage/policyclient"
 	"github.com/coverage-orchestrator/coverage/sandbox/policysim"
 )
@@ -24,7 +27,7 @@ type eventsFixture struct {
 	now        time.Time
 	contractor string
 	mu         sync.Mutex
-	delivered  []PolicyEvent
+	delivered  []engagement.PolicyEvent
 }
 
 func newEventsFixture(t *testing.T) *eventsFixture {
@@ -33,13 +36,17 @@ func newEventsFixture(t *testing.T) *eventsFixture {
 	srv := httptest.NewServer(f.sim)
 	t.Cleanup(srv.Close)
 	f.contractor = f.sim.CreateContractor(pc.Contractor{Email: "poll@example.com"}).ID
-	f.acts = &Activities{Policy: pc.New(pc.Config{BaseURL: srv.URL, APIKey: "k", Environment: "sandbox"}),
-		DeliverPolicyEvent: func(_ context.Context, ev PolicyEvent) (string, error) {
+	// The events poller routes policy.* events through a router workflow per event, as the
+	// webhook ingress does: the Temporal client records what it was asked to start.
+	temporal := &mocks.Client{}
+	temporal.On("ExecuteWorkflow", mock.Anything, mock.Anything, engagement.WorkflowPolicyEventRouter, mock.Anything).
+		Run(func(args mock.Arguments) {
 			f.mu.Lock()
 			defer f.mu.Unlock()
-			f.delivered = append(f.delivered, ev)
-			return "accepted", nil
-		}}
+			f.delivered = append(f.delivered, args.Get(3).(engagement.PolicyEvent))
+		}).Return(&mocks.WorkflowRun{}, nil)
+	f.acts = &Activities{Policy: pc.New(pc.Config{BaseURL: srv.URL, APIKey: "k", Environment: "sandbox"}),
+		Temporal: temporal, TaskQueue: "q"}
 	var suite testsuite.WorkflowTestSuite
 	f.env = suite.NewTestActivityEnvironment()
 	f.env.RegisterActivity(f.acts)
@@ -74,7 +81,7 @@ func (f *eventsFixture) poll(t *testing.T, from EventsWatermark, pageSize int) (
 	defer f.mu.Unlock()
 	var ids []string
 	for _, ev := range f.delivered {
-		assert.Equal(t, SourceEventsPoller, ev.Source)
+		assert.Equal(t, engagement.SourceEventsPoller, ev.Source)
 		assert.Equal(t, pc.EventPolicyCancelled, ev.Type)
 		ids = append(ids, ev.EventID)
 	}
@@ -118,7 +125,7 @@ func TestPollPolicyEventsWithNoEventsKeepsTheFirstWatermark(t *testing.T) {
 func TestFetchPolicyEventReadsTheStoredEvent(t *testing.T) {
 	f := newEventsFixture(t)
 	ids := f.emit(t, 1)
-	v, err := f.env.ExecuteActivity(f.acts.FetchPolicyEvent, FetchEventInput{EventID: ids[0], Source: SourceWebhook})
+	v, err := f.env.ExecuteActivity(f.acts.FetchPolicyEvent, FetchEventInput{EventID: ids[0], Source: engagement.SourceWebhook})
 	require.NoError(t, err)
 	var got FetchEventOutput
 	require.NoError(t, v.Get(&got))

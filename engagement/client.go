@@ -1,21 +1,17 @@
-package workflows
+package engagement
 
 import (
 	"context"
 	"errors"
-	"fmt"
-	"maps"
 	"slices"
 	"strings"
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
-	"go.temporal.io/api/operatorservice/v1"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
-	"github.com/coverage-orchestrator/coverage/activities"
 	pc "github.com/coverage-orchestrator/coverage/policyclient"
 	"github.com/coverage-orchestrator/coverage/vendors"
 )
@@ -55,22 +51,10 @@ var policyEventsActedOn = []string{
 // ActsOnPolicyEvent reports whether an engagement acts on a 1099Policy event type.
 func ActsOnPolicyEvent(eventType string) bool { return slices.Contains(policyEventsActedOn, eventType) }
 
-// SearchAttributes are the custom search attributes this service needs registered.
-var SearchAttributes = map[string]enumspb.IndexedValueType{
-	"Vendor":             enumspb.INDEXED_VALUE_TYPE_KEYWORD,
-	"EngagementID":       enumspb.INDEXED_VALUE_TYPE_KEYWORD,
-	"CoverageStatus":     enumspb.INDEXED_VALUE_TYPE_KEYWORD,
-	"CertificateStatus":  enumspb.INDEXED_VALUE_TYPE_KEYWORD,
-	"PolicyContractorID": enumspb.INDEXED_VALUE_TYPE_KEYWORD,
-	"SourceContractorID": enumspb.INDEXED_VALUE_TYPE_KEYWORD,
-	"CoverageStart":      enumspb.INDEXED_VALUE_TYPE_DATETIME,
-	"CoverageEnd":        enumspb.INDEXED_VALUE_TYPE_DATETIME,
-}
-
 // DeliverPlatformEvent signal-with-starts the engagement's workflow. A closed engagement is
 // never restarted: the reuse policy rejects a second run and the answer is Closed.
 func DeliverPlatformEvent(ctx context.Context, c client.Client, taskQueue string, ev vendors.Event) (string, error) {
-	id := EngagementWorkflowID(ev.Vendor, ev.EngagementID)
+	id := WorkflowID(ev.Vendor, ev.EngagementID)
 	if ev.NoStart {
 		return SignalEngagement(ctx, c, id, SignalPlatformEvent, ev)
 	}
@@ -78,9 +62,9 @@ func DeliverPlatformEvent(ctx context.Context, c client.Client, taskQueue string
 		ID: id, TaskQueue: taskQueue,
 		WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
 		StaticSummary:         ev.Vendor + " engagement " + ev.EngagementID,
-		TypedSearchAttributes: temporal.NewSearchAttributes(saVendor.ValueSet(ev.Vendor), saEngagementID.ValueSet(ev.EngagementID),
-			saCoverageStatus.ValueSet(string(StatusPending)), saCertificateStatus.ValueSet(string(CertificateNone))),
-	}, EngagementWorkflow, EngagementInput{Vendor: ev.Vendor, EngagementID: ev.EngagementID, StartedWithSearchAttributes: true})
+		TypedSearchAttributes: temporal.NewSearchAttributes(KeyVendor.ValueSet(ev.Vendor), KeyEngagementID.ValueSet(ev.EngagementID),
+			KeyCoverageStatus.ValueSet(string(StatusPending)), KeyCertificateStatus.ValueSet(string(CertificateNone))),
+	}, WorkflowEngagement, Start{Vendor: ev.Vendor, EngagementID: ev.EngagementID, StartedWithSearchAttributes: true})
 	if temporal.IsWorkflowExecutionAlreadyStartedError(err) {
 		return Closed, nil
 	}
@@ -94,15 +78,13 @@ func DeliverPlatformEvent(ctx context.Context, c client.Client, taskQueue string
 // candidate update) to every running engagement of that platform contractor, found by the
 // SourceContractorID search attribute. It returns their workflow IDs (none: nothing to update).
 func DeliverContractorUpdate(ctx context.Context, c client.Client, ev vendors.Event) ([]string, error) {
-	ids, err := activities.EngagementIDs(ctx, c, fmt.Sprintf(
-		"WorkflowType = 'EngagementWorkflow' AND ExecutionStatus = 'Running' AND Vendor = '%s' AND SourceContractorID = '%s'",
-		activities.Quoteless(ev.Vendor), activities.Quoteless(ev.ContractorID)))
+	ids, err := EngagementIDs(ctx, c, Engagements().Running().Where(KeyVendor, ev.Vendor).Where(KeySourceContractorID, ev.ContractorID))
 	if err != nil {
 		return nil, err
 	}
 	for _, id := range ids {
 		one := ev
-		_, one.EngagementID, _ = ParseEngagementWorkflowID(id)
+		_, one.EngagementID, _ = ParseWorkflowID(id)
 		if _, err := SignalEngagement(ctx, c, id, SignalPlatformEvent, one); err != nil {
 			return nil, err
 		}
@@ -153,14 +135,15 @@ func RoutePolicyEvent(ctx context.Context, c client.Client, taskQueue string, ev
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
 		// Without it the SDK hands back the existing run silently: a redelivery must be told apart.
 		WorkflowExecutionErrorWhenAlreadyStarted: true,
-	}, PolicyEventRouterWorkflow, ev)
+	}, WorkflowPolicyEventRouter, ev)
 	switch {
 	case temporal.IsWorkflowExecutionAlreadyStartedError(err):
 		return Duplicate, nil
 	case err != nil:
 		return "", err
-	case ev.Refetch:
-		return Accepted, nil // read from 1099Policy first: the answer does not wait for it
+	case ev.Refetch || ev.Source == SourceEventsPoller:
+		// Read from 1099Policy first, or found by the poller: nobody waits for the answer.
+		return Accepted, nil
 	}
 	// Temporal holds the event now; whether an engagement matches is known in a moment.
 	wait, cancel := context.WithTimeout(ctx, RouteAnswerWait)
@@ -179,7 +162,7 @@ func RoutePolicyEvent(ctx context.Context, c client.Client, taskQueue string, ev
 
 // QueryEngagement reads an engagement's status; ok is false when it does not exist.
 func QueryEngagement(ctx context.Context, c client.Client, vendor, engagementID string) (Status, bool, error) {
-	v, err := c.QueryWorkflow(ctx, EngagementWorkflowID(vendor, engagementID), "", QueryStatus)
+	v, err := c.QueryWorkflow(ctx, WorkflowID(vendor, engagementID), "", QueryStatus)
 	var nf *serviceerror.NotFound
 	if errors.As(err, &nf) {
 		return Status{}, false, nil
@@ -250,32 +233,4 @@ func update(ctx context.Context, c client.Client, workflowID, name, requestID st
 		}
 	}
 	return Status{}, err
-}
-
-// CheckSearchAttributes confirms the namespace has every search attribute this service uses,
-// with its type. A missing one is one line naming it and the command that registers it: a
-// workflow must never wedge on an unregistered attribute.
-func CheckSearchAttributes(ctx context.Context, c client.Client, namespace string) error {
-	resp, err := c.OperatorService().ListSearchAttributes(ctx, &operatorservice.ListSearchAttributesRequest{Namespace: namespace})
-	if err != nil {
-		return fmt.Errorf("reading the search attributes of namespace %s: %w", namespace, err)
-	}
-	for _, name := range slices.Sorted(maps.Keys(SearchAttributes)) {
-		want, kind := SearchAttributes[name], SearchAttributeKind(name)
-		got, ok := resp.GetCustomAttributes()[name]
-		if !ok {
-			return fmt.Errorf("search attribute %s is not registered in namespace %s: run `temporal operator search-attribute create --namespace %s --name %s --type %s`",
-				name, namespace, namespace, name, kind)
-		}
-		if got != want {
-			return fmt.Errorf("search attribute %s in namespace %s is %s, want %s", name, namespace, got, want)
-		}
-	}
-	return nil
-}
-
-// SearchAttributeKind is an attribute's type as the Temporal CLI names it (Keyword, Datetime).
-func SearchAttributeKind(name string) string {
-	kind := strings.TrimPrefix(SearchAttributes[name].String(), "INDEXED_VALUE_TYPE_")
-	return strings.ToUpper(kind[:1]) + strings.ToLower(kind[1:])
 }

@@ -1,0 +1,146 @@
+package activities
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"sort"
+	"time"
+
+	"github.com/coverage-orchestrator/coverage/engagement"
+	"github.com/coverage-orchestrator/coverage/vendors"
+)
+
+// FetchEngagementInput names the engagement to read from its platform.
+type FetchEngagementInput struct {
+	Vendor       string
+	EngagementID string
+	Refs         map[string]string `json:",omitempty"` // keys beside the id (JobDiva's candidate and job)
+}
+
+// Fingerprint remembers what the platform last said, without personal data, so an update
+// that changed nothing sends nothing.
+type Fingerprint struct {
+	Contractor string `json:"contractor"` // hash of the contractor fields
+	Job        string `json:"job"`        // hash of the job fields
+}
+
+// FetchEngagementOutput is the normalised engagement and its fingerprint.
+type FetchEngagementOutput struct {
+	// ApplicationPendingAfter is the worker's setting, recorded in the history with the fetch
+	// so the workflow's timer stays deterministic when the setting changes.
+	ApplicationPendingAfter time.Duration `json:"application_pending_after,omitempty"`
+	// Horizon is COVERAGE_HORIZON, recorded with the fetch for the same reason.
+	Horizon time.Duration `json:"horizon,omitempty"`
+	// NoNotifications says the worker has no notification destination: the workflow then
+	// queues none (each would be an activity that sends nothing).
+	NoNotifications bool `json:"no_notifications,omitempty"`
+	Engagement      vendors.Engagement
+	Fingerprint     Fingerprint
+}
+
+// FetchEngagement reads and normalises the engagement from its platform.
+func (a *Activities) FetchEngagement(ctx context.Context, in FetchEngagementInput) (FetchEngagementOutput, error) {
+	ad, err := a.Vendors.Get(in.Vendor)
+	if err != nil {
+		return FetchEngagementOutput{}, classify(err)
+	}
+	var e vendors.Engagement
+	if rf, ok := ad.(vendors.RefFetcher); ok {
+		e, err = rf.FetchEngagementRefs(ctx, in.EngagementID, in.Refs)
+	} else {
+		e, err = ad.FetchEngagement(ctx, in.EngagementID)
+	}
+	if err != nil {
+		return FetchEngagementOutput{}, classify(err)
+	}
+	e.Contractor.Email = vendors.ContractorEmail(e.Contractor.Email, in.Vendor, e.Contractor.SourceID, a.ProxyEmailDomain)
+	e.CoverageTypes = a.Mapping.CoverageTypes(in.Vendor, e.Job.ClientID)
+	return FetchEngagementOutput{Engagement: e, Fingerprint: Fingerprint{Contractor: hashOf(e.Contractor), Job: hashOf(e.Job)},
+		ApplicationPendingAfter: a.ApplicationPendingAfter, Horizon: a.Horizon, NoNotifications: !a.Notifier.Enabled()}, nil
+}
+
+func hashOf(v any) string {
+	b, _ := json.Marshal(v)
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:8])
+}
+
+// ListChangesInput asks a platform for what changed since a watermark.
+type ListChangesInput struct {
+	Vendor string
+	Since  time.Time
+}
+
+// ListChangesOutput is the changes as events, and the new watermark.
+type ListChangesOutput struct {
+	Events    []vendors.Event
+	Watermark time.Time
+}
+
+// ListPlatformChanges lists what changed on a platform since the watermark.
+func (a *Activities) ListPlatformChanges(ctx context.Context, in ListChangesInput) (ListChangesOutput, error) {
+	ad, err := a.Vendors.Get(in.Vendor)
+	if err != nil {
+		return ListChangesOutput{}, classify(err)
+	}
+	if rf, ok := ad.(vendors.Refresher); ok {
+		ids, err := a.runningEngagements(ctx, in.Vendor)
+		if err != nil {
+			return ListChangesOutput{}, err
+		}
+		evs, err := rf.Refresh(ctx, ids)
+		if err != nil {
+			return ListChangesOutput{}, classify(err)
+		}
+		return ListChangesOutput{Events: evs, Watermark: a.now()}, nil
+	}
+	evs, mark, err := ad.ListChanges(ctx, in.Since)
+	if err != nil {
+		return ListChangesOutput{}, classify(err)
+	}
+	return ListChangesOutput{Events: evs, Watermark: mark}, nil
+}
+
+// runningEngagements lists the engagement ids of a platform's running engagements, from
+// visibility (Upwork's poller re-reads them, having no listing of its own).
+func (a *Activities) runningEngagements(ctx context.Context, vendor string) ([]string, error) {
+	ids, err := engagement.EngagementIDs(ctx, a.Temporal, engagement.Engagements().Running().Where(engagement.KeyVendor, vendor))
+	out := make([]string, 0, len(ids))
+	for _, id := range ids {
+		_, engagementID, _ := engagement.ParseWorkflowID(id)
+		out = append(out, engagementID)
+	}
+	sort.Strings(out)
+	return out, err
+}
+
+// DeliverEventsInput is a batch of platform events to hand to their engagements.
+type DeliverEventsInput struct{ Events []vendors.Event }
+
+// DeliverEventsOutput counts what happened to them.
+type DeliverEventsOutput struct {
+	Accepted, Closed, Ignored int
+}
+
+// DeliverPlatformEvents signal-with-starts each event's engagement, exactly as the webhook
+// ingress does. It heartbeats its progress, so a retry
+// resumes where the last attempt stopped.
+func (a *Activities) DeliverPlatformEvents(ctx context.Context, in DeliverEventsInput) (DeliverEventsOutput, error) {
+	var out DeliverEventsOutput
+	err := resumeBatch(ctx, in.Events, &out, func(ev vendors.Event) error {
+		if ev.Kind == vendors.KindIgnore {
+			out.Ignored++
+			return nil
+		}
+		outcome, err := engagement.DeliverPlatformEvent(ctx, a.Temporal, a.TaskQueue, ev)
+		if outcome == engagement.Closed {
+			out.Closed++
+		} else if err == nil {
+			out.Accepted++
+		}
+		return err
+	})
+	return out, err
+}

@@ -1,0 +1,68 @@
+package engagement
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/operatorservice/v1"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+)
+
+// The custom search attributes of an engagement (never personal data). This one list is what
+// the workflow upserts, what the start-up check and the registration commands are derived from.
+var (
+	KeyVendor             = temporal.NewSearchAttributeKeyKeyword("Vendor")
+	KeyEngagementID       = temporal.NewSearchAttributeKeyKeyword("EngagementID")
+	KeyCoverageStatus     = temporal.NewSearchAttributeKeyKeyword("CoverageStatus")
+	KeyCertificateStatus  = temporal.NewSearchAttributeKeyKeyword("CertificateStatus")
+	KeyPolicyContractorID = temporal.NewSearchAttributeKeyKeyword("PolicyContractorID")
+	KeySourceContractorID = temporal.NewSearchAttributeKeyKeyword("SourceContractorID")
+	KeyCoverageStart      = temporal.NewSearchAttributeKeyTime("CoverageStart")
+	KeyCoverageEnd        = temporal.NewSearchAttributeKeyTime("CoverageEnd")
+
+	SearchAttributeKeys = []temporal.SearchAttributeKey{KeyVendor, KeyEngagementID, KeyCoverageStatus,
+		KeyCertificateStatus, KeyPolicyContractorID, KeySourceContractorID, KeyCoverageStart, KeyCoverageEnd}
+)
+
+// SearchAttribute is one attribute as an operator registers it.
+type SearchAttribute struct {
+	Name string
+	Type enumspb.IndexedValueType
+	// Kind is the type as the Temporal CLI names it (Keyword, Datetime).
+	Kind string
+}
+
+// SearchAttributes lists every attribute to register, in the order of SearchAttributeKeys.
+func SearchAttributes() []SearchAttribute {
+	out := make([]SearchAttribute, 0, len(SearchAttributeKeys))
+	for _, k := range SearchAttributeKeys {
+		kind := strings.TrimPrefix(k.GetValueType().String(), "INDEXED_VALUE_TYPE_")
+		out = append(out, SearchAttribute{Name: k.GetName(), Type: k.GetValueType(),
+			Kind: strings.ToUpper(kind[:1]) + strings.ToLower(kind[1:])})
+	}
+	return out
+}
+
+// CheckSearchAttributes confirms the namespace has every search attribute this service uses,
+// with its type. A missing one is one line naming it and the command that registers it: a
+// workflow must never wedge on an unregistered attribute.
+func CheckSearchAttributes(ctx context.Context, c client.Client, namespace string) error {
+	resp, err := c.OperatorService().ListSearchAttributes(ctx, &operatorservice.ListSearchAttributesRequest{Namespace: namespace})
+	if err != nil {
+		return fmt.Errorf("reading the search attributes of namespace %s: %w", namespace, err)
+	}
+	for _, sa := range SearchAttributes() {
+		got, ok := resp.GetCustomAttributes()[sa.Name]
+		if !ok {
+			return fmt.Errorf("search attribute %s is not registered in namespace %s: run `temporal operator search-attribute create --namespace %s --name %s --type %s`",
+				sa.Name, namespace, namespace, sa.Name, sa.Kind)
+		}
+		if got != sa.Type {
+			return fmt.Errorf("search attribute %s in namespace %s is %s, want %s", sa.Name, namespace, got, sa.Type)
+		}
+	}
+	return nil
+}

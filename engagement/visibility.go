@@ -1,0 +1,75 @@
+package engagement
+
+import (
+	"context"
+	"strings"
+
+	"go.temporal.io/api/workflowservice/v1"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+)
+
+// Query is a visibility query over one workflow type, built clause by clause; values from
+// outside are stripped of quotes so they cannot change the query.
+type Query struct{ clauses []string }
+
+// Engagements selects engagement workflows.
+func Engagements() Query { return WorkflowsOfType(WorkflowEngagement) }
+
+// WorkflowsOfType selects the workflows of one type (one of the Workflow* names).
+func WorkflowsOfType(workflowType string) Query {
+	return Query{clauses: []string{"WorkflowType = '" + quoteless(workflowType) + "'"}}
+}
+
+// Running keeps the open ones.
+func (q Query) Running() Query { return q.and("ExecutionStatus = 'Running'") }
+
+// Completed keeps those that completed.
+func (q Query) Completed() Query { return q.and("ExecutionStatus = 'Completed'") }
+
+// Where keeps those whose search attribute equals value.
+func (q Query) Where(key temporal.SearchAttributeKey, value string) Query {
+	return q.and(key.GetName() + " = '" + quoteless(value) + "'")
+}
+
+// WhereAny keeps those whose search attribute is one of values (none: no filter).
+func (q Query) WhereAny(key temporal.SearchAttributeKey, values []string) Query {
+	if len(values) == 0 {
+		return q
+	}
+	quoted := make([]string, len(values))
+	for i, v := range values {
+		quoted[i] = "'" + quoteless(v) + "'"
+	}
+	return q.and(key.GetName() + " IN (" + strings.Join(quoted, ", ") + ")")
+}
+
+func (q Query) and(clause string) Query {
+	return Query{clauses: append(append([]string(nil), q.clauses...), clause)}
+}
+
+// String is the query as Temporal's visibility reads it.
+func (q Query) String() string { return strings.Join(q.clauses, " AND ") }
+
+// EngagementIDs pages through a visibility query and returns the engagement workflow IDs it
+// finds (other workflow types are skipped).
+func EngagementIDs(ctx context.Context, c client.Client, q Query) ([]string, error) {
+	var out []string
+	var token []byte
+	for {
+		resp, err := c.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{Query: q.String(), NextPageToken: token, PageSize: 500})
+		if err != nil {
+			return nil, err
+		}
+		for _, ex := range resp.Executions {
+			if id := ex.GetExecution().GetWorkflowId(); strings.HasPrefix(id, engagementPrefix) {
+				out = append(out, id)
+			}
+		}
+		if token = resp.NextPageToken; len(token) == 0 {
+			return out, nil
+		}
+	}
+}
+
+func quoteless(s string) string { return strings.NewReplacer("'", "", `"`, "", `\`, "").Replace(s) }

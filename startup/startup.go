@@ -1,0 +1,97 @@
+// Package startup is the boot sequence the worker and the ingress share: configuration, logs
+// and metrics, the Temporal client, and the check that the namespace has the search attributes
+// the engagements need. A deployment mistake stops start-up here with one line that names it.
+package startup
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"go.temporal.io/sdk/client"
+	"go.uber.org/zap"
+
+	"github.com/coverage-orchestrator/coverage/config"
+	"github.com/coverage-orchestrator/coverage/engagement"
+	"github.com/coverage-orchestrator/coverage/telemetry"
+)
+
+// Mode is how a binary connects to Temporal.
+type Mode int
+
+const (
+	// Dial connects at once: the worker has nothing to do without Temporal, so an unreachable
+	// server or a namespace without the search attributes stops it.
+	Dial Mode = iota
+	// Lazy connects on first use: the ingress starts (answers /healthz, and 503 on webhooks)
+	// while Temporal is down; the search attributes are checked when it is reachable.
+	Lazy
+)
+
+// Service is what a booted binary holds.
+type Service struct {
+	Config config.Config
+	*telemetry.Runtime
+	Client client.Client
+}
+
+// Boot loads the configuration, starts logs and metrics, and connects to Temporal.
+func Boot(mode Mode, require ...func(config.Config) error) (*Service, error) {
+	cfg, err := config.Load()
+	if err != nil {
+		return nil, err
+	}
+	for _, check := range require {
+		if err := check(cfg); err != nil {
+			return nil, err
+		}
+	}
+	opts, err := cfg.ClientOptions()
+	if err != nil {
+		return nil, err
+	}
+	rt, err := telemetry.Start(cfg.LogFormat, opts)
+	if err != nil {
+		return nil, err
+	}
+	for _, w := range cfg.Warnings() {
+		rt.Logger.Warn(w)
+	}
+	s := &Service{Config: cfg, Runtime: rt}
+	if mode == Lazy {
+		s.Client, err = client.NewLazyClient(rt.ClientOptions)
+	} else {
+		s.Client, err = client.Dial(rt.ClientOptions)
+	}
+	if err != nil {
+		rt.Close()
+		return nil, fmt.Errorf("temporal at %s: %w", cfg.Temporal.Address, err)
+	}
+	if err := s.checkNamespace(mode); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Service) checkNamespace(mode Mode) error {
+	timeout := 30 * time.Second
+	if mode == Lazy {
+		timeout = 10 * time.Second // the ingress should not wait long for a Temporal that is down
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	if mode == Lazy {
+		if _, err := s.Client.CheckHealth(ctx, &client.CheckHealthRequest{}); err != nil {
+			s.Logger.Warn("Temporal is not reachable at start-up; the search attributes are not checked", zap.Error(err))
+			return nil
+		}
+	}
+	return engagement.CheckSearchAttributes(ctx, s.Client, s.Config.Temporal.Namespace)
+}
+
+// Close closes the client, then flushes logs and metrics.
+func (s *Service) Close() {
+	s.Client.Close()
+	s.Runtime.Close()
+}
