@@ -340,7 +340,7 @@ func endToEndBench(t *testing.T, b backend, n int) (e2eResult, []costResult) {
 	start := time.Now()
 	res := load(16, n, func(i int) error { sent[i] = time.Now(); return signedRemote(s, ids[i]) })
 	require.Zero(t, res.Errors)
-	done := waitCount(t, s.Client, "WorkflowType = 'EngagementWorkflow' AND CoverageStatus = 'INSURED'", n, 10*time.Minute)
+	done := waitCount(t, s.Client, engagement.Engagements().Where(engagement.KeyCoverageStatus, string(engagement.StatusInsured)).String(), n, 10*time.Minute)
 	r := e2eResult{Engagements: n, Wall: done.Sub(start)}
 	lat := make(latencies, 0, n)
 	for i, id := range ids {
@@ -490,7 +490,7 @@ func scaleBench(t *testing.T, b backend, n int) scaleResult {
 	start := time.Now()
 	res := load(32, n, func(i int) error { return signedRemote(s, ids[i]) })
 	require.Zero(t, res.Errors)
-	waitCount(t, s.Client, "WorkflowType = 'EngagementWorkflow' AND CoverageStatus = 'INSURED'", n, 30*time.Minute)
+	waitCount(t, s.Client, engagement.Engagements().Where(engagement.KeyCoverageStatus, string(engagement.StatusInsured)).String(), n, 30*time.Minute)
 	r := scaleResult{Engagements: n, CreateWall: time.Since(start)}
 	time.Sleep(5 * time.Second) // let the last tasks settle before reading memory
 	r.WorkerRSS = s.Worker.RSS()

@@ -117,7 +117,7 @@ func TestRecordGoldenHistories(t *testing.T) {
 
 	// One completed run of each poller.
 	for name, wfType := range map[string]string{"platform_poller": "PollPlatformWorkflow", "policy_events_poller": "PolicyEventsPollerWorkflow"} {
-		query := fmt.Sprintf("WorkflowType = '%s' AND ExecutionStatus = 'Completed'", wfType)
+		query := engagement.WorkflowsOfType(wfType).Completed().String()
 		var id string
 		require.Eventually(t, func() bool {
 			resp, err := s.Client.ListWorkflow(t.Context(), &workflowservice.ListWorkflowExecutionsRequest{Namespace: "default", Query: query, PageSize: 1})

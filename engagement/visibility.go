@@ -6,6 +6,7 @@ import (
 
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
 )
 
@@ -73,3 +74,43 @@ func EngagementIDs(ctx context.Context, c client.Client, q Query) ([]string, err
 }
 
 func quoteless(s string) string { return strings.NewReplacer("'", "", `"`, "", `\`, "").Replace(s) }
+
+// Summary is one engagement as visibility lists it: its search attributes, no personal data.
+type Summary struct {
+	WorkflowID        string            `json:"workflow_id"`
+	Vendor            string            `json:"vendor"`
+	EngagementID      string            `json:"engagement_id"`
+	CoverageStatus    CoverageStatus    `json:"coverage_status"`
+	CertificateStatus CertificateStatus `json:"certificate_status"`
+}
+
+// Page is one page of a listing; an empty NextPageToken ends it.
+type Page struct {
+	Engagements   []Summary
+	NextPageToken []byte
+}
+
+// List reads one page of the engagements a query selects.
+func List(ctx context.Context, c client.Client, q Query, size int, token []byte) (Page, error) {
+	resp, err := c.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{Query: q.String(), PageSize: int32(size), NextPageToken: token})
+	if err != nil {
+		return Page{}, err
+	}
+	page := Page{Engagements: make([]Summary, 0, len(resp.Executions)), NextPageToken: resp.NextPageToken}
+	dc := converter.GetDefaultDataConverter()
+	for _, ex := range resp.Executions {
+		item := Summary{WorkflowID: ex.GetExecution().GetWorkflowId()}
+		item.Vendor, item.EngagementID, _ = ParseWorkflowID(item.WorkflowID)
+		fields := ex.GetSearchAttributes().GetIndexedFields()
+		_ = dc.FromPayload(fields[KeyCoverageStatus.GetName()], &item.CoverageStatus)
+		_ = dc.FromPayload(fields[KeyCertificateStatus.GetName()], &item.CertificateStatus)
+		page.Engagements = append(page.Engagements, item)
+	}
+	return page, nil
+}
+
+// Count counts the workflows a query selects.
+func Count(ctx context.Context, c client.Client, q Query) (int64, error) {
+	resp, err := c.CountWorkflow(ctx, &workflowservice.CountWorkflowExecutionsRequest{Query: q.String()})
+	return resp.GetCount(), err
+}

@@ -111,7 +111,7 @@ func runDemo(args []string) {
 		os.Exit(1)
 	}
 	fmt.Printf("\n%d engagements started. Within a minute the Temporal UI (http://localhost:8233) shows them;\n", len(list))
-	fmt.Println(`filter with: WorkflowType = "EngagementWorkflow" AND CoverageStatus = "INSURED"`)
+	fmt.Println("filter with:", engagement.Engagements().Where(engagement.KeyCoverageStatus, string(engagement.StatusInsured)))
 }
 
 func envOr(name, def string) string {

@@ -2,12 +2,10 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/coverage-orchestrator/coverage/engagement"
 
-	"go.temporal.io/api/workflowservice/v1"
 	"go.uber.org/zap"
 
 	"github.com/coverage-orchestrator/coverage/config"
@@ -38,14 +36,14 @@ func (s *Server) RefreshGauges(ctx context.Context, every time.Duration) {
 func (s *Server) countOpenEngagements(ctx context.Context) error {
 	for _, vendor := range config.Vendors {
 		for _, status := range engagement.OpenStatuses {
-			query := fmt.Sprintf("WorkflowType = 'EngagementWorkflow' AND ExecutionStatus = 'Running' AND Vendor = '%s' AND CoverageStatus = '%s'", vendor, status)
 			cctx, cancel := context.WithTimeout(ctx, temporalTimeout)
-			resp, err := s.Temporal.CountWorkflow(cctx, &workflowservice.CountWorkflowExecutionsRequest{Query: query})
+			n, err := engagement.Count(cctx, s.Temporal, engagement.Engagements().Running().
+				Where(engagement.KeyVendor, vendor).Where(engagement.KeyCoverageStatus, string(status)))
 			cancel()
 			if err != nil {
 				return err
 			}
-			s.openEngagements.WithLabelValues(string(status), vendor).Set(float64(resp.GetCount()))
+			s.openEngagements.WithLabelValues(string(status), vendor).Set(float64(n))
 		}
 	}
 	return nil

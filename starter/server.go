@@ -18,7 +18,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/prometheus/client_golang/prometheus"
-	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
 	"go.uber.org/zap"
@@ -439,28 +438,19 @@ func (s *Server) getEngagement(c echo.Context) error {
 	return c.JSON(http.StatusOK, st)
 }
 
-// listItem is one engagement of the list route.
-type listItem struct {
-	WorkflowID        string `json:"workflow_id"`
-	Vendor            string `json:"vendor"`
-	EngagementID      string `json:"engagement_id"`
-	CoverageStatus    string `json:"coverage_status"`
-	CertificateStatus string `json:"certificate_status"`
-}
-
 func (s *Server) listEngagements(c echo.Context) error {
-	query := []string{"WorkflowType = 'EngagementWorkflow'"}
+	query := engagement.Engagements()
 	if st := c.QueryParam("status"); st != "" {
 		if !slices.Contains(engagement.CoverageStatuses, engagement.CoverageStatus(st)) {
 			return fail(http.StatusBadRequest, "status %q is not one of %s", st, joinStatuses(engagement.CoverageStatuses))
 		}
-		query = append(query, "CoverageStatus = '"+st+"'")
+		query = query.Where(engagement.KeyCoverageStatus, st)
 	}
 	if v := c.QueryParam("vendor"); v != "" {
 		if !s.knownVendor(v) {
 			return fail(http.StatusBadRequest, "vendor %q is not one of %s", v, strings.Join(config.Vendors, ", "))
 		}
-		query = append(query, "Vendor = '"+v+"'")
+		query = query.Where(engagement.KeyVendor, v)
 	}
 	size := 50
 	if v := c.QueryParam("page_size"); v != "" {
@@ -476,25 +466,14 @@ func (s *Server) listEngagements(c echo.Context) error {
 	}
 	ctx, cancel := context.WithTimeout(c.Request().Context(), temporalTimeout)
 	defer cancel()
-	resp, err := s.Temporal.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{
-		Query: strings.Join(query, " AND "), PageSize: int32(size), NextPageToken: token})
+	page, err := engagement.List(ctx, s.Temporal, query, size, token)
 	if err != nil {
 		return temporalError(c, err)
 	}
-	out := struct {
-		Engagements   []listItem `json:"engagements"`
-		NextPageToken string     `json:"next_page_token"`
-	}{Engagements: []listItem{}, NextPageToken: base64.RawURLEncoding.EncodeToString(resp.NextPageToken)}
-	dc := converter.GetDefaultDataConverter()
-	for _, ex := range resp.Executions {
-		item := listItem{WorkflowID: ex.GetExecution().GetWorkflowId()}
-		item.Vendor, item.EngagementID, _ = engagement.ParseWorkflowID(item.WorkflowID)
-		fieldsOf := ex.GetSearchAttributes().GetIndexedFields()
-		_ = dc.FromPayload(fieldsOf["CoverageStatus"], &item.CoverageStatus)
-		_ = dc.FromPayload(fieldsOf["CertificateStatus"], &item.CertificateStatus)
-		out.Engagements = append(out.Engagements, item)
-	}
-	return c.JSON(http.StatusOK, out)
+	return c.JSON(http.StatusOK, struct {
+		Engagements   []engagement.Summary `json:"engagements"`
+		NextPageToken string               `json:"next_page_token"`
+	}{Engagements: page.Engagements, NextPageToken: base64.RawURLEncoding.EncodeToString(page.NextPageToken)})
 }
 
 var operatorPaths = map[string]string{

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/temporal"
-	"go.temporal.io/sdk/workflow"
 
 	"github.com/coverage-orchestrator/coverage/activities"
 	"github.com/coverage-orchestrator/coverage/engagement"
@@ -111,12 +110,10 @@ func (e *engagementRun) key(step string) string {
 
 // call runs one activity with the lifecycle's retry policy.
 func call[In, Out any](e *engagementRun, fn func(*activities.Activities, context.Context, In) (Out, error), in In) (Out, error) {
-	var out Out
-	err := workflow.ExecuteActivity(callOptions(e.ctx), fn, in).Get(e.ctx, &out)
-	return out, err
+	return execute(e.ctx, callKind, fn, in)
 }
 
 // run runs one activity that returns nothing.
 func run[In any](e *engagementRun, fn func(*activities.Activities, context.Context, In) error, in In) error {
-	return workflow.ExecuteActivity(callOptions(e.ctx), fn, in).Get(e.ctx, nil)
+	return perform(e.ctx, callKind, fn, in)
 }

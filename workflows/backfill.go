@@ -2,7 +2,6 @@ package workflows
 
 import (
 	"fmt"
-	"time"
 
 	"go.temporal.io/sdk/workflow"
 
@@ -19,21 +18,18 @@ const backfillBatch = 50
 // BackfillWorkflow lists a platform's open contractor engagements and enrolls each, in
 // batches, with its progress in the UI's details line. Running it twice enrolls nothing twice.
 func BackfillWorkflow(ctx workflow.Context, in engagement.BackfillInput) (engagement.BackfillResult, error) {
-	opts := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{StartToCloseTimeout: 10 * time.Minute,
-		HeartbeatTimeout: time.Minute, RetryPolicy: callRetry})
-	var listed activities.ListBackfillOutput
-	if err := workflow.ExecuteActivity(opts, (*activities.Activities).ListBackfill,
-		activities.ListBackfillInput{Vendor: in.Vendor, IDs: in.IDs}).Get(ctx, &listed); err != nil {
+	listed, err := execute(ctx, batchKind, (*activities.Activities).ListBackfill, activities.ListBackfillInput{Vendor: in.Vendor, IDs: in.IDs})
+	if err != nil {
 		return engagement.BackfillResult{}, err
 	}
 	res := engagement.BackfillResult{Listed: len(listed.Items)}
 	for i := 0; i < len(listed.Items); i += backfillBatch {
 		workflow.SetCurrentDetails(ctx, fmt.Sprintf("%s backfill: %d of %d done (%d enrolled, %d closed, %d skipped)",
 			in.Vendor, i, res.Listed, res.Enrolled, res.Closed, res.Skipped))
-		var out activities.EnrollOutput
 		batch := listed.Items[i:min(i+backfillBatch, len(listed.Items))]
-		if err := workflow.ExecuteActivity(opts, (*activities.Activities).EnrollListed,
-			activities.EnrollInput{Vendor: in.Vendor, Items: batch, Source: engagement.BackfillSource}).Get(ctx, &out); err != nil {
+		out, err := execute(ctx, batchKind, (*activities.Activities).EnrollListed,
+			activities.EnrollInput{Vendor: in.Vendor, Items: batch, Source: engagement.BackfillSource})
+		if err != nil {
 			return res, err
 		}
 		res.Enrolled, res.Closed, res.Skipped = res.Enrolled+out.Enrolled, res.Closed+out.Closed, res.Skipped+out.Skipped

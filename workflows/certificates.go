@@ -3,8 +3,6 @@ package workflows
 import (
 	"time"
 
-	"go.temporal.io/sdk/workflow"
-
 	"github.com/coverage-orchestrator/coverage/activities"
 	"github.com/coverage-orchestrator/coverage/engagement"
 	"github.com/coverage-orchestrator/coverage/notify"
@@ -19,11 +17,10 @@ import (
 func (e *engagementRun) uploadCertificate() error {
 	s := e.s
 	doc := s.PendingCOIs[0]
-	var out activities.CertificateOutput
-	err := workflow.ExecuteActivity(uploadOptions(e.ctx), (*activities.Activities).UploadCertificate, activities.CertificateInput{
+	out, err := execute(e.ctx, uploadKind, (*activities.Activities).UploadCertificate, activities.CertificateInput{
 		WorkflowID: s.WorkflowID, Key: e.key("certificate-" + doc), Vendor: s.Vendor, EngagementID: s.EngagementID,
 		DocumentID: doc, ContractorID: s.Policy.ContractorID, Metadata: s.Metadata.Certificate,
-	}).Get(e.ctx, &out)
+	})
 	if err != nil {
 		return failed("upload certificate", err)
 	}

@@ -51,15 +51,12 @@ func (e *engagementRun) sendNotifications() {
 	// Disconnected: a cancellation from Temporal becomes an end whose notification still goes out.
 	dctx, _ := workflow.NewDisconnectedContext(e.ctx)
 	workflow.Go(dctx, func(ctx workflow.Context) {
-		opts := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{StartToCloseTimeout: time.Minute,
-			ScheduleToCloseTimeout: NotifyFor, HeartbeatTimeout: time.Minute, RetryPolicy: notifyRetry})
 		for {
 			if err := workflow.Await(ctx, func() bool { return len(e.s.Outbox) > 0 }); err != nil {
 				return // the workflow is being cancelled
 			}
 			ev := e.s.Outbox[0]
-			if err := workflow.ExecuteActivity(opts, (*activities.Activities).SendNotification,
-				activities.NotificationInput{Event: ev}).Get(ctx, nil); err != nil {
+			if err := perform(ctx, notifyKind, (*activities.Activities).SendNotification, activities.NotificationInput{Event: ev}); err != nil {
 				e.logger.Error("notification given up", "notification_id", ev.ID, "type", ev.Type, "error", err)
 			}
 			e.s.Outbox = e.s.Outbox[1:]

@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"context"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
@@ -21,19 +22,39 @@ var callRetry = &temporal.RetryPolicy{
 		activities.ErrMissingMapping, activities.ErrNotFound, activities.ErrBusiness},
 }
 
-func callOptions(ctx workflow.Context) workflow.Context {
-	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		StartToCloseTimeout:    30 * time.Second,
-		ScheduleToCloseTimeout: 30 * time.Minute,
-		RetryPolicy:            callRetry,
-	})
+// activityKind names the timeouts an activity runs under; every activity of the workflows is
+// executed through execute or perform with one of them.
+type activityKind int
+
+const (
+	callKind   activityKind = iota // one platform or 1099Policy call: 30 s a try, 30 min in all
+	uploadKind                     // a certificate fetched and sent (up to 15 MB): 3 min a try
+	batchKind                      // a heartbeating batch (a poll, a delivery, a backfill): 10 min a try
+	notifyKind                     // one notification: 1 min a try, for NotifyFor
+)
+
+func (k activityKind) options() workflow.ActivityOptions {
+	switch k {
+	case uploadKind:
+		return workflow.ActivityOptions{StartToCloseTimeout: 3 * time.Minute, ScheduleToCloseTimeout: 30 * time.Minute, RetryPolicy: callRetry}
+	case batchKind:
+		return workflow.ActivityOptions{StartToCloseTimeout: 10 * time.Minute, HeartbeatTimeout: time.Minute, RetryPolicy: callRetry}
+	case notifyKind:
+		return workflow.ActivityOptions{StartToCloseTimeout: time.Minute, ScheduleToCloseTimeout: NotifyFor,
+			HeartbeatTimeout: time.Minute, RetryPolicy: notifyRetry}
+	default:
+		return workflow.ActivityOptions{StartToCloseTimeout: 30 * time.Second, ScheduleToCloseTimeout: 30 * time.Minute, RetryPolicy: callRetry}
+	}
 }
 
-// uploadOptions allow the time a 15 MB certificate takes to fetch and send.
-func uploadOptions(ctx workflow.Context) workflow.Context {
-	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		StartToCloseTimeout:    3 * time.Minute,
-		ScheduleToCloseTimeout: 30 * time.Minute,
-		RetryPolicy:            callRetry,
-	})
+// execute runs one activity under its kind's options and waits for its result.
+func execute[In, Out any](ctx workflow.Context, kind activityKind, fn func(*activities.Activities, context.Context, In) (Out, error), in In) (Out, error) {
+	var out Out
+	err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, kind.options()), fn, in).Get(ctx, &out)
+	return out, err
+}
+
+// perform runs one activity that returns nothing.
+func perform[In any](ctx workflow.Context, kind activityKind, fn func(*activities.Activities, context.Context, In) error, in In) error {
+	return workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, kind.options()), fn, in).Get(ctx, nil)
 }

@@ -31,10 +31,8 @@ func PolicyEventsPollerWorkflow(ctx workflow.Context, in engagement.PolicyPollIn
 		(last.Watermark.AfterID != "" || last.Watermark.AfterCreated != 0) {
 		from = last.Watermark
 	}
-	opts := workflow.ActivityOptions{StartToCloseTimeout: 10 * time.Minute, HeartbeatTimeout: time.Minute, RetryPolicy: callRetry}
-	var out activities.PollEventsOutput
-	if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, opts), (*activities.Activities).PollPolicyEvents,
-		activities.PollEventsInput{From: from, PageSize: in.PageSize}).Get(ctx, &out); err != nil {
+	out, err := execute(ctx, batchKind, (*activities.Activities).PollPolicyEvents, activities.PollEventsInput{From: from, PageSize: in.PageSize})
+	if err != nil {
 		return PolicyPollResult{Watermark: from}, err
 	}
 	workflow.SetCurrentDetails(ctx, fmt.Sprintf("%d new events in %d pages", out.Found, out.Pages))

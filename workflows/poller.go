@@ -26,16 +26,14 @@ func PollPlatformWorkflow(ctx workflow.Context, in engagement.PollInput) (PollRe
 	if workflow.HasLastCompletionResult(ctx) && workflow.GetLastCompletionResult(ctx, &last) == nil && !last.Watermark.IsZero() {
 		since = last.Watermark
 	}
-	var changes activities.ListChangesOutput
-	if err := workflow.ExecuteActivity(callOptions(ctx), (*activities.Activities).ListPlatformChanges,
-		activities.ListChangesInput{Vendor: in.Vendor, Since: since}).Get(ctx, &changes); err != nil {
+	changes, err := execute(ctx, callKind, (*activities.Activities).ListPlatformChanges, activities.ListChangesInput{Vendor: in.Vendor, Since: since})
+	if err != nil {
 		return PollResult{Watermark: since}, err
 	}
 	var delivered activities.DeliverEventsOutput
 	if len(changes.Events) > 0 {
-		opts := workflow.ActivityOptions{StartToCloseTimeout: 5 * time.Minute, HeartbeatTimeout: time.Minute, RetryPolicy: callRetry}
-		if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, opts), (*activities.Activities).DeliverPlatformEvents,
-			activities.DeliverEventsInput{Events: changes.Events}).Get(ctx, &delivered); err != nil {
+		if delivered, err = execute(ctx, batchKind, (*activities.Activities).DeliverPlatformEvents,
+			activities.DeliverEventsInput{Events: changes.Events}); err != nil {
 			return PollResult{Watermark: since}, err
 		}
 	}

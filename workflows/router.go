@@ -33,9 +33,9 @@ func PolicyEventRouterWorkflow(ctx workflow.Context, ev engagement.PolicyEvent) 
 	}
 	defer func() { state = engagement.RoutingDone }()
 	if ev.Refetch {
-		var fetched activities.FetchEventOutput
-		if err := workflow.ExecuteActivity(callOptions(ctx), (*activities.Activities).FetchPolicyEvent,
-			activities.FetchEventInput{EventID: ev.EventID, Source: ev.Source}).Get(ctx, &fetched); err != nil {
+		fetched, err := execute(ctx, callKind, (*activities.Activities).FetchPolicyEvent,
+			activities.FetchEventInput{EventID: ev.EventID, Source: ev.Source})
+		if err != nil {
 			return nil, err
 		}
 		if !fetched.Found {
@@ -49,11 +49,10 @@ func PolicyEventRouterWorkflow(ctx workflow.Context, ev engagement.PolicyEvent) 
 		}
 	}
 	for {
-		var targets activities.RouteOutput
-		err := workflow.ExecuteActivity(callOptions(ctx), (*activities.Activities).ResolvePolicyEvent, activities.RouteInput{
+		targets, err := execute(ctx, callKind, (*activities.Activities).ResolvePolicyEvent, activities.RouteInput{
 			EventID: ev.EventID, Type: ev.Type, ObjectID: ev.ObjectID, QuoteID: ev.QuoteID, ContractorID: ev.ContractorID,
 			EngagementKey: ev.EngagementKey,
-		}).Get(ctx, &targets)
+		})
 		if err == nil && len(targets.WorkflowIDs) > 0 {
 			delivered := []string{}
 			for _, id := range targets.WorkflowIDs {
