@@ -39,6 +39,10 @@ type Activities struct {
 	Horizon time.Duration
 }
 
+func (a *Activities) settings() WorkerSettings {
+	return WorkerSettings{ApplicationPendingAfter: a.ApplicationPendingAfter, Horizon: a.Horizon, NoNotifications: !a.Notifier.Enabled()}
+}
+
 func (a *Activities) now() time.Time {
 	if a.Now != nil {
 		return a.Now()

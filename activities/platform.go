@@ -26,18 +26,26 @@ type Fingerprint struct {
 	Job        string `json:"job"`        // hash of the job fields
 }
 
-// FetchEngagementOutput is the normalised engagement and its fingerprint.
-type FetchEngagementOutput struct {
-	// ApplicationPendingAfter is the worker's setting, recorded in the history with the fetch
-	// so the workflow's timer stays deterministic when the setting changes.
+// WorkerSettings are the worker's settings the engagement's timers and notifications depend
+// on. They reach the workflow only recorded in the history (with each fetch of the platform's
+// record), so a changed setting never makes a replay take another path.
+type WorkerSettings struct {
+	// ApplicationPendingAfter is how long a session may stay open before
+	// engagement.application_pending is sent.
 	ApplicationPendingAfter time.Duration `json:"application_pending_after,omitempty"`
-	// Horizon is COVERAGE_HORIZON, recorded with the fetch for the same reason.
+	// Horizon is COVERAGE_HORIZON.
 	Horizon time.Duration `json:"horizon,omitempty"`
 	// NoNotifications says the worker has no notification destination: the workflow then
 	// queues none (each would be an activity that sends nothing).
 	NoNotifications bool `json:"no_notifications,omitempty"`
-	Engagement      vendors.Engagement
-	Fingerprint     Fingerprint
+}
+
+// FetchEngagementOutput is the normalised engagement and its fingerprint, with the worker's
+// settings as of the read.
+type FetchEngagementOutput struct {
+	WorkerSettings
+	Engagement  vendors.Engagement
+	Fingerprint Fingerprint
 }
 
 // FetchEngagement reads and normalises the engagement from its platform.
@@ -58,7 +66,7 @@ func (a *Activities) FetchEngagement(ctx context.Context, in FetchEngagementInpu
 	e.Contractor.Email = vendors.ContractorEmail(e.Contractor.Email, in.Vendor, e.Contractor.SourceID, a.ProxyEmailDomain)
 	e.CoverageTypes = a.Mapping.CoverageTypes(in.Vendor, e.Job.ClientID)
 	return FetchEngagementOutput{Engagement: e, Fingerprint: Fingerprint{Contractor: hashOf(e.Contractor), Job: hashOf(e.Job)},
-		ApplicationPendingAfter: a.ApplicationPendingAfter, Horizon: a.Horizon, NoNotifications: !a.Notifier.Enabled()}, nil
+		WorkerSettings: a.settings()}, nil
 }
 
 func hashOf(v any) string {

@@ -77,6 +77,7 @@ func (e *engagementRun) applyCertificateStatus(status, cause string) {
 	if next == s.CertificateStatus {
 		return
 	}
+	wasCoveredByCertificate := s.coveredByCertificate()
 	s.CertificateStatus = next
 	s.NextCertificatePoll = time.Time{}
 	if next == engagement.CertificateFlagged {
@@ -84,11 +85,10 @@ func (e *engagementRun) applyCertificateStatus(status, cause string) {
 	}
 	switch {
 	case next == engagement.CertificateApproved && s.CoverageStatus != engagement.StatusInsured:
-		s.CoveredByCertificate, s.Binding = true, BindNothing
+		s.Binding = BindNothing
 		e.transition(engagement.StatusInsured, cause+"; the approved certificate covers the engagement")
 		e.releaseLease()
-	case next != engagement.CertificateApproved && s.CoveredByCertificate:
-		s.CoveredByCertificate = false
+	case next != engagement.CertificateApproved && wasCoveredByCertificate:
 		if s.Policy.PolicyID == "" && s.Policy.AssignmentID == "" {
 			s.Binding = BindQuote
 		}

@@ -34,14 +34,9 @@ func EngagementWorkflow(ctx workflow.Context, in EngagementInput) (engagement.St
 		return e.s.Status, err
 	}
 	e.sendNotifications()
-	e.drainSignals() // the signal that started the workflow is read before the first sync
+	e.drainSignals() // the signal that started the workflow is read before the first read
 
-	if e.s.Phase == PhaseSetUp {
-		e.applyInbox()               // the start event may carry keys the first read needs (JobDiva)
-		if e.s.Phase == PhaseSetUp { // not when an end arrived with the start
-			e.attempt(e.sync)
-		}
-	}
+	e.setUp()
 	for e.s.Phase == PhaseCovering {
 		if err := e.keepCovered(); err != nil {
 			return e.s.Status, err // continue-as-new
@@ -51,23 +46,24 @@ func EngagementWorkflow(ctx workflow.Context, in EngagementInput) (engagement.St
 	return e.complete()
 }
 
-// keepCovered does the most urgent piece of work there is, or waits for an event or a deadline.
+// keepCovered does the most urgent piece of work there is, in lifecycle order, or waits for an
+// event or a deadline.
 func (e *engagementRun) keepCovered() error {
 	e.applyInbox()
 	s := e.s
 	switch {
 	case s.Phase != PhaseCovering:
-	case s.Parked != nil: // parked by an event (an ineligible application), not by a step
+	case s.parkedByEvent():
 		e.awaitRetry(PhaseCovering)
-	case s.SyncDue:
-		e.attempt(e.sync)
-	case s.Binding == BindNewSession:
+	case s.platformChanged():
+		e.attempt(e.readPlatform)
+	case s.sessionToRenew():
 		e.attempt(e.renewSession)
-	case s.Binding != BindNothing && s.Lease != LeaseWaiting:
+	case s.needsBinding():
 		e.attempt(e.bind)
-	case len(s.PendingCOIs) > 0:
+	case s.certificateWaiting():
 		e.attempt(e.uploadCertificate)
-	case len(s.PendingInvoices) > 0:
+	case s.invoiceWaiting():
 		e.attempt(e.recordInvoice)
 	case e.handleDeadline():
 	case e.shouldContinueAsNew():

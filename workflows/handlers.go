@@ -21,9 +21,15 @@ func (e *engagementRun) listen() error {
 	if err := workflow.SetQueryHandler(e.ctx, engagement.QueryStatus, func() (engagement.Status, error) { return e.s.Status, nil }); err != nil {
 		return err
 	}
-	listenTo(e, engagement.SignalPlatformEvent, func(m *vendors.Event) Message { return Message{Platform: m} })
-	listenTo(e, engagement.SignalPolicyEvent, func(m *engagement.PolicyEvent) Message { return Message{Policy: m} })
-	listenTo(e, engagement.SignalSessionLease, func(m *engagement.SessionLease) Message { return Message{Lease: m} })
+	for _, sig := range inboundSignals {
+		ch := workflow.GetSignalChannel(e.ctx, sig.name)
+		workflow.Go(e.ctx, func(ctx workflow.Context) {
+			for {
+				m, _ := sig.read(ctx, ch)
+				e.record(m)
+			}
+		})
+	}
 	if err := workflow.SetUpdateHandlerWithOptions(e.ctx, engagement.UpdateOperatorAction, e.operatorUpdate,
 		workflow.UpdateHandlerOptions{Validator: e.validateOperatorAction}); err != nil {
 		return err
@@ -40,33 +46,42 @@ func (e *engagementRun) listen() error {
 	return nil
 }
 
-// listenTo records every signal of one name into the inbox, dropping duplicates by event id.
-func listenTo[T any](e *engagementRun, name string, wrap func(*T) Message) {
-	ch := workflow.GetSignalChannel(e.ctx, name)
-	workflow.Go(e.ctx, func(ctx workflow.Context) {
-		for {
-			var payload T
+// inboundSignal is one of the engagement's signals and how it becomes an inbox message.
+type inboundSignal struct {
+	name string
+	// read receives one signal: blocking, or without waiting when ctx is nil (ok is false
+	// when none is waiting).
+	read func(ctx workflow.Context, ch workflow.ReceiveChannel) (m Message, ok bool)
+}
+
+func receiving[T any](name string, wrap func(*T) Message) inboundSignal {
+	return inboundSignal{name: name, read: func(ctx workflow.Context, ch workflow.ReceiveChannel) (Message, bool) {
+		var payload T
+		if ctx == nil {
+			if !ch.ReceiveAsync(&payload) {
+				return Message{}, false
+			}
+		} else {
 			ch.Receive(ctx, &payload)
-			e.record(wrap(&payload))
 		}
-	})
+		return wrap(&payload), true
+	}}
+}
+
+// inboundSignals are the engagement's signals, in the order they are listened to.
+var inboundSignals = []inboundSignal{
+	receiving(engagement.SignalPlatformEvent, func(m *vendors.Event) Message { return Message{Platform: m} }),
+	receiving(engagement.SignalPolicyEvent, func(m *engagement.PolicyEvent) Message { return Message{Policy: m} }),
+	receiving(engagement.SignalSessionLease, func(m *engagement.SessionLease) Message { return Message{Lease: m} }),
 }
 
 // drainSignals records every signal already delivered but not yet read by a listener.
 func (e *engagementRun) drainSignals() {
-	drain(e, engagement.SignalPlatformEvent, func(m *vendors.Event) Message { return Message{Platform: m} })
-	drain(e, engagement.SignalPolicyEvent, func(m *engagement.PolicyEvent) Message { return Message{Policy: m} })
-	drain(e, engagement.SignalSessionLease, func(m *engagement.SessionLease) Message { return Message{Lease: m} })
-}
-
-func drain[T any](e *engagementRun, name string, wrap func(*T) Message) {
-	ch := workflow.GetSignalChannel(e.ctx, name)
-	for {
-		var payload T
-		if !ch.ReceiveAsync(&payload) {
-			return
+	for _, sig := range inboundSignals {
+		ch := workflow.GetSignalChannel(e.ctx, sig.name)
+		for m, ok := sig.read(nil, ch); ok; m, ok = sig.read(nil, ch) {
+			e.record(m)
 		}
-		e.record(wrap(&payload))
 	}
 }
 

@@ -11,8 +11,20 @@ import (
 // Steps 1-3 of SPEC §2: read the platform's record, then find or create the contractor and
 // create the job in 1099Policy. The same read later follows the platform's changes.
 
-// sync reads the platform's record and applies it: the set-up the first time, changes after.
-func (e *engagementRun) sync() error {
+// setUp runs steps 1-3 once, before coverage is kept (a run continued as new skips it).
+func (e *engagementRun) setUp() {
+	if e.s.Phase != PhaseSetUp {
+		return
+	}
+	e.applyInbox()               // the start event may carry keys the first read needs (JobDiva)
+	if e.s.Phase == PhaseSetUp { // not when an end arrived with the start
+		e.attempt(e.readPlatform)
+	}
+}
+
+// readPlatform reads the platform's record and applies it: the contractor and the job the
+// first time, changes after.
+func (e *engagementRun) readPlatform() error {
 	s := e.s
 	fetched, err := call(e, (*activities.Activities).FetchEngagement, activities.FetchEngagementInput{Vendor: s.Vendor,
 		EngagementID: s.EngagementID, Refs: s.SourceRefs})
@@ -21,7 +33,7 @@ func (e *engagementRun) sync() error {
 	}
 	eng := fetched.Engagement
 	eng.Contractor = s.withDetails(eng.Contractor)
-	s.ApplicationPendingAfter, s.Horizon, s.NoNotifications = fetched.ApplicationPendingAfter, fetched.Horizon, fetched.NoNotifications
+	s.WorkerSettings = fetched.WorkerSettings
 	switch {
 	case !eng.UpdatedAt.IsZero() && eng.UpdatedAt.Before(s.LastSourceUpdate):
 		e.logger.Info("platform record older than the state; not applied")
@@ -30,7 +42,7 @@ func (e *engagementRun) sync() error {
 	case eng.Terminal != "":
 		e.requestEnd(eng.Terminal, e.now().Unix(), "platform shows status "+eng.Status)
 	case s.Phase == PhaseSetUp:
-		if err := e.setUp(eng, fetched.Fingerprint); err != nil {
+		if err := e.createContractorAndJob(eng, fetched.Fingerprint); err != nil {
 			return err
 		}
 	default:
@@ -45,8 +57,8 @@ func (e *engagementRun) sync() error {
 	return nil
 }
 
-// setUp creates what 1099Policy needs before coverage can be bound: the contractor and the job.
-func (e *engagementRun) setUp(eng vendors.Engagement, fp activities.Fingerprint) error {
+// createContractorAndJob creates what 1099Policy needs before coverage can be bound.
+func (e *engagementRun) createContractorAndJob(eng vendors.Engagement, fp activities.Fingerprint) error {
 	s := e.s
 	e.setWindow(eng.Start, eng.End)
 	s.Wage, s.WageType = eng.Job.Wage, eng.Job.WageType

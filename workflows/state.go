@@ -59,6 +59,8 @@ type Parked struct {
 // EngagementState is Status plus the bookkeeping the workflow carries across continue-as-new.
 type EngagementState struct {
 	engagement.Status
+	// Settings are the worker's, as of the last read of the platform's record.
+	activities.WorkerSettings
 
 	Phase   Phase   `json:"phase"`
 	Binding Binding `json:"binding,omitempty"`
@@ -74,7 +76,6 @@ type EngagementState struct {
 	SessionCreatedAt     time.Time                     `json:"session_created_at,omitzero"`
 	ExpiredSessions      []string                      `json:"expired_sessions,omitempty"`
 	PolicyExpiresAt      int64                         `json:"policy_expires_at,omitempty"`
-	CoveredByCertificate bool                          `json:"covered_by_certificate,omitempty"`
 	NextCertificatePoll  time.Time                     `json:"next_certificate_poll,omitzero"`
 	PendingCOIs          []string                      `json:"pending_cois,omitempty"`
 	UploadedDocuments    []string                      `json:"uploaded_documents,omitempty"`
@@ -92,16 +93,13 @@ type EngagementState struct {
 	End                  *EndRequest                   `json:"end,omitempty"`
 	KeyGeneration        int                           `json:"key_generation"`
 	// WorkEnd is the engagement's own end (0: open-ended); CoverageEnd is the covered part,
-	// extended at the horizon. Horizon is COVERAGE_HORIZON as the worker had it at the fetch.
+	// extended at the horizon (WorkerSettings.Horizon).
 	WorkEnd    int64         `json:"work_end,omitempty"`
-	Horizon    time.Duration `json:"horizon,omitempty"`
 	Extensions int           `json:"extensions,omitempty"`
 	// Notifications: how many were queued (their ids derive from it), those not yet sent, and
-	// the application-pending rule as the worker had it at the last fetch.
+	// the session the application-pending notice went out for.
 	NotificationSeq         int            `json:"notification_seq,omitempty"`
-	NoNotifications         bool           `json:"no_notifications,omitempty"` // the worker has no destination (as of the last fetch)
 	Outbox                  []notify.Event `json:"outbox,omitempty"`
-	ApplicationPendingAfter time.Duration  `json:"application_pending_after,omitempty"`
 	PendingNotifiedSession  string         `json:"pending_notified_session,omitempty"`
 }
 
@@ -119,6 +117,34 @@ func (s *EngagementState) record(at time.Time, to engagement.CoverageStatus, cau
 // covered reports whether the engagement is insured or carries an approved certificate.
 func (s *EngagementState) covered() bool {
 	return s.CoverageStatus == engagement.StatusInsured || s.CertificateStatus == engagement.CertificateApproved
+}
+
+// What keepCovered acts on, in lifecycle order.
+
+// parkedByEvent: an event (an ineligible application), not a step, parked the engagement.
+func (s *EngagementState) parkedByEvent() bool { return s.Parked != nil }
+
+// platformChanged: the platform's record changed (or was never read).
+func (s *EngagementState) platformChanged() bool { return s.SyncDue }
+
+// sessionToRenew: the open application session is to be replaced.
+func (s *EngagementState) sessionToRenew() bool { return s.Binding == BindNewSession }
+
+// needsBinding: coverage needs an assignment or a quote and session, and the contractor's
+// session lease is not held by another engagement.
+func (s *EngagementState) needsBinding() bool { return s.Binding != BindNothing && s.Lease != LeaseWaiting }
+
+// certificateWaiting: a platform certificate waits to go to 1099Policy for review.
+func (s *EngagementState) certificateWaiting() bool { return len(s.PendingCOIs) > 0 }
+
+// invoiceWaiting: a platform invoice waits to be recorded in 1099Policy.
+func (s *EngagementState) invoiceWaiting() bool { return len(s.PendingInvoices) > 0 }
+
+// coveredByCertificate reports an engagement insured by nothing but its approved certificate
+// (no policy, no assignment): losing the certificate loses the coverage.
+func (s *EngagementState) coveredByCertificate() bool {
+	return s.CertificateStatus == engagement.CertificateApproved && s.CoverageStatus == engagement.StatusInsured &&
+		s.Policy.PolicyID == "" && s.Policy.AssignmentID == ""
 }
 
 // sessionOpen reports an application session waiting for the contractor.
