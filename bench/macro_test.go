@@ -19,6 +19,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coverage-orchestrator/coverage/webhooksig"
+
 	"github.com/coverage-orchestrator/coverage/engagement"
 
 	"github.com/stretchr/testify/require"
@@ -510,7 +512,7 @@ func scaleBench(t *testing.T, b backend, n int) scaleResult {
 			"data": map[string]any{"id": assignments[i], "status": "active",
 				"custom_metadata": map[string]string{"engagement_key": engagement.WorkflowID("remote", ids[i])}}})
 		req, _ := http.NewRequest(http.MethodPost, s.IngressURL+"/webhooks/1099policy", bytes.NewReader(body))
-		req.Header.Set(pc.HeaderSignature, pc.SignatureHeader(testenv.PolicySecret, time.Now(), body))
+		req.Header.Set(pc.HeaderSignature, webhooksig.Sign(testenv.PolicySecret, time.Now(), body))
 		sent[i] = time.Now()
 		resp, err := httpClient.Do(req)
 		if err != nil {

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coverage-orchestrator/coverage/webhooksig"
+
 	"github.com/coverage-orchestrator/coverage/engagement"
 
 	"github.com/stretchr/testify/assert"
@@ -64,7 +66,7 @@ func policyWebhook(t *testing.T, s *testenv.Stack, body []byte, signed bool) (in
 	req, _ := http.NewRequest(http.MethodPost, s.IngressURL+"/webhooks/1099policy", bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
 	if signed {
-		req.Header.Set(pc.HeaderSignature, pc.SignatureHeader(testenv.PolicySecret, time.Now(), body))
+		req.Header.Set(pc.HeaderSignature, webhooksig.Sign(testenv.PolicySecret, time.Now(), body))
 	}
 	resp, err := http.DefaultClient.Do(req)
 	require.NoError(t, err)

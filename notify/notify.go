@@ -6,9 +6,7 @@ package notify
 import (
 	"bytes"
 	"context"
-	"crypto/hmac"
 	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -20,6 +18,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/coverage-orchestrator/coverage/webhooksig"
 )
 
 // The event catalogue: one event per transition that matters to a company.
@@ -37,7 +37,7 @@ const (
 var Types = []string{EngagementInsured, EngagementUnprotected, EngagementNeedsAttention, EngagementApplicationPending,
 	CertificateFlagged, EngagementEnded, EngagementCanceled}
 
-// HeaderSignature carries t=<unix>,v1=<hex HMAC-SHA256(secret, t + "." + body)>.
+// HeaderSignature carries the webhooksig scheme: t=<unix>,v1=<hex HMAC-SHA256(secret, t + "." + body)>.
 const HeaderSignature = "Coverage-Signature"
 
 // Event is the body of one notification; every key is always present.
@@ -73,66 +73,6 @@ var emailLike = regexp.MustCompile(`[^\s"'<>(),;:]+@[^\s"'<>(),;:]+`)
 // Redact removes anything shaped like an email address from a reason text: a refusal quoted
 // from 1099Policy or a platform could name the contractor's address.
 func Redact(reason string) string { return emailLike.ReplaceAllString(reason, "[email]") }
-
-// Sign returns the Coverage-Signature header value for body at t.
-func Sign(secret string, t time.Time, body []byte) string {
-	ts := strconv.FormatInt(t.Unix(), 10)
-	return "t=" + ts + ",v1=" + hex.EncodeToString(mac(secret, ts, body))
-}
-
-func mac(secret, ts string, body []byte) []byte {
-	m := hmac.New(sha256.New, []byte(secret))
-	m.Write([]byte(ts))
-	m.Write([]byte("."))
-	m.Write(body)
-	return m.Sum(nil)
-}
-
-// Verification failures.
-var (
-	ErrNoSignature = errors.New("missing " + HeaderSignature + " header")
-	ErrMalformed   = errors.New("malformed " + HeaderSignature + " header: want t=<unix>,v1=<hex>")
-	ErrStale       = errors.New("signature timestamp outside the tolerance")
-	ErrMismatch    = errors.New("no v1 signature matches the body")
-)
-
-// Verify is the receiver's check: one v1 entry must match HMAC-SHA256(secret, t + "." + body)
-// in constant time, and t must be within tolerance of now.
-func Verify(secret, header string, body []byte, now time.Time, tolerance time.Duration) error {
-	if strings.TrimSpace(header) == "" {
-		return ErrNoSignature
-	}
-	var ts string
-	var sigs [][]byte
-	for _, part := range strings.Split(header, ",") {
-		k, v, ok := strings.Cut(strings.TrimSpace(part), "=")
-		if !ok {
-			return ErrMalformed
-		}
-		switch k {
-		case "t":
-			ts = v
-		case "v1":
-			if sig, err := hex.DecodeString(v); err == nil {
-				sigs = append(sigs, sig)
-			}
-		}
-	}
-	sec, err := strconv.ParseInt(ts, 10, 64)
-	if err != nil || len(sigs) == 0 {
-		return ErrMalformed
-	}
-	if d := now.Sub(time.Unix(sec, 0)); d > tolerance || d < -tolerance {
-		return ErrStale
-	}
-	want := mac(secret, ts, body)
-	for _, sig := range sigs {
-		if subtle.ConstantTimeCompare(sig, want) == 1 {
-			return nil
-		}
-	}
-	return ErrMismatch
-}
 
 // SlackText is the one-line Slack message, with a link to the engagement in the Temporal UI.
 func SlackText(ev Event, uiURL, namespace string) string {
@@ -195,7 +135,7 @@ func (s *Sender) Send(ctx context.Context, destination string, ev Event) error {
 		if s.Now != nil {
 			now = s.Now
 		}
-		req.Header.Set(HeaderSignature, Sign(s.Secret, now(), body))
+		req.Header.Set(HeaderSignature, webhooksig.Sign(s.Secret, now(), body))
 		req.Header.Set("Coverage-Event-Id", ev.ID)
 	}
 	client := s.Client

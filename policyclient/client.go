@@ -157,11 +157,6 @@ func (c *Client) UpdateContractor(ctx context.Context, id string, p Contractor) 
 	return send[Contractor](ctx, c, http.MethodPut, "/contractors/"+esc(id), "", p)
 }
 
-// GetContractor reads one contractor.
-func (c *Client) GetContractor(ctx context.Context, id string) (Contractor, error) {
-	return get[Contractor](ctx, c, "/contractors/"+esc(id), nil)
-}
-
 // ListContractorPolicies lists a contractor's policies, newest first.
 func (c *Client) ListContractorPolicies(ctx context.Context, contractorID string) ([]Policy, error) {
 	return get[[]Policy](ctx, c, "/contractors/"+esc(contractorID)+"/policies", nil)

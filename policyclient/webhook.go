@@ -1,102 +1,37 @@
 package policyclient
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
-	"crypto/subtle"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
-)
 
-// DefaultTolerance is how far a signature timestamp may be from now.
-const DefaultTolerance = 300 * time.Second
+	"github.com/coverage-orchestrator/coverage/webhooksig"
+)
 
 // Signature verification failures; the ingress answers 401 with the reason.
 var (
-	ErrMissingSignature = errors.New("missing Ten99Policy-Signature header")
-	ErrMalformedHeader  = errors.New("malformed Ten99Policy-Signature header: want t=<unix seconds>,v1=<hex>")
-	ErrStaleTimestamp   = errors.New("signature timestamp outside the tolerance")
-	ErrNoMatch          = errors.New("no v1 signature matches the body")
+	ErrMissingSignature = webhooksig.ErrMissing
+	ErrMalformedHeader  = webhooksig.ErrMalformed
+	ErrStaleTimestamp   = webhooksig.ErrStale
+	ErrNoMatch          = webhooksig.ErrNoMatch
 )
 
-// Verifier checks Ten99Policy-Signature headers: t=<unix s>,v1=<hex HMAC-SHA256(secret, t + "." + body)>.
+// Verifier checks Ten99Policy-Signature headers (the webhooksig scheme).
 type Verifier struct {
 	Secret    string
-	Tolerance time.Duration    // DefaultTolerance when 0
+	Tolerance time.Duration    // webhooksig.DefaultTolerance when 0
 	Now       func() time.Time // time.Now when nil; injectable for tests
 }
 
 // Verify returns nil when one v1 entry matches body and the timestamp is fresh.
 func (v Verifier) Verify(header string, body []byte) error {
-	header = strings.TrimSpace(header)
-	if header == "" {
-		return ErrMissingSignature
-	}
-	var ts int64
-	var haveTS bool
-	var sigs [][]byte
-	for _, part := range strings.Split(header, ",") {
-		k, val, ok := strings.Cut(strings.TrimSpace(part), "=")
-		if !ok {
-			return ErrMalformedHeader
-		}
-		switch k {
-		case "t":
-			n, err := strconv.ParseInt(val, 10, 64)
-			if err != nil {
-				return ErrMalformedHeader
-			}
-			ts, haveTS = n, true
-		case "v1":
-			sig, err := hex.DecodeString(val)
-			if err != nil {
-				continue // another scheme's entry; ignore it like unknown versions
-			}
-			sigs = append(sigs, sig)
-		}
-	}
-	if !haveTS || len(sigs) == 0 {
-		return ErrMalformedHeader
-	}
 	now := time.Now
 	if v.Now != nil {
 		now = v.Now
 	}
-	tol := v.Tolerance
-	if tol == 0 {
-		tol = DefaultTolerance
-	}
-	if d := now().Sub(time.Unix(ts, 0)); d > tol || d < -tol {
-		return fmt.Errorf("%w (%s)", ErrStaleTimestamp, d.Round(time.Second))
-	}
-	want := computeSignature(v.Secret, ts, body)
-	match := 0
-	for _, sig := range sigs {
-		match |= subtle.ConstantTimeCompare(sig, want)
-	}
-	if match != 1 {
-		return ErrNoMatch
-	}
-	return nil
-}
-
-func computeSignature(secret string, ts int64, body []byte) []byte {
-	mac := hmac.New(sha256.New, []byte(secret))
-	mac.Write([]byte(strconv.FormatInt(ts, 10)))
-	mac.Write([]byte("."))
-	mac.Write(body)
-	return mac.Sum(nil)
-}
-
-// SignatureHeader builds the header value for body at time t (used by the sandbox and tests).
-func SignatureHeader(secret string, t time.Time, body []byte) string {
-	ts := t.Unix()
-	return fmt.Sprintf("t=%d,v1=%s", ts, hex.EncodeToString(computeSignature(secret, ts, body)))
+	return webhooksig.Verify(header, body, now(), v.Tolerance, v.Secret)
 }
 
 // Canonical event types (the guides' aliases are mapped onto these).

@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coverage-orchestrator/coverage/webhooksig"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -16,8 +18,8 @@ func TestVerifySignature(t *testing.T) {
 	secret := "whsec_abc"
 	now := time.Unix(1_800_000_000, 0)
 	body := []byte(`{"id":"ev_1","type":"policy.active","data":{"id":"pl_1"}}`)
-	good := pc.SignatureHeader(secret, now, body)
-	other := pc.SignatureHeader("whsec_other", now, body)
+	good := webhooksig.Sign(secret, now, body)
+	other := webhooksig.Sign("whsec_other", now, body)
 	v := pc.Verifier{Secret: secret, Now: func() time.Time { return now }}
 
 	for _, tc := range []struct {

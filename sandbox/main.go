@@ -18,6 +18,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/coverage-orchestrator/coverage/webhooksig"
+
 	"github.com/coverage-orchestrator/coverage/engagement"
 
 	"github.com/coverage-orchestrator/coverage/notify"
@@ -130,7 +132,7 @@ func notificationLogger(secret string) http.Handler {
 			http.Error(w, "unreadable body", http.StatusBadRequest)
 			return
 		}
-		if err := notify.Verify(secret, r.Header.Get(notify.HeaderSignature), body, time.Now(), 5*time.Minute); err != nil {
+		if err := webhooksig.Verify(r.Header.Get(notify.HeaderSignature), body, time.Now(), 5*time.Minute, secret); err != nil {
 			log.Printf("notification refused: %v", err)
 			http.Error(w, err.Error(), http.StatusUnauthorized)
 			return

@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coverage-orchestrator/coverage/webhooksig"
+
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/stretchr/testify/assert"
@@ -280,7 +282,7 @@ func TestClosedEngagementIsNotRestarted(t *testing.T) {
 
 func policyHook(t *testing.T, url string, ev map[string]any, at time.Time) (int, map[string]any) {
 	body, _ := json.Marshal(ev)
-	return post(t, url+"/webhooks/1099policy", body, map[string]string{pc.HeaderSignature: pc.SignatureHeader(policySecret, at, body)})
+	return post(t, url+"/webhooks/1099policy", body, map[string]string{pc.HeaderSignature: webhooksig.Sign(policySecret, at, body)})
 }
 
 func TestPolicyWebhook(t *testing.T) {

@@ -11,6 +11,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/coverage-orchestrator/coverage/webhooksig"
+
 	pc "github.com/coverage-orchestrator/coverage/policyclient"
 )
 
@@ -394,7 +396,7 @@ func (w *webhookSender) deliver(body []byte) {
 	for attempt := 0; attempt < 20; attempt++ {
 		req, _ := http.NewRequest(http.MethodPost, w.url, bytes.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set(pc.HeaderSignature, pc.SignatureHeader(w.secret, w.now(), body))
+		req.Header.Set(pc.HeaderSignature, webhooksig.Sign(w.secret, w.now(), body))
 		resp, err := w.client.Do(req)
 		if err == nil {
 			resp.Body.Close()
