@@ -7,6 +7,8 @@ import (
 	pc "github.com/coverage-orchestrator/coverage/policyclient"
 )
 
+// Certificates of insurance a contractor brings: uploaded for review, and their review read.
+
 // CertificateInput uploads a COI document from the platform.
 type CertificateInput struct {
 	WorkflowID   string

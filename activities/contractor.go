@@ -8,6 +8,8 @@ import (
 	"github.com/coverage-orchestrator/coverage/vendors"
 )
 
+// The contractor in 1099Policy: found by email, created with the guide's key, kept up to date.
+
 // FindContractorInput looks a contractor up by email.
 type FindContractorInput struct{ Email string }
 

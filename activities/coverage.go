@@ -9,6 +9,8 @@ import (
 	"github.com/coverage-orchestrator/coverage/vendors"
 )
 
+// Coverage in 1099Policy: quotes, application sessions and assignments.
+
 // CoverageInput creates or updates a quote or an assignment.
 type CoverageInput struct {
 	WorkflowID   string

@@ -11,6 +11,9 @@ import (
 	pc "github.com/coverage-orchestrator/coverage/policyclient"
 )
 
+// The 1099Policy events poller: events read back to the last one seen and routed as their
+// webhooks would be.
+
 // EventsWatermark is where the events poller stopped: the newest event it handed over, and
 // that event's creation time (the walk also stops at anything older, in case the event itself
 // is no longer listed). Before any event was seen, only AfterCreated is set.

@@ -8,6 +8,8 @@ import (
 	"github.com/coverage-orchestrator/coverage/vendors"
 )
 
+// Invoices and timesheets: read from the platform, recorded in 1099Policy.
+
 // FetchInvoiceInput names a platform invoice or timesheet.
 type FetchInvoiceInput struct {
 	Vendor       string

@@ -8,6 +8,8 @@ import (
 	"github.com/coverage-orchestrator/coverage/vendors"
 )
 
+// The engagement's job in 1099Policy.
+
 // JobInput creates or updates the engagement's job.
 type JobInput struct {
 	WorkflowID string

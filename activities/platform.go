@@ -12,6 +12,9 @@ import (
 	"github.com/coverage-orchestrator/coverage/vendors"
 )
 
+// The platform: its record of the engagement read and normalised, and its changes listed and
+// handed to the engagements (the pollers).
+
 // FetchEngagementInput names the engagement to read from its platform.
 type FetchEngagementInput struct {
 	Vendor       string

@@ -10,6 +10,8 @@ import (
 	"github.com/coverage-orchestrator/coverage/vendors"
 )
 
+// Routing of 1099Policy events whose payload does not name the engagement.
+
 // RouteInput is a 1099Policy event to route.
 type RouteInput struct {
 	EventID       string

@@ -4,6 +4,8 @@ import (
 	"time"
 )
 
+// Names and payloads of the workflows' signals, Updates and queries.
+
 // Workflow type names: the worker registers each workflow under its name, and every client
 // here starts workflows and filters visibility by these, never by a function reference.
 const (

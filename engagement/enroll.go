@@ -11,6 +11,8 @@ import (
 	"go.temporal.io/sdk/client"
 )
 
+// Enrollment of one engagement by its platform id, and backfill of a platform.
+
 // EnrollSource and BackfillSource prefix the start events' ids: stable per engagement, so a
 // repeated enrollment or backfill is a duplicate to the workflow.
 const (

@@ -2,6 +2,8 @@ package engagement
 
 import "strings"
 
+// Workflow ids: every id this service gives a workflow is built here.
+
 // engagementPrefix starts every engagement workflow ID.
 const engagementPrefix = "engagement:"
 

@@ -4,6 +4,8 @@ import (
 	pc "github.com/coverage-orchestrator/coverage/policyclient"
 )
 
+// The 1099Policy event as the engagement and its router receive it.
+
 // How a 1099Policy event reached the service. An event can arrive both ways; the engagement
 // acts on whichever comes first (dedupe by event id) and says in its transition cause when
 // the poller found it first.

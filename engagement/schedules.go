@@ -12,6 +12,8 @@ import (
 	"go.temporal.io/sdk/temporal"
 )
 
+// The pollers' Temporal Schedules.
+
 // EnsurePollSchedule creates (or updates) the Temporal Schedule that polls a platform every
 // interval.
 func EnsurePollSchedule(ctx context.Context, c client.Client, taskQueue, vendor string, interval time.Duration) error {

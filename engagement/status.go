@@ -2,6 +2,8 @@ package engagement
 
 import "time"
 
+// The engagement's status: the answer of its status query and of the operator API.
+
 // CoverageStatus is the engagement's compliance state (search attribute CoverageStatus).
 type CoverageStatus string
 
