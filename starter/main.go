@@ -6,11 +6,7 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
-	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
 	"go.uber.org/zap"
@@ -22,19 +18,9 @@ import (
 	"github.com/coverage-orchestrator/coverage/vendors/all"
 )
 
-func main() {
-	if err := run(); err != nil {
-		fmt.Fprintln(os.Stderr, "starter:", err)
-		os.Exit(1)
-	}
-}
+func main() { startup.Main("starter", startup.Lazy, run, config.Config.RequireOpsToken) }
 
-func run() error {
-	svc, err := startup.Boot(startup.Lazy, config.Config.RequireOpsToken)
-	if err != nil {
-		return err
-	}
-	defer svc.Close()
+func run(ctx context.Context, svc *startup.Service) error {
 	cfg, c, logger, metrics := svc.Config, svc.Client, svc.Logger, svc.Metrics
 
 	srv := &Server{Temporal: c, TaskQueue: cfg.Temporal.TaskQueue, Adapters: all.Adapters(cfg),
@@ -43,6 +29,7 @@ func run() error {
 		Policy: pc.New(pc.Config{BaseURL: cfg.Policy.APIURL, APIKey: cfg.Policy.APIKey, Environment: cfg.Policy.Environment}),
 		Codec:  CodecServer{Origins: cfg.CodecCORSOrigins, LocalUIWithoutToken: cfg.CodecLocalUIWithoutToken}}
 	if len(cfg.PayloadKeys) > 0 {
+		var err error
 		srv.Codec.Codec, err = payloadcodec.NewCodec(cfg.PayloadKeys)
 		if err != nil {
 			return err
@@ -51,8 +38,6 @@ func run() error {
 	httpServer := &http.Server{Addr: cfg.ListenAddr, Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second}
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	go srv.RefreshGauges(ctx, cfg.Notify.GaugeInterval)
 	errc := make(chan error, 1)
 	go func() { errc <- httpServer.ListenAndServe() }()

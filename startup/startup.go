@@ -6,6 +6,9 @@ package startup
 import (
 	"context"
 	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
 	"time"
 
 	"go.temporal.io/sdk/client"
@@ -88,6 +91,26 @@ func (s *Service) checkNamespace(mode Mode) error {
 		}
 	}
 	return engagement.CheckSearchAttributes(ctx, s.Client, s.Config.Temporal.Namespace)
+}
+
+// Main boots the service and runs it until SIGINT or SIGTERM cancels ctx; an error stops the
+// process with one line naming it, prefixed with the binary's name.
+func Main(name string, mode Mode, run func(ctx context.Context, svc *Service) error, require ...func(config.Config) error) {
+	if err := bootAndRun(mode, run, require); err != nil {
+		fmt.Fprintln(os.Stderr, name+":", err)
+		os.Exit(1)
+	}
+}
+
+func bootAndRun(mode Mode, run func(context.Context, *Service) error, require []func(config.Config) error) error {
+	svc, err := Boot(mode, require...)
+	if err != nil {
+		return err
+	}
+	defer svc.Close()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return run(ctx, svc)
 }
 
 // Close closes the client, then flushes logs and metrics.

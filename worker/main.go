@@ -7,9 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
 	"github.com/coverage-orchestrator/coverage/engagement"
@@ -26,19 +23,9 @@ import (
 	"github.com/coverage-orchestrator/coverage/workflows"
 )
 
-func main() {
-	if err := run(); err != nil {
-		fmt.Fprintln(os.Stderr, "worker:", err)
-		os.Exit(1)
-	}
-}
+func main() { startup.Main("worker", startup.Dial, run) }
 
-func run() error {
-	svc, err := startup.Boot(startup.Dial)
-	if err != nil {
-		return err
-	}
-	defer svc.Close()
+func run(ctx context.Context, svc *startup.Service) error {
 	cfg, c, logger := svc.Config, svc.Client, svc.Logger
 
 	registry := all.Adapters(cfg)
@@ -62,8 +49,7 @@ func run() error {
 	w := worker.New(c, cfg.Temporal.TaskQueue, worker.Options{})
 	workflows.Register(w, acts)
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	var err error
 	for _, vendor := range config.Vendors {
 		p := cfg.Platforms[vendor]
 		if !p.Enabled() {
