@@ -3,6 +3,7 @@ package engagement
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	enumspb "go.temporal.io/api/enums/v1"
@@ -54,7 +55,10 @@ func CheckSearchAttributes(ctx context.Context, c client.Client, namespace strin
 	if err != nil {
 		return fmt.Errorf("reading the search attributes of namespace %s: %w", namespace, err)
 	}
-	for _, sa := range SearchAttributes() {
+	// In name order, so the first missing one named is the same on every start.
+	list := SearchAttributes()
+	slices.SortFunc(list, func(a, b SearchAttribute) int { return strings.Compare(a.Name, b.Name) })
+	for _, sa := range list {
 		got, ok := resp.GetCustomAttributes()[sa.Name]
 		if !ok {
 			return fmt.Errorf("search attribute %s is not registered in namespace %s: run `temporal operator search-attribute create --namespace %s --name %s --type %s`",
