@@ -96,8 +96,8 @@ func TestOperatorActionsAsUpdates(t *testing.T) {
 		t.Parallel()
 		pcase := cases[1]
 		email := "op-end@example.com"
-		returning(t, s, email, true)
 		ex := example(pcase.name, "op-end", email, pcase.hourly)
+		returning(t, s, productEmail(pcase.name, ex), true)
 		start(t, s, pcase, ex)
 		insured := s.WaitStatus(t, pcase.name, ex.ID, time.Minute, "INSURED", is(workflows.StatusInsured))
 		code, out := opsWithKey(t, s, "/v1/engagements/workmarket/"+ex.ID+"/actions/end", "end-1")
@@ -120,8 +120,8 @@ func TestOperatorActionsAsUpdates(t *testing.T) {
 		t.Parallel()
 		pcase := cases[0]
 		email := "op-cancel@example.com"
-		returning(t, s, email, true)
 		ex := example(pcase.name, "op-cancel", email, pcase.hourly)
+		returning(t, s, productEmail(pcase.name, ex), true)
 		start(t, s, pcase, ex)
 		insured := s.WaitStatus(t, pcase.name, ex.ID, time.Minute, "INSURED", is(workflows.StatusInsured))
 		wid := workflows.EngagementWorkflowID("remote", ex.ID)

@@ -52,7 +52,7 @@ func (s *Server) Seed(platform string, e Example) error {
 	case workmarket.Vendor:
 		return s.Put(platform, "assignments", e.ID, workmarketAssignment(e, first, last))
 	case upwork.Vendor:
-		return s.Put(platform, "contracts", e.ID, upworkContract(e, first, last))
+		return s.Put(platform, UpworkContracts, e.ID, upworkContract(e, first, last))
 	case jobdiva.Vendor:
 		return s.seedJobdiva(e, first, last)
 	}
