@@ -69,7 +69,7 @@ func TestRemoteAndWorkMarketLiveShapes(t *testing.T) {
 		start(t, s, cases[1], ex)
 		s.WaitStatus(t, "workmarket", ex.ID, time.Minute, "AWAITING_APPLICATION", is(workflows.StatusAwaitingApplication))
 		require.NoError(t, s.Platforms.SeedDocument("workmarket", ex, "uuid-"+ex.ID, "Certificate of Insurance.pdf", []byte("%PDF-1.4 coi")))
-		status, body := hook(t, s, "workmarket", platformsim.HookCOI, ex, "att-"+ex.ID, "") // no ${attachment_uuid}
+		status, body := hook(t, s, "workmarket", platformsim.HookCOI, ex, "att-"+ex.ID, "") // ${file_uuid} left unexpanded
 		require.Equal(t, http.StatusOK, status, "%v", body)
 		st := s.WaitStatus(t, "workmarket", ex.ID, time.Minute, "certificate APPROVED", func(st workflows.Status) bool {
 			return st.CertificateStatus == workflows.CertificateApproved
