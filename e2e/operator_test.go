@@ -170,6 +170,9 @@ func TestCertificateIntake(t *testing.T) {
 		return st.CertificateStatus == workflows.CertificateApproved
 	})
 	assert.Equal(t, workflows.StatusInsured, st.CoverageStatus)
+	certs := postsFor(s, "/files/certificates", workflows.EngagementWorkflowID("remote", ok.ID))
+	require.Len(t, certs, 1)
+	assert.Contains(t, certs[0].Body, `name="custom_metadata[contract_id]"`+"\r\n\r\n"+ok.ID+"\r\n", "the guide's key, as on every other object")
 	code, _ = postCertificate(t, s, "remote", ok.ID, "coi.pdf", []byte("%PDF-1.4 certificate"))
 	require.Equal(t, http.StatusOK, code)
 	assert.Equal(t, 1, s.Policy.Counts().Certificates[workflows.EngagementWorkflowID("remote", ok.ID)], "the same file again makes no second certificate")

@@ -91,6 +91,9 @@ type Status struct {
 	WageType          string            `json:"wage_type"`
 	CoverageTypes     []string          `json:"coverage_types,omitempty"`
 	Transitions       []Transition      `json:"transitions"`
+	// Metadata is the guide's custom_metadata keys per 1099Policy object (platform ids only):
+	// the intake route gives an operator's certificate the same keys as every other object.
+	Metadata vendors.Metadata `json:"metadata"`
 }
 
 // Phase is where the engagement stands in SPEC §2's lifecycle.
@@ -159,7 +162,6 @@ type EngagementState struct {
 	LastEventAt          time.Time              `json:"last_event_at,omitzero"` // newest platform update event applied
 	LastSourceUpdate     time.Time              `json:"last_source_update,omitzero"`
 	SourceFingerprint    activities.Fingerprint `json:"source_fingerprint"`
-	Metadata             vendors.Metadata       `json:"metadata"`
 	ClientID             string                 `json:"client_id,omitempty"`
 	SourceContractorID   string                 `json:"source_contractor_id,omitempty"`
 	SourceRefs           map[string]string      `json:"source_refs,omitempty"`        // keys beside the id the platform needs (JobDiva)

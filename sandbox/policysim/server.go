@@ -31,9 +31,10 @@ type Config struct {
 	CertificateReviewAfter time.Duration
 	// AssignmentActiveAfter is the delay before assignment.active (default 500 ms).
 	AssignmentActiveAfter time.Duration
-	// RequireContactDetails refuses contractors without phone and address (line1, locality,
-	// region, postalcode), as the API reference marks them required.
-	RequireContactDetails bool
+	// AcceptMissingContactDetails relaxes contractor create for a test: by default a contractor
+	// without phone or a full address (line1, locality, region, postalcode) is refused, as the
+	// API reference marks them required.
+	AcceptMissingContactDetails bool
 	// DuplicateWebhooks delivers every event twice, to exercise dedupe.
 	DuplicateWebhooks bool
 	// WithheldWebhooks are event types recorded (and listed at GET /api/v1/events) but never
