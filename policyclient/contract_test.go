@@ -57,9 +57,10 @@ func openAPI(t *testing.T, serverURL string) routers.Router {
 
 // newValidatedSandbox starts the sandbox (its defaults: contact details required) behind a
 // handler that validates each request and answer against the document.
-func newValidatedSandbox(t *testing.T) (*policysim.Server, *pc.Client, *validated) {
+func newValidatedSandbox(t *testing.T, cfg policysim.Config) (*policysim.Server, *pc.Client, *validated) {
 	t.Helper()
-	sim := policysim.New(policysim.Config{APIKey: testKey, CertificateReviewAfter: time.Hour})
+	cfg.APIKey, cfg.CertificateReviewAfter = testKey, time.Hour
+	sim := policysim.New(cfg)
 	v := &validated{seen: map[string]bool{}, problems: map[string][]string{}}
 	var router routers.Router
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -110,7 +111,7 @@ func (v *validated) add(r *http.Request, format string, args ...any) {
 // TestEveryCallAgainstTheOpenAPIDocument runs every client call once and checks what went
 // over the wire both ways.
 func TestEveryCallAgainstTheOpenAPIDocument(t *testing.T) {
-	sim, c, v := newValidatedSandbox(t)
+	sim, c, v := newValidatedSandbox(t, policysim.Config{})
 	ctx := context.Background()
 	meta := pc.Metadata{"engagement_key": "engagement:upwork:41815410", "engagement_id": "41815410"}
 
@@ -203,6 +204,23 @@ func TestEveryCallAgainstTheOpenAPIDocument(t *testing.T) {
 			assert.True(t, v.seen[method+" "+path], "operation %s %s exercised", method, path)
 		}
 	}
+}
+
+// TestCertificateUploadAnsweredWithLinks: the other rendering of the upload's answer (x-disagree:
+// {gl_coi_pdf_url, wc_coi_pdf_url}, no id) is accepted, and the client finds its certificate.
+func TestCertificateUploadAnsweredWithLinks(t *testing.T) {
+	_, c, v := newValidatedSandbox(t, policysim.Config{CertificateURLAnswers: true})
+	ctx := context.Background()
+	con, err := c.CreateContractor(ctx, "k-con", withContact(pc.Contractor{FirstName: "Ava", LastName: "Nguyen", Email: "ava@example.com"}))
+	require.NoError(t, err)
+	_, err = c.UploadCertificate(ctx, "k-other", pc.CertificateUpload{Contractor: con.ID, FileName: "other.pdf", File: strings.NewReader("%PDF-1.4 a")})
+	require.NoError(t, err)
+	cert, err := c.UploadCertificate(ctx, "k-cert", pc.CertificateUpload{Contractor: con.ID, FileName: "COI.pdf", File: strings.NewReader("%PDF-1.4 b")})
+	require.NoError(t, err)
+	require.NotEmpty(t, cert.ID)
+	assert.Equal(t, "COI.pdf", cert.FileName)
+	assert.Equal(t, pc.CertificatePending, cert.Status)
+	assert.Empty(t, v.problems, "the links answer is one the document allows")
 }
 
 // TestFieldsTheClientReadsAreDocumented: every JSON field the client's types decode from an

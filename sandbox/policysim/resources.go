@@ -717,6 +717,10 @@ func (s *Server) uploadCertificate(w http.ResponseWriter, r *http.Request, body 
 		id := rec.ID
 		s.after(s.cfg.CertificateReviewAfter, func() { s.reviewCertificate(id, outcome) })
 	}
+	if s.cfg.CertificateURLAnswers {
+		writeJSON(w, http.StatusCreated, map[string]string{"gl_coi_pdf_url": s.publicURL(r) + "/files/" + rec.ID + ".pdf", "wc_coi_pdf_url": ""})
+		return
+	}
 	writeJSON(w, http.StatusCreated, rec.Certificate)
 }
 

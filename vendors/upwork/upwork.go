@@ -260,7 +260,7 @@ func (a *Adapter) FetchEngagement(ctx context.Context, id string) (vendors.Engag
 	if err != nil {
 		return e, err
 	}
-	WithLocation(&e, loc)
+	withLocation(&e, loc)
 	return e, nil
 }
 
@@ -284,8 +284,8 @@ func (a *Adapter) location(ctx context.Context, userID string) (*Location, error
 	return out.UserDetails.Location, nil
 }
 
-// WithLocation fills the contractor's address from userDetails.
-func WithLocation(e *vendors.Engagement, loc *Location) {
+// withLocation fills the contractor's address from userDetails.
+func withLocation(e *vendors.Engagement, loc *Location) {
 	if loc == nil {
 		return
 	}
