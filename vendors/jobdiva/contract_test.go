@@ -1,20 +1,14 @@
 package jobdiva_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"io"
-	"maps"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"reflect"
 	"regexp"
 	"slices"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -65,32 +59,11 @@ func spring(t *testing.T) *vendorstest.Spring {
 	return s
 }
 
-type call struct {
-	method, path string
-	params       []string
-	body, answer []byte
-}
-
-func recordCalls(t *testing.T) []call {
+func recordCalls(t *testing.T) []vendorstest.Exchange {
 	t.Helper()
 	sim := platformsim.New(platformsim.Config{JobDivaLogin: [3]string{"7", "u", "p"}})
-	var mu sync.Mutex
-	var calls []call
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		r.Body = io.NopCloser(bytes.NewReader(body))
-		rec := httptest.NewRecorder()
-		sim.ServeHTTP(rec, r)
-		maps.Copy(w.Header(), rec.Header())
-		w.WriteHeader(rec.Code)
-		w.Write(rec.Body.Bytes())
-		mu.Lock()
-		defer mu.Unlock()
-		calls = append(calls, call{method: r.Method, path: strings.TrimPrefix(r.URL.Path, "/jobdiva"), params: slices.Collect(maps.Keys(r.URL.Query())),
-			body: body, answer: rec.Body.Bytes()})
-	}))
-	t.Cleanup(srv.Close)
-	a := jobdiva.New(jobdiva.Config{APIURL: srv.URL + "/jobdiva", ClientID: "7", Username: "u", Password: "p"})
+	rec := vendorstest.Record(t, sim, "/jobdiva")
+	a := jobdiva.New(jobdiva.Config{APIURL: rec.URL + "/jobdiva", ClientID: "7", Username: "u", Password: "p"})
 	start := time.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, 3)
 	ex := platformsim.Example{ID: "778899", ContractorID: "456", JobID: "123", Email: "sam@example.com", Rate: "70.00", Hourly: true, Start: start, End: start.AddDate(0, 1, 0)}
 	require.NoError(t, sim.Seed(jobdiva.Vendor, ex))
@@ -102,7 +75,7 @@ func recordCalls(t *testing.T) []call {
 	require.NoError(t, err)
 	_, err = a.FetchInvoice(ctx, ex.ID, "5551")
 	require.NoError(t, err)
-	return calls
+	return rec.Exchanges()
 }
 
 // TestCallsExistInTheControllers: every path, method and parameter the adapter sends is
@@ -111,11 +84,11 @@ func TestCallsExistInTheControllers(t *testing.T) {
 	s := spring(t)
 	seen := map[string]bool{}
 	for _, c := range recordCalls(t) {
-		assert.NoError(t, s.CheckCall(c.method, c.path, c.params))
-		seen[c.path] = true
-		if c.path == jobdiva.PathSearchStart {
+		assert.NoError(t, s.CheckCall(c.Method, c.Path, c.Params))
+		seen[c.Path] = true
+		if c.Path == jobdiva.PathSearchStart {
 			var body any
-			require.NoError(t, json.Unmarshal(c.body, &body))
+			require.NoError(t, json.Unmarshal(c.Body, &body))
 			assert.NoError(t, s.CheckJSON("SearchStartDef", body, "searchStart body", map[string]bool{}))
 		}
 	}
@@ -140,8 +113,8 @@ func TestSearchStartAnswersAreActivities(t *testing.T) {
 	}
 	check("search_start.json", fixture(t, "search_start.json"))
 	for _, c := range recordCalls(t) {
-		if c.path == jobdiva.PathSearchStart {
-			check("simulator", c.answer)
+		if c.Path == jobdiva.PathSearchStart {
+			check("simulator", c.Answer)
 		}
 	}
 	assert.NoError(t, s.CheckStruct("Activity", reflect.TypeOf(jobdiva.Start{}), "Start", unknowns))

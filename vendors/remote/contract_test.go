@@ -1,20 +1,16 @@
 package remote_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"maps"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"reflect"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -88,34 +84,13 @@ func operation(t *testing.T, ts *vendorstest.TSTypes, method, path string) (stri
 	return "", fmt.Errorf("%s %s: no operation of the generated types has this url", method, path)
 }
 
-type call struct {
-	method, path string
-	params       []string
-	status       int
-	header       http.Header
-	answer       []byte
-}
-
 // recordCalls runs the adapter's calls (the partner token grant, an employment, an invoice,
 // the poll with its listing and the webhook-events feed, a 429) against the simulator.
-func recordCalls(t *testing.T) []call {
+func recordCalls(t *testing.T) []vendorstest.Exchange {
 	t.Helper()
 	sim := platformsim.New(platformsim.Config{RemoteClient: [3]string{"cid", "csec", "rt"}})
-	var mu sync.Mutex
-	var calls []call
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rec := httptest.NewRecorder()
-		sim.ServeHTTP(rec, r)
-		maps.Copy(w.Header(), rec.Header())
-		w.WriteHeader(rec.Code)
-		w.Write(rec.Body.Bytes())
-		mu.Lock()
-		defer mu.Unlock()
-		calls = append(calls, call{method: r.Method, path: strings.TrimPrefix(r.URL.Path, "/remote"), params: slices.Collect(maps.Keys(r.URL.Query())),
-			status: rec.Code, header: rec.Header(), answer: bytes.Clone(rec.Body.Bytes())})
-	}))
-	t.Cleanup(srv.Close)
-	a := remote.New(remote.Config{APIURL: srv.URL + "/remote", ClientID: "cid", ClientSecret: "csec", RefreshToken: "rt"})
+	rec := vendorstest.Record(t, sim, "/remote")
+	a := remote.New(remote.Config{APIURL: rec.URL + "/remote", ClientID: "cid", ClientSecret: "csec", RefreshToken: "rt"})
 	start := time.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, 3)
 	ex := platformsim.Example{ID: "2614f814-b08e-4c8e-8c4d-ddbcc4692d99", Email: "ada@example.com", Rate: "85.50", Hourly: true, Start: start, End: start.AddDate(0, 1, 0)}
 	require.NoError(t, sim.Seed(remote.Vendor, ex))
@@ -136,7 +111,7 @@ func recordCalls(t *testing.T) []call {
 	sim.AddFault(remote.Vendor, http.StatusTooManyRequests, 2, 1)
 	_, err = a.FetchEngagement(ctx, ex.ID)
 	require.Error(t, err)
-	return calls
+	return rec.Exchanges()
 }
 
 // TestCallsExistInTheGeneratedTypes: every path and method the adapter calls is an operation
@@ -145,14 +120,17 @@ func TestCallsExistInTheGeneratedTypes(t *testing.T) {
 	ts := types(t)
 	seen := map[string]bool{}
 	for _, c := range recordCalls(t) {
-		op, err := operation(t, ts, c.method, c.path)
+		op, err := operation(t, ts, c.Method, c.Path)
 		if !assert.NoError(t, err) {
 			continue
 		}
 		seen[op] = true
-		for _, p := range c.params {
+		if c.Method != http.MethodGet {
+			continue // the token grant's form is its body (OAuth2TokenParams), not a query
+		}
+		for _, p := range c.Params {
 			_, err := ts.Field(ts.Decls[op+"Data"], "query."+p)
-			assert.NoError(t, err, "%s %s: query parameter %s", c.method, c.path, p)
+			assert.NoError(t, err, "%s %s: query parameter %s", c.Method, c.Path, p)
 		}
 	}
 	for _, op := range operations {
@@ -187,11 +165,11 @@ func TestAnswersMatchTheGeneratedTypes(t *testing.T) {
 		assert.NoError(t, checkAnswer(t, ts, op, http.StatusOK, fixture(t, name)), name)
 	}
 	for _, c := range recordCalls(t) {
-		op, err := operation(t, ts, c.method, c.path)
+		op, err := operation(t, ts, c.Method, c.Path)
 		require.NoError(t, err)
-		assert.NoError(t, checkAnswer(t, ts, op, c.status, c.answer), "simulator %s %s", c.method, c.path)
-		if c.status == http.StatusTooManyRequests {
-			assert.NotEmpty(t, c.header.Get("Retry-After"), "a 429 carries Retry-After")
+		assert.NoError(t, checkAnswer(t, ts, op, c.Status, c.Answer), "simulator %s %s", c.Method, c.Path)
+		if c.Status == http.StatusTooManyRequests {
+			assert.NotEmpty(t, c.Header.Get("Retry-After"), "a 429 carries Retry-After")
 		}
 	}
 }

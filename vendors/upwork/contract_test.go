@@ -5,11 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,6 +17,7 @@ import (
 
 	"github.com/coverage-orchestrator/coverage/sandbox/platformsim"
 	"github.com/coverage-orchestrator/coverage/vendors/upwork"
+	"github.com/coverage-orchestrator/coverage/vendors/vendorstest"
 )
 
 // Contract tests against Upwork's introspected schema (sandbox/platformsim/testdata/
@@ -35,19 +34,7 @@ type sent struct {
 func recordOperations(t *testing.T) []sent {
 	t.Helper()
 	sim := platformsim.New(platformsim.Config{Tokens: map[string]string{upwork.Vendor: "tok"}})
-	var mu sync.Mutex
-	var got []sent
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		var s sent
-		require.NoError(t, json.Unmarshal(body, &s))
-		mu.Lock()
-		got = append(got, s)
-		mu.Unlock()
-		r.Body = io.NopCloser(bytes.NewReader(body))
-		sim.ServeHTTP(w, r)
-	}))
-	t.Cleanup(srv.Close)
+	rec := vendorstest.Record(t, sim, "/upwork")
 	start := time.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, 3)
 	require.NoError(t, sim.Seed(upwork.Vendor, platformsim.Example{ID: "41815410", ContractorID: "~01abc2def3", Rate: "75.00", Hourly: true, Start: start}))
 	var user struct {
@@ -57,11 +44,17 @@ func recordOperations(t *testing.T) []sent {
 	}
 	require.NoError(t, json.Unmarshal(fixture(t, "user_details.json"), &user))
 	require.NoError(t, sim.Put(upwork.Vendor, platformsim.UpworkUsers, "~01abc2def3", user.Data.UserDetails))
-	a := upwork.New(upwork.Config{APIURL: srv.URL + "/upwork", AccessToken: "tok", TenantID: "t"})
+	a := upwork.New(upwork.Config{APIURL: rec.URL + "/upwork", AccessToken: "tok", TenantID: "t"})
 	_, err := a.FetchEngagement(context.Background(), "41815410")
 	require.NoError(t, err)
 	_, err = a.Refresh(context.Background(), []string{"41815410", "1"})
 	require.NoError(t, err)
+	var got []sent
+	for _, x := range rec.Exchanges() {
+		var s sent
+		require.NoError(t, json.Unmarshal(x.Body, &s))
+		got = append(got, s)
+	}
 	return got
 }
 

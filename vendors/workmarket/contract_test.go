@@ -1,19 +1,15 @@
 package workmarket_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"reflect"
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -59,48 +55,12 @@ func spring(t *testing.T) *vendorstest.Spring {
 	return s
 }
 
-type call struct {
-	method, path string
-	params       []string
-	answer       []byte
-}
-
-// recordCalls runs every adapter call against the simulator and records each request (its
-// query and form parameter names) and answer.
-func recordCalls(t *testing.T) []call {
+// recordCalls runs every adapter call against the simulator and records each exchange.
+func recordCalls(t *testing.T) []vendorstest.Exchange {
 	t.Helper()
 	sim := platformsim.New(platformsim.Config{Tokens: map[string]string{workmarket.Vendor: "api-token"}, WorkMarketSecret: "api-secret"})
-	var mu sync.Mutex
-	var calls []call
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		r.Body = io.NopCloser(bytes.NewReader(body))
-		names := map[string]bool{}
-		for k := range r.URL.Query() {
-			names[k] = true
-		}
-		if form, err := url(body); err == nil {
-			for k := range form {
-				names[k] = true
-			}
-		}
-		rec := httptest.NewRecorder()
-		sim.ServeHTTP(rec, r)
-		for k, v := range rec.Header() {
-			w.Header()[k] = v
-		}
-		w.WriteHeader(rec.Code)
-		w.Write(rec.Body.Bytes())
-		c := call{method: r.Method, path: strings.TrimPrefix(r.URL.Path, "/workmarket"), answer: rec.Body.Bytes()}
-		for k := range names {
-			c.params = append(c.params, k)
-		}
-		mu.Lock()
-		calls = append(calls, c)
-		mu.Unlock()
-	}))
-	t.Cleanup(srv.Close)
-	a := workmarket.New(workmarket.Config{APIURL: srv.URL + "/workmarket", Token: "api-token", Secret: "api-secret"})
+	rec := vendorstest.Record(t, sim, "/workmarket")
+	a := workmarket.New(workmarket.Config{APIURL: rec.URL + "/workmarket", Token: "api-token", Secret: "api-secret"})
 	start := time.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, 3)
 	ex := platformsim.Example{ID: "6029116324", ContractorID: "98765432", Email: "sam@example.com", Rate: "50.00", Hourly: true, Start: start, End: start.AddDate(0, 0, 1)}
 	require.NoError(t, sim.Seed(workmarket.Vendor, ex))
@@ -117,17 +77,7 @@ func recordCalls(t *testing.T) []call {
 	require.NoError(t, err)
 	_, err = a.FetchEngagement(ctx, "missing")
 	require.Error(t, err)
-	return calls
-}
-
-func url(body []byte) (map[string][]string, error) {
-	if len(body) == 0 {
-		return nil, io.EOF
-	}
-	req, _ := http.NewRequest(http.MethodPost, "/", bytes.NewReader(body))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	err := req.ParseForm()
-	return req.PostForm, err
+	return rec.Exchanges()
 }
 
 // TestCallsExistInTheControllers: every path, method and parameter the adapter sends is
@@ -136,8 +86,8 @@ func TestCallsExistInTheControllers(t *testing.T) {
 	s := spring(t)
 	seen := map[string]bool{}
 	for _, c := range recordCalls(t) {
-		assert.NoError(t, s.CheckCall(c.method, c.path, c.params, "access_token"))
-		seen[c.path] = true
+		assert.NoError(t, s.CheckCall(c.Method, c.Path, c.Params, "access_token"))
+		seen[c.Path] = true
 	}
 	for _, p := range paths {
 		assert.True(t, seen[p], "the recorded calls reach %s", p)
@@ -201,7 +151,7 @@ func TestAnswersMatchTheDTOs(t *testing.T) {
 		assert.NoError(t, checkEnvelope(t, s, method, path, fixture(t, name), unknowns), name)
 	}
 	for _, c := range recordCalls(t) {
-		assert.NoError(t, checkEnvelope(t, s, c.method, c.path, c.answer, unknowns), "simulator %s %s", c.method, c.path)
+		assert.NoError(t, checkEnvelope(t, s, c.Method, c.Path, c.Answer, unknowns), "simulator %s %s", c.Method, c.Path)
 	}
 	assert.Equal(t, map[string]bool{"ApiPhoneNumberDTO": true}, unknowns, "DTOs the extract lacks (their fields are assumptions)")
 }
