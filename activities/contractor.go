@@ -58,7 +58,7 @@ func contractorBody(in ContractorInput) pc.Contractor {
 func (a *Activities) CreateContractor(ctx context.Context, in ContractorInput) (ContractorOutput, error) {
 	c, err := a.Policy.CreateContractor(ctx, in.Key, contractorBody(in))
 	if err != nil {
-		return ContractorOutput{}, classify(err)
+		return ContractorOutput{}, classifyContractor(err)
 	}
 	return ContractorOutput{ContractorID: c.ID}, nil
 }
@@ -71,7 +71,7 @@ func (a *Activities) UpdateContractor(ctx context.Context, in ContractorInput) (
 	delete(body.CustomMetadata, IdempotencyKeyField)
 	c, err := a.Policy.UpdateContractor(ctx, in.ContractorID, body)
 	if err != nil {
-		return ContractorOutput{}, classify(err)
+		return ContractorOutput{}, classifyContractor(err)
 	}
 	return ContractorOutput{ContractorID: c.ID}, nil
 }

@@ -2,6 +2,9 @@ package activities
 
 import (
 	"errors"
+	"maps"
+	"slices"
+	"strings"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
@@ -71,6 +74,23 @@ func classify(err error) error {
 		typ = ErrNotFound
 	}
 	return temporal.NewNonRetryableApplicationError(err.Error(), typ, err)
+}
+
+// ContractorRoute is where an operator supplies what a platform does not give (SPEC §7).
+const ContractorRoute = "PUT /v1/engagements/{vendor}/{id}/contractor"
+
+// classifyContractor is classify for a contractor create or update: a validation refusal
+// naming fields (1099Policy requires phone and a full address; Upwork gives neither) says
+// plainly which fields are missing and how an operator supplies them.
+func classifyContractor(err error) error {
+	pe, ok := pc.AsError(err)
+	if !ok || pe.Retryable || pe.Code != pc.CodeInvalidRequest || len(pe.Fields) == 0 {
+		return classify(err)
+	}
+	fields := slices.Sorted(maps.Keys(pe.Fields))
+	msg := "1099Policy refused the contractor without " + strings.Join(fields, ", ") +
+		" (the platform does not give them): an operator supplies them with " + ContractorRoute
+	return temporal.NewNonRetryableApplicationError(msg, ErrBusiness, err)
 }
 
 func retryable(err error, after time.Duration) error {

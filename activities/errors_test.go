@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/coverage-orchestrator/coverage/config"
@@ -50,4 +51,20 @@ func TestClassify(t *testing.T) {
 		})
 	}
 	assert.NoError(t, classify(nil))
+}
+
+// TestContractorRefusedForMissingFields: the refusal names every missing field and the route
+// an operator supplies them through; other contractor errors classify as usual.
+func TestContractorRefusedForMissingFields(t *testing.T) {
+	refusal := &pc.Error{StatusCode: 400, Code: pc.CodeInvalidRequest, Fields: map[string]string{"phone": "This field is required.",
+		"address.line1": "This field is required."}}
+	var ae *temporal.ApplicationError
+	require.True(t, errors.As(classifyContractor(refusal), &ae))
+	assert.Equal(t, ErrBusiness, ae.Type())
+	assert.True(t, ae.NonRetryable())
+	assert.Equal(t, "1099Policy refused the contractor without address.line1, phone (the platform does not give them): an operator supplies them with "+
+		ContractorRoute, ae.Message())
+	dup := &pc.Error{StatusCode: 400, Code: pc.CodeDuplicateEmail}
+	require.True(t, errors.As(classifyContractor(dup), &ae))
+	assert.Equal(t, ErrDuplicateEmail, ae.Type())
 }

@@ -13,11 +13,13 @@ import (
 	"github.com/coverage-orchestrator/coverage/testenv"
 )
 
-// TestDemoReachesItsStatuses runs `make demo`'s mix on a headless stack and checks, through
-// the operator API, that within a minute the engagements show INSURED, AWAITING_APPLICATION,
-// CANCELED and a FLAGGED certificate across all four platforms.
+// TestDemoReachesItsStatuses runs `make demo`'s mix on a headless stack whose 1099Policy
+// requires contact details (as `make run`'s does) and checks, through the operator API, that
+// within a minute the engagements show INSURED, AWAITING_APPLICATION, CANCELED and a FLAGGED
+// certificate across all four platforms, and that the Upwork contract passed through the
+// contact-details parking the demo resolved as an operator.
 func TestDemoReachesItsStatuses(t *testing.T) {
-	s := testenv.NewStack(t, testenv.StackOptions{AutoCompleteAfter: 2 * time.Second})
+	s := testenv.NewStack(t, testenv.StackOptions{AutoCompleteAfter: 2 * time.Second, RequireContactDetails: true})
 	list, err := demo.Run(context.Background(), demo.Config{PlatformSandboxURL: s.PlatformURL, PolicySandboxURL: s.PolicyURL,
 		PolicyAPIKey: testenv.PolicyKey, IngressURL: s.IngressURL, OpsToken: testenv.OpsToken, Prefix: "demo-"})
 	require.NoError(t, err)
@@ -51,6 +53,14 @@ func TestDemoReachesItsStatuses(t *testing.T) {
 	assert.Len(t, platforms, 4)
 	for _, want := range []string{"INSURED", "AWAITING_APPLICATION", "CANCELED", "certificate FLAGGED"} {
 		assert.True(t, statuses[want], want)
+	}
+	for _, e := range list {
+		if e.Platform == "upwork" {
+			code, body := ops(t, s, "GET", "/v1/engagements/upwork/"+e.ID, nil)
+			require.Equal(t, 200, code)
+			assert.Contains(t, string(body), "NEEDS_ATTENTION")
+			assert.Contains(t, string(body), "contractor details supplied by an operator")
+		}
 	}
 	code, body := ops(t, s, "GET", "/v1/engagements?status=CANCELED", nil)
 	require.Equal(t, 200, code)

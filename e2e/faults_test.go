@@ -45,9 +45,11 @@ func fleet(t *testing.T, s *testenv.Stack, prefix string, n int) []faultEngageme
 		email := ""
 		if i%2 == 0 {
 			email = id + "@example.com"
-			returning(t, s, email, true)
 		}
 		ex := example(c.name, id, email, c.hourly)
+		if email != "" {
+			returning(t, s, productEmail(c.name, ex), true)
+		}
 		require.NoError(t, s.Platforms.Seed(c.name, ex))
 		at := time.Now()
 		if refs := platformsim.EnrollBody(c.name, ex); refs != nil {

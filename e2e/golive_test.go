@@ -25,8 +25,8 @@ func TestUpworkAndJobDivaLiveAndGoingLive(t *testing.T) {
 	t.Run("an Upwork contract is enrolled, then polled to its end", func(t *testing.T) {
 		t.Parallel()
 		email := "upwork-enrolled@example.com"
-		returning(t, s, email, true)
 		ex := example("upwork", "upwork-enrolled", email, true)
+		returning(t, s, productEmail("upwork", ex), true)
 		ex.Start = day(-1)
 		require.NoError(t, s.Platforms.Seed("upwork", ex))
 		code, out := ops(t, s, http.MethodPost, "/v1/engagements/upwork/"+ex.ID, nil)
@@ -49,8 +49,8 @@ func TestUpworkAndJobDivaLiveAndGoingLive(t *testing.T) {
 	t.Run("a JobDiva start found by polling alone; rate change by billing webhook; timesheet invoice once", func(t *testing.T) {
 		t.Parallel()
 		email := "jobdiva-polled-start@example.com"
-		returning(t, s, email, true)
 		ex := example("jobdiva", "778001", email, true)
+		returning(t, s, productEmail("jobdiva", ex), true)
 		require.NoError(t, s.Platforms.Seed("jobdiva", ex))
 		st := s.WaitStatus(t, "jobdiva", ex.ID, time.Minute, "INSURED via UpdatedHires", is(engagement.StatusInsured))
 

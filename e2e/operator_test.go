@@ -97,8 +97,8 @@ func TestOperatorActionsAsUpdates(t *testing.T) {
 		t.Parallel()
 		pcase := cases[1]
 		email := "op-end@example.com"
-		returning(t, s, email, true)
 		ex := example(pcase.name, "op-end", email, pcase.hourly)
+		returning(t, s, productEmail(pcase.name, ex), true)
 		start(t, s, pcase, ex)
 		insured := s.WaitStatus(t, pcase.name, ex.ID, time.Minute, "INSURED", is(engagement.StatusInsured))
 		code, out := opsWithKey(t, s, "/v1/engagements/workmarket/"+ex.ID+"/actions/end", "end-1")
@@ -121,8 +121,8 @@ func TestOperatorActionsAsUpdates(t *testing.T) {
 		t.Parallel()
 		pcase := cases[0]
 		email := "op-cancel@example.com"
-		returning(t, s, email, true)
 		ex := example(pcase.name, "op-cancel", email, pcase.hourly)
+		returning(t, s, productEmail(pcase.name, ex), true)
 		start(t, s, pcase, ex)
 		insured := s.WaitStatus(t, pcase.name, ex.ID, time.Minute, "INSURED", is(engagement.StatusInsured))
 		wid := engagement.WorkflowID("remote", ex.ID)
@@ -171,6 +171,9 @@ func TestCertificateIntake(t *testing.T) {
 		return st.CertificateStatus == engagement.CertificateApproved
 	})
 	assert.Equal(t, engagement.StatusInsured, st.CoverageStatus)
+	certs := postsFor(s, "/files/certificates", engagement.WorkflowID("remote", ok.ID))
+	require.Len(t, certs, 1)
+	assert.Contains(t, certs[0].Body, `name="custom_metadata[contract_id]"`+"\r\n\r\n"+ok.ID+"\r\n", "the guide's key, as on every other object")
 	code, _ = postCertificate(t, s, "remote", ok.ID, "coi.pdf", []byte("%PDF-1.4 certificate"))
 	require.Equal(t, http.StatusOK, code)
 	assert.Equal(t, 1, s.Policy.Counts().Certificates[engagement.WorkflowID("remote", ok.ID)], "the same file again makes no second certificate")

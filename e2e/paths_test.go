@@ -16,6 +16,7 @@ import (
 	pc "github.com/coverage-orchestrator/coverage/policyclient"
 	"github.com/coverage-orchestrator/coverage/sandbox/platformsim"
 	"github.com/coverage-orchestrator/coverage/testenv"
+	"github.com/coverage-orchestrator/coverage/vendors"
 	"github.com/coverage-orchestrator/coverage/workflows"
 )
 
@@ -81,6 +82,15 @@ func returning(t *testing.T, s *testenv.Stack, email string, withPolicy bool) {
 	}
 }
 
+// productEmail is the email the product gives the example's contractor: Upwork's is always
+// the proxy (a contract carries no email).
+func productEmail(platform string, ex platformsim.Example) string {
+	if platform == "upwork" {
+		return vendors.ProxyEmail(platform, ex.ContractorID, "relay.example.com")
+	}
+	return ex.Email
+}
+
 func decode(t *testing.T, body string) map[string]any {
 	var m map[string]any
 	require.NoError(t, json.Unmarshal([]byte(body), &m), body)
@@ -123,7 +133,11 @@ func TestPaths(t *testing.T) {
 				assert.Equal(t, pcase.entity, job["entity"])
 				assert.Equal(t, pcase.category, job["category_code"])
 				assert.NotContains(t, job, "region", "1099Policy has no top-level region on jobs")
-				assert.Equal(t, "CA", job["address"].(map[string]any)["region"], "the work state in address.region")
+				if p == "upwork" {
+					assert.NotContains(t, job, "address", "an Upwork contract is remote work: no work location")
+				} else {
+					assert.Equal(t, "CA", job["address"].(map[string]any)["region"], "the work state in address.region")
+				}
 				meta := job["custom_metadata"].(map[string]any)
 				for _, k := range pcase.jobMeta {
 					assert.NotEmpty(t, meta[k], "job custom_metadata.%s", k)
@@ -144,8 +158,8 @@ func TestPaths(t *testing.T) {
 			t.Run("returning contractor gets an assignment", func(t *testing.T) {
 				t.Parallel()
 				email := p + "-returning@example.com"
-				returning(t, s, email, true)
 				ex := example(p, p+"-ret", email, pcase.hourly)
+				returning(t, s, productEmail(p, ex), true)
 				start(t, s, pcase, ex)
 				st := s.WaitStatus(t, p, ex.ID, 60*time.Second, "INSURED", is(engagement.StatusInsured))
 				assert.NotEmpty(t, st.Policy.AssignmentID)
@@ -158,8 +172,8 @@ func TestPaths(t *testing.T) {
 			t.Run("ineligible assignment falls back to quote and session", func(t *testing.T) {
 				t.Parallel()
 				email := p + "-known@manual.example"
-				returning(t, s, email, false)
 				ex := example(p, p+"-inel", email, pcase.hourly)
+				returning(t, s, productEmail(p, ex), false)
 				start(t, s, pcase, ex)
 				st := s.WaitStatus(t, p, ex.ID, 60*time.Second, "AWAITING_APPLICATION", is(engagement.StatusAwaitingApplication))
 				assert.NotEmpty(t, st.Policy.SessionURL)
@@ -211,8 +225,8 @@ func TestPaths(t *testing.T) {
 			t.Run("date change after binding updates the assignment", func(t *testing.T) {
 				t.Parallel()
 				email := p + "-dates@example.com"
-				returning(t, s, email, true)
 				ex := example(p, p+"-dates", email, pcase.hourly)
+				returning(t, s, productEmail(p, ex), true)
 				start(t, s, pcase, ex)
 				st := s.WaitStatus(t, p, ex.ID, 60*time.Second, "INSURED", is(engagement.StatusInsured))
 				ex.End = ex.End.AddDate(0, 0, 10)
@@ -241,8 +255,8 @@ func TestPaths(t *testing.T) {
 					t.Skip("JobDiva sends no end webhook: its terminations come from the reports (TestPollingFindsChangesWithoutWebhooks)")
 				}
 				email := p + "-cancel@example.com"
-				returning(t, s, email, true)
 				ex := example(p, p+"-cancel", email, pcase.hourly)
+				returning(t, s, productEmail(p, ex), true)
 				start(t, s, pcase, ex)
 				insured := s.WaitStatus(t, p, ex.ID, 60*time.Second, "INSURED", is(engagement.StatusInsured))
 				status, _ := hook(t, s, p, platformsim.HookCancel, ex, "cancel-"+ex.ID, "")
@@ -263,8 +277,8 @@ func TestPaths(t *testing.T) {
 					t.Skip("JobDiva sends no end webhook: its terminations come from the reports (TestPollingFindsChangesWithoutWebhooks)")
 				}
 				email := p + "-ended@example.com"
-				returning(t, s, email, true)
 				ex := example(p, p+"-ended", email, pcase.hourly)
+				returning(t, s, productEmail(p, ex), true)
 				ex.Start = day(-1)
 				start(t, s, pcase, ex)
 				st := s.WaitStatus(t, p, ex.ID, 60*time.Second, "INSURED", is(engagement.StatusInsured))
@@ -282,8 +296,8 @@ func TestPaths(t *testing.T) {
 				t.Run("invoice recorded once when its event arrives twice", func(t *testing.T) {
 					t.Parallel()
 					email := p + "-invoice@example.com"
-					returning(t, s, email, true)
 					ex := example(p, p+"-inv", email, pcase.hourly)
+					returning(t, s, productEmail(p, ex), true)
 					start(t, s, pcase, ex)
 					s.WaitStatus(t, p, ex.ID, 60*time.Second, "INSURED", is(engagement.StatusInsured))
 					ref := pcase.invoiceRef(ex)
@@ -305,8 +319,8 @@ func TestPaths(t *testing.T) {
 				t.Run("candidate update reaches the candidate's open engagements", func(t *testing.T) {
 					t.Parallel()
 					email := "jobdiva-candidate@example.com"
-					returning(t, s, email, true)
 					ex := example(p, p+"-cand", email, pcase.hourly)
+					returning(t, s, productEmail(p, ex), true)
 					start(t, s, pcase, ex)
 					insured := s.WaitStatus(t, p, ex.ID, 60*time.Second, "INSURED", is(engagement.StatusInsured))
 					ex.LastName = "Okafor"
@@ -330,8 +344,8 @@ func TestPaths(t *testing.T) {
 					t.Skip("JobDiva sends no end webhook: its terminations come from the reports (TestPollingFindsChangesWithoutWebhooks)")
 				}
 				email := p + "-late@example.com"
-				returning(t, s, email, true)
 				ex := example(p, p+"-late", email, pcase.hourly)
+				returning(t, s, productEmail(p, ex), true)
 				start(t, s, pcase, ex)
 				s.WaitStatus(t, p, ex.ID, 60*time.Second, "INSURED", is(engagement.StatusInsured))
 				status, _ := hook(t, s, p, platformsim.HookCancel, ex, "cancel-"+ex.ID, "")

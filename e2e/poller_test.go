@@ -20,8 +20,8 @@ func TestPollingFindsChangesWithoutWebhooks(t *testing.T) {
 	s := testenv.NewStack(t, testenv.StackOptions{AutoCompleteAfter: time.Second, PollInterval: "2s"})
 	for _, c := range cases {
 		email := c.name + "-polled@example.com"
-		returning(t, s, email, true)
 		ex := example(c.name, c.name+"-polled", email, c.hourly)
+		returning(t, s, productEmail(c.name, ex), true)
 		require.NoError(t, s.Platforms.Seed(c.name, ex))
 		if c.name == "upwork" {
 			// Upwork has no listing to discover a contract in: it is enrolled, then polled.
@@ -30,7 +30,7 @@ func TestPollingFindsChangesWithoutWebhooks(t *testing.T) {
 		}
 		s.WaitStatus(t, c.name, ex.ID, time.Minute, "INSURED via polling", is(engagement.StatusInsured))
 
-		ex.Status = map[string]string{"remote": "deleted", "workmarket": "cancelled", "upwork": "CANCELLED", "jobdiva": "terminated"}[c.name]
+		ex.Status = map[string]string{"remote": "deleted", "workmarket": "cancelled", "upwork": "CLOSED", "jobdiva": "terminated"}[c.name]
 		require.NoError(t, s.Platforms.Seed(c.name, ex))
 		s.WaitStatus(t, c.name, ex.ID, time.Minute, "CANCELED via polling", is(engagement.StatusCanceled))
 	}

@@ -1,6 +1,10 @@
 package engagement
 
-import "time"
+import (
+	"time"
+
+	"github.com/coverage-orchestrator/coverage/vendors"
+)
 
 // The engagement's status: the answer of its status query and of the operator API.
 
@@ -78,4 +82,7 @@ type Status struct {
 	WageType          string            `json:"wage_type"`
 	CoverageTypes     []string          `json:"coverage_types,omitempty"`
 	Transitions       []Transition      `json:"transitions"`
+	// Metadata is the guide's custom_metadata keys per 1099Policy object (platform ids only):
+	// the intake route gives an operator's certificate the same keys as every other object.
+	Metadata vendors.Metadata `json:"metadata"`
 }

@@ -246,7 +246,13 @@ type CertificateUpload struct {
 }
 
 // UploadCertificate sends a certificate as multipart/form-data; its review is asynchronous.
+// The docs disagree on the answer: the certificate (the upload guide), or only its PDF links
+// (the operation page's example). Without an id in the answer, the certificate is the newest
+// one of the contractor with this file name.
 func (c *Client) UploadCertificate(ctx context.Context, key string, u CertificateUpload) (Certificate, error) {
+	if u.FileName == "" {
+		u.FileName = defaultCertificateName
+	}
 	pr, pw := io.Pipe()
 	mw := multipart.NewWriter(pw)
 	go func() {
@@ -256,8 +262,24 @@ func (c *Client) UploadCertificate(ctx context.Context, key string, u Certificat
 	err := c.do(ctx, request{method: http.MethodPost, path: "/files/certificates", raw: pr,
 		contentType: mw.FormDataContentType(), key: key}, &out)
 	pr.CloseWithError(io.ErrClosedPipe) // unblock the writer if the request ended early
-	return out, err
+	if err != nil || out.ID != "" {
+		return out, err
+	}
+	list, err := c.ListCertificates(ctx, ListParams{Limit: 100})
+	if err != nil {
+		return out, err
+	}
+	for _, cert := range list {
+		if cert.Contractor.ID == u.Contractor && cert.FileName == u.FileName {
+			return cert, nil
+		}
+	}
+	return out, &Error{StatusCode: http.StatusCreated, Method: http.MethodPost, Path: "/files/certificates",
+		Message: "the upload answer names no certificate and the list shows none for this contractor and file"}
 }
+
+// defaultCertificateName is the upload's file name when the caller has none.
+const defaultCertificateName = "certificate.pdf"
 
 func writeCertificateForm(mw *multipart.Writer, u CertificateUpload) error {
 	if err := mw.WriteField("contractor", u.Contractor); err != nil {
@@ -273,11 +295,7 @@ func writeCertificateForm(mw *multipart.Writer, u CertificateUpload) error {
 			return err
 		}
 	}
-	name := u.FileName
-	if name == "" {
-		name = "certificate.pdf"
-	}
-	part, err := mw.CreateFormFile("certificate", name)
+	part, err := mw.CreateFormFile("certificate", u.FileName)
 	if err != nil {
 		return err
 	}

@@ -29,14 +29,21 @@ func newSandbox(t *testing.T, cfg policysim.Config) (*policysim.Server, *pc.Clie
 	return sim, pc.New(pc.Config{BaseURL: srv.URL, APIKey: testKey, Environment: "sandbox"})
 }
 
+// withContact gives a contractor the phone and full address the API requires.
+func withContact(c pc.Contractor) pc.Contractor {
+	c.Phone = "+1 415 555 0100"
+	c.Address = &pc.Address{Line1: "1 Market St", Locality: "San Francisco", Region: "CA", PostalCode: "94107", Country: "US"}
+	return c
+}
+
 func day(n int) pc.Time { return pc.Time(time.Now().Add(time.Duration(n) * 24 * time.Hour).Unix()) }
 
 // fixture creates a contractor and a job and returns their ids.
 func fixture(t *testing.T, c *pc.Client, email string) (string, string) {
 	t.Helper()
 	ctx := context.Background()
-	con, err := c.CreateContractor(ctx, "k-con-"+email, pc.Contractor{FirstName: "Ava", LastName: "Nguyen", Email: email,
-		Address: &pc.Address{Region: "CA", Country: "US"}, CustomMetadata: pc.Metadata{"engagement_key": "engagement:remote:ct_1"}})
+	con, err := c.CreateContractor(ctx, "k-con-"+email, withContact(pc.Contractor{FirstName: "Ava", LastName: "Nguyen", Email: email,
+		CustomMetadata: pc.Metadata{"engagement_key": "engagement:remote:ct_1"}}))
 	require.NoError(t, err)
 	job, err := c.CreateJob(ctx, "k-job-"+email, pc.Job{Name: "Frontend", Entity: "en_1", CategoryCode: "jc_SOFTWARE", Wage: 7500, WageType: "hourly", Address: &pc.Address{Region: "CA", Country: "US"}})
 	require.NoError(t, err)
@@ -153,7 +160,7 @@ func TestBusinessErrors(t *testing.T) {
 	ctx := context.Background()
 	conID, jobID := fixture(t, c, "bo@example.com")
 
-	_, err := c.CreateContractor(ctx, "other-key", pc.Contractor{FirstName: "B", LastName: "O", Email: "bo@example.com"})
+	_, err := c.CreateContractor(ctx, "other-key", withContact(pc.Contractor{FirstName: "B", LastName: "O", Email: "bo@example.com"}))
 	assert.True(t, pc.IsDuplicateEmail(err), "%v", err)
 	assert.False(t, pc.IsRetryable(err))
 	assert.True(t, pc.IsBusiness(err))
@@ -254,7 +261,7 @@ func TestRetryableErrors(t *testing.T) {
 func TestIdempotentReplay(t *testing.T) {
 	sim, c := newSandbox(t, policysim.Config{})
 	ctx := context.Background()
-	p := pc.Contractor{FirstName: "I", LastName: "D", Email: "idem@example.com"}
+	p := withContact(pc.Contractor{FirstName: "I", LastName: "D", Email: "idem@example.com"})
 	first, err := c.CreateContractor(ctx, "remote-contractor-ctr_1", p)
 	require.NoError(t, err)
 	again, err := c.CreateContractor(ctx, "remote-contractor-ctr_1", p)
@@ -378,14 +385,16 @@ func TestQuoteCoverageTypeArrayOrObject(t *testing.T) {
 }
 
 func TestContractorRefusedWithoutContactDetails(t *testing.T) {
-	_, c := newSandbox(t, policysim.Config{RequireContactDetails: true})
+	_, c := newSandbox(t, policysim.Config{})
 	_, err := c.CreateContractor(context.Background(), "k-nophone", pc.Contractor{FirstName: "A", LastName: "B", Email: "nophone@example.com"})
 	require.Error(t, err)
 	pe, ok := pc.AsError(err)
 	require.True(t, ok)
 	assert.Equal(t, 400, pe.StatusCode)
 	assert.Equal(t, pc.CodeInvalidRequest, pe.Code)
-	assert.Contains(t, err.Error(), "phone")
+	for _, field := range []string{"phone", "address.line1", "address.locality", "address.region", "address.postalcode"} {
+		assert.Contains(t, err.Error(), field, "every missing field is named")
+	}
 	_, err = c.CreateContractor(context.Background(), "k-phone", pc.Contractor{FirstName: "A", LastName: "B", Email: "phone@example.com",
 		Phone: "+14155550100", Address: &pc.Address{Line1: "1 Main St", Locality: "Oakland", Region: "CA", PostalCode: "94607", Country: "US"}})
 	require.NoError(t, err)

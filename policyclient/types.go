@@ -106,6 +106,19 @@ type SessionParams struct {
 	CustomMetadata Metadata `json:"custom_metadata,omitempty"`
 }
 
+// Session steps, in the order a contractor goes through them (the documented list).
+const (
+	StepVerifyInfo           = "verify_info"
+	StepApplicationQuestions = "application_questions"
+	StepEsignatureDocument   = "esignature_document"
+	StepAddCardDetails       = "add_card_details"
+	StepFinalReview          = "final_review"
+	StepApplicationComplete  = "application_complete"
+)
+
+// SessionSteps lists them.
+var SessionSteps = []string{StepVerifyInfo, StepApplicationQuestions, StepEsignatureDocument, StepAddCardDetails, StepFinalReview, StepApplicationComplete}
+
 // Session is an insurance application session a first-time contractor completes.
 type Session struct {
 	ID             string   `json:"id"`
@@ -163,7 +176,7 @@ type Certificate struct {
 	ID             string        `json:"id"`
 	Contractor     ContractorRef `json:"contractor"`
 	Status         string        `json:"status"`
-	FileName       string        `json:"file_name,omitempty"`
+	FileName       string        `json:"filename,omitempty"`
 	CustomMetadata Metadata      `json:"custom_metadata,omitempty"`
 	Created        Time          `json:"created,omitempty"`
 }

@@ -52,12 +52,13 @@ func serve() {
 	autoComplete := flag.Duration("auto-complete", 5*time.Second, "complete application sessions after this delay (0: only by hand); contractors with emails ending "+policysim.ManualEmailSuffix+" are never completed automatically")
 	review := flag.Duration("certificate-review", 3*time.Second, "certificate review time")
 	twice := flag.Bool("duplicate-webhooks", false, "deliver every 1099Policy event twice")
+	acceptMissing := flag.Bool("accept-missing-contact-details", false, "create contractors without phone or a full address (the live API refuses them)")
 	notifyAddr := flag.String("notify-addr", envOr("SANDBOX_NOTIFY_ADDR", "127.0.0.1:8092"), "a local receiver that verifies and logs the service's notifications")
 	notifySecret := flag.String("notify-secret", envOr("NOTIFY_WEBHOOK_SECRET", "whsec_notify_local"), "NOTIFY_WEBHOOK_SECRET the receiver verifies with")
 	flag.Parse()
 
 	sim := policysim.New(policysim.Config{APIKey: *apiKey, WebhookURL: *ingress + "/webhooks/1099policy", WebhookSecret: *hookSecret,
-		AutoCompleteAfter: *autoComplete, CertificateReviewAfter: *review, DuplicateWebhooks: *twice})
+		AutoCompleteAfter: *autoComplete, CertificateReviewAfter: *review, DuplicateWebhooks: *twice, AcceptMissingContactDetails: *acceptMissing})
 	defer sim.Close()
 	secrets, hooks, tokens := map[string]string{}, map[string]string{}, map[string]string{}
 	for _, p := range platformsim.Platforms {

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"maps"
 	"net/http"
 	"strings"
 
@@ -15,6 +16,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/coverage-orchestrator/coverage/activities"
 	pc "github.com/coverage-orchestrator/coverage/policyclient"
 )
 
@@ -129,8 +131,10 @@ func (s *Server) certificateIntake(c echo.Context) error {
 	}
 	sum := sha256.Sum256(pdf)
 	key := wid + "/intake/" + hex.EncodeToString(sum[:8])
+	meta := pc.Metadata{activities.EngagementKeyField: wid, activities.IdempotencyKeyField: key}
+	maps.Copy(meta, st.Metadata.Certificate)
 	cert, err := s.Policy.UploadCertificate(ctx, key, pc.CertificateUpload{Contractor: st.Policy.ContractorID, FileName: fh.Filename,
-		File: bytes.NewReader(pdf), CustomMetadata: pc.Metadata{"engagement_key": wid, "idempotency_key": key}})
+		File: bytes.NewReader(pdf), CustomMetadata: meta})
 	if err != nil {
 		if pe, ok := pc.AsError(err); ok && !pe.Retryable {
 			return fail(http.StatusBadRequest, "1099Policy refused the certificate: %s", pe.Code)

@@ -47,7 +47,8 @@ type fixture struct {
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	f := &fixture{t: t, start: time.Now().UTC().Truncate(time.Second)}
-	f.sim = policysim.New(policysim.Config{APIKey: testAPIKey, CertificateReviewAfter: time.Hour, AssignmentActiveAfter: time.Hour})
+	f.sim = policysim.New(policysim.Config{APIKey: testAPIKey, CertificateReviewAfter: time.Hour, AssignmentActiveAfter: time.Hour,
+		AcceptMissingContactDetails: true}) // the fake platform's contractors carry no contact details
 	srv := httptest.NewServer(f.sim)
 	t.Cleanup(func() { srv.Close(); f.sim.Close() })
 	f.client = pc.New(pc.Config{BaseURL: srv.URL, APIKey: testAPIKey})

@@ -85,7 +85,6 @@ type EngagementState struct {
 	LastEventAt         time.Time                     `json:"last_event_at,omitzero"` // newest platform update event applied
 	LastSourceUpdate    time.Time                     `json:"last_source_update,omitzero"`
 	SourceFingerprint   activities.Fingerprint        `json:"source_fingerprint"`
-	Metadata            vendors.Metadata              `json:"metadata"`
 	ClientID            string                        `json:"client_id,omitempty"`
 	SourceContractorID  string                        `json:"source_contractor_id,omitempty"`
 	SourceRefs          map[string]string             `json:"source_refs,omitempty"`        // keys beside the id the platform needs (JobDiva)

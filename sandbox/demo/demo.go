@@ -1,6 +1,7 @@
 // Package demo feeds a realistic mix of engagements through the real webhook routes of a
-// running stack: all four platforms, first-time and returning contractors, a certificate
-// approved and one flagged, a cancellation before the start, a date change. `make demo` runs
+// running stack: all four platforms, first-time and returning contractors, an Upwork contract
+// whose contact details an operator supplies, a certificate approved and one flagged, a
+// cancellation before the start, a date change. `make demo` runs
 // it against `make run`; a test runs it against a headless stack.
 package demo
 
@@ -51,7 +52,8 @@ func Run(ctx context.Context, cfg Config) ([]Engagement, error) {
 	}
 	mail := func(name string) string { return cfg.Prefix + name }
 	returning := func(email string) error {
-		c, err := policy.CreateContractor(ctx, "demo-"+email, pc.Contractor{FirstName: "Sam", LastName: "Rivera", Email: email})
+		c, err := policy.CreateContractor(ctx, "demo-"+email, pc.Contractor{FirstName: "Sam", LastName: "Rivera", Email: email,
+			Phone: "+1 415 555 0142", Address: &pc.Address{Line1: "200 Mission St", Locality: "San Francisco", Region: "CA", PostalCode: "94105", Country: "US"}})
 		if err != nil {
 			return fmt.Errorf("seed returning contractor: %w", err)
 		}
@@ -97,8 +99,10 @@ func Run(ctx context.Context, cfg Config) ([]Engagement, error) {
 		func() error { return returning(wmRet.Email) }); err != nil {
 		return out, err
 	}
-	upWait := ex("9001", mail("ava@manual.example"), true, "75.00")
-	if err := step(Engagement{"upwork", upWait.ID, "AWAITING_APPLICATION", "", "first-time contractor who has not applied yet"}, upWait, nil); err != nil {
+	upDetails := ex("9001", "", true, "75.00")
+	if err := step(Engagement{"upwork", upDetails.ID, "INSURED", "", "Upwork gives no phone or address: parked in NEEDS_ATTENTION naming them; " +
+		"the demo supplied them as an operator (PUT /v1/engagements/upwork/{id}/contractor), then the contractor applied"}, upDetails, nil,
+		func() error { return d.supplyContactDetails(ctx, "upwork", upDetails.ID) }); err != nil {
 		return out, err
 	}
 	jdFirst := ex("pl-45678", "", true, "95.00")
@@ -125,10 +129,10 @@ func Run(ctx context.Context, cfg Config) ([]Engagement, error) {
 		}); err != nil {
 		return out, err
 	}
-	upCancel := ex("9002", mail("riley@returning.example"), false, "2000")
-	if err := step(Engagement{"upwork", upCancel.ID, "CANCELED", "", "cancelled before the start date: assignment cancelled"}, upCancel,
-		func() error { return returning(upCancel.Email) },
-		func() error { return d.hook("upwork", platformsim.HookCancel, upCancel, "cancel", "") }); err != nil {
+	rmCancel := ex("ct-cancel", mail("riley@returning.example"), false, "2000")
+	if err := step(Engagement{"remote", rmCancel.ID, "CANCELED", "", "cancelled before the start date: assignment cancelled"}, rmCancel,
+		func() error { return returning(rmCancel.Email) },
+		func() error { return d.hook("remote", platformsim.HookCancel, rmCancel, "cancel", "") }); err != nil {
 		return out, err
 	}
 	jdMove := ex("pl-77777", mail("morgan@returning.example"), true, "88.00")
@@ -201,10 +205,45 @@ func (d *runner) document(platform string, x platformsim.Example, id, name strin
 	})
 }
 
-// enroll starts coverage through the operator API's enrollment route.
-func (d *runner) enroll(platform, id string, body map[string]string) error {
-	b, _ := json.Marshal(body)
-	req, _ := http.NewRequest(http.MethodPost, d.cfg.IngressURL+"/v1/engagements/"+platform+"/"+id, bytes.NewReader(b))
+// supplyContactDetails waits until the engagement parks for the contact details its platform
+// does not give, then supplies them through the operator route, as an operator would.
+func (d *runner) supplyContactDetails(ctx context.Context, platform, id string) error {
+	path := "/v1/engagements/" + platform + "/" + id
+	deadline := time.Now().Add(time.Minute)
+	for {
+		var st struct {
+			CoverageStatus  string `json:"coverage_status"`
+			AttentionReason string `json:"attention_reason"`
+		}
+		if err := d.ops(ctx, http.MethodGet, path, nil, &st); err == nil && st.CoverageStatus == "NEEDS_ATTENTION" {
+			d.cfg.Log("%-10s %-28s parked: %s", platform, id, st.AttentionReason)
+			break
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%s %s did not park for its contact details within a minute", platform, id)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	details := map[string]any{"phone": "+1 415 555 0199",
+		"address": map[string]string{"line1": "9 Market St", "locality": "San Francisco", "region": "CA", "postalcode": "94103", "country": "US"}}
+	if err := d.ops(ctx, http.MethodPut, path+"/contractor", details, nil); err != nil {
+		return err
+	}
+	d.cfg.Log("%-10s %-28s the demo, as an operator, supplied phone and address: PUT %s/contractor", platform, id, path)
+	return nil
+}
+
+// ops calls the operator API and decodes a 200 answer into out (when given).
+func (d *runner) ops(ctx context.Context, method, path string, body, out any) error {
+	var rd io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, d.cfg.IngressURL+path, rd)
+	if err != nil {
+		return err
+	}
 	req.Header.Set("Authorization", "Bearer "+d.cfg.OpsToken)
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := d.http.Do(req)
@@ -214,9 +253,17 @@ func (d *runner) enroll(platform, id string, body map[string]string) error {
 	defer resp.Body.Close()
 	data, _ := io.ReadAll(resp.Body)
 	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("enroll %s %s: %d %s", platform, id, resp.StatusCode, data)
+		return fmt.Errorf("%s %s: %d %s", method, path, resp.StatusCode, data)
+	}
+	if out != nil {
+		return json.Unmarshal(data, out)
 	}
 	return nil
+}
+
+// enroll starts coverage through the operator API's enrollment route.
+func (d *runner) enroll(platform, id string, body map[string]string) error {
+	return d.ops(context.Background(), http.MethodPost, "/v1/engagements/"+platform+"/"+id, body, nil)
 }
 
 // hook asks the simulator to sign and send a webhook to the ingress.

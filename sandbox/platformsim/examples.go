@@ -16,7 +16,7 @@ import (
 type Example struct {
 	ID           string // contract, work order or placement id
 	ContractorID string // contractor, worker, freelancer or candidate id
-	Email        string // "" : the platform has no email (a proxy is used)
+	Email        string // "" : the platform has no email (a proxy is used); Upwork never has one
 	FirstName    string
 	LastName     string
 	Start, End   time.Time // days (UTC)
@@ -27,13 +27,6 @@ type Example struct {
 	Status       string // platform status; a sensible active one when empty
 	JobID        string // JobDiva job id
 	Type         string // Remote employment type ("contractor" when empty; "employee" is out of scope)
-}
-
-func ptr(s string) *string {
-	if s == "" {
-		return nil
-	}
-	return &s
 }
 
 func orDefault(v, def string) string {
@@ -52,7 +45,7 @@ func (s *Server) Seed(platform string, e Example) error {
 	case workmarket.Vendor:
 		return s.Put(platform, "assignments", e.ID, workmarketAssignment(e, first, last))
 	case upwork.Vendor:
-		return s.Put(platform, "contracts", e.ID, upworkContract(e, first, last))
+		return s.Put(platform, UpworkContracts, e.ID, upworkContract(e, first, last))
 	case jobdiva.Vendor:
 		return s.seedJobdiva(e, first, last)
 	}

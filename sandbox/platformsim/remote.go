@@ -71,9 +71,11 @@ func (s *Server) remoteEmployments(w http.ResponseWriter, r *http.Request) {
 			continue
 		}
 		row := map[string]any{}
-		for _, k := range []string{"id", "type", "status", "employment_lifecycle_stage", "full_name", "job_title", "personal_email", "work_email", "login_email", "country"} {
+		for _, k := range []string{"id", "short_id", "type", "status", "employment_lifecycle_stage", "employment_model", "full_name", "job_title",
+			"personal_email", "work_email", "login_email", "country", "work_address_details", "department"} {
 			row[k] = full[k]
 		}
+		row["external_id"] = nil
 		rows = append(rows, row)
 	}
 	total := max((len(rows)+size-1)/size, 1)
@@ -124,7 +126,8 @@ func (s *Server) remoteWebhookEvents(w http.ResponseWriter, r *http.Request) {
 // remoteCompany is the examples' company (their client key in the mapping).
 const remoteCompany = "acct_77"
 
-// remoteEmployment is an example's employment as GET /v1/employments/{id} answers it.
+// remoteEmployment is an example's employment as GET /v1/employments/{id} answers it: every
+// field Remote's Employment type requires (contract test: vendors/remote/contract_test.go).
 func remoteEmployment(e Example, first, last string) map[string]any {
 	rateType := "monthly"
 	if e.Hourly {
@@ -139,14 +142,26 @@ func remoteEmployment(e Example, first, last string) map[string]any {
 	if !e.End.IsZero() {
 		end = e.End.Format("2006-01-02")
 	}
-	return map[string]any{"id": e.ID, "type": orDefault(e.Type, "contractor"), "status": orDefault(e.Status, "active"),
-		"employment_lifecycle_stage": "onboarded", "company_id": orDefault(e.ClientID, remoteCompany),
-		"full_name": first + " " + last, "personal_email": ptr(e.Email), "work_email": nil, "login_email": ptr(e.Email),
-		"job_title": orDefault(e.Category, "Marketing Designer"), "department": nil,
-		"country":                map[string]string{"alpha_2_code": "US", "code": "USA", "name": "United States"},
-		"address_details":        map[string]string{"address": "1 Main St", "city": "Oakland", "state": "CA", "postal_code": "94607"},
-		"personal_details":       map[string]string{"phone_number": "+1 415 555 0100"},
-		"provisional_start_date": e.Start.Format("2006-01-02"), "expiration_date": end, "termination_date": nil,
+	tasks := map[string]any{}
+	for _, k := range []string{"address_details", "administrative_details", "bank_account_details", "billing_address_details", "contract_details",
+		"emergency_contact_details", "employment_document_details", "personal_details", "pricing_plan_details"} {
+		tasks[k] = map[string]string{"status": "completed"}
+	}
+	return map[string]any{"id": e.ID, "short_id": strings.ToUpper(e.ID[:min(6, len(e.ID))]), "type": orDefault(e.Type, "contractor"),
+		"status": orDefault(e.Status, "active"), "employment_lifecycle_stage": "onboarded", "employment_model": "eor",
+		"company_id": orDefault(e.ClientID, remoteCompany), "full_name": first + " " + last,
+		// The type makes the emails strings: "" stands for none (the adapter then uses the proxy).
+		"personal_email": e.Email, "work_email": "", "login_email": e.Email,
+		"job_title": orDefault(e.Category, "Marketing Designer"), "department": nil, "manager_email": nil, "manager_employment_id": nil,
+		"country":                 map[string]string{"alpha_2_code": "US", "code": "USA", "name": "United States"},
+		"address_details":         map[string]string{"address": "1 Main St", "city": "Oakland", "state": "CA", "postal_code": "94607"},
+		"personal_details":        map[string]string{"phone_number": "+1 415 555 0100"},
+		"work_address_details":    map[string]any{},
+		"billing_address_details": map[string]any{}, "administrative_details": map[string]any{}, "contract_details": map[string]any{},
+		"emergency_contact_details": map[string]any{}, "bank_account_details": []any{}, "files": []any{},
+		"pricing_plan_details": map[string]string{"frequency": "monthly"}, "onboarding_tasks": tasks,
+		"eligible_for_onboarding_cancellation": false,
+		"provisional_start_date":               e.Start.Format("2006-01-02"), "expiration_date": end, "termination_date": nil,
 		"contractor_rate": rate, "created_at": e.Start.AddDate(0, -1, 0).Format(time.RFC3339), "updated_at": time.Now().UTC().Format(time.RFC3339Nano)}
 }
 
@@ -168,7 +183,7 @@ func remoteHook(kind string, e Example, ref string) (map[string]any, error) {
 // remoteInvoice is a paid-out contractor invoice; amount is integer cents, as Remote sends it.
 func remoteInvoice(e Example, id string, cents int64) map[string]any {
 	day := e.Start.AddDate(0, 0, 14)
-	return map[string]any{"id": id, "employment_id": e.ID, "amount": cents, "currency": "USD", "date": day.Format("2006-01-02"),
-		"due_date": day.AddDate(0, 0, 15).Format("2006-01-02"), "status": "paid_out", "number": "INV-" + strings.ToUpper(id),
-		"paid_out_at": day.AddDate(0, 0, 1).Format(time.RFC3339)}
+	return map[string]any{"id": id, "employment_id": e.ID, "amount": cents, "currency": "USD", "source_amount": cents, "source_currency": "USD",
+		"date": day.Format("2006-01-02"), "due_date": day.AddDate(0, 0, 15).Format("2006-01-02"), "status": "paid_out", "number": "INV-" + strings.ToUpper(id),
+		"paid_out_at": day.AddDate(0, 0, 1).Format(time.RFC3339), "items": []map[string]any{{"amount": cents, "description": "Contractor invoice", "type": "manual"}}}
 }

@@ -115,8 +115,8 @@ func (s *Server) PutFile(platform, id string, data []byte) {
 	s.files[platform+"/"+id] = data
 }
 
-// AddFault makes the next count API calls of a platform answer status (429 with
-// Retry-After, or Remote's x-ratelimit-reset in ms).
+// AddFault makes the next count API calls of a platform answer status with Retry-After
+// (Remote's also with x-ratelimit-reset in ms).
 func (s *Server) AddFault(platform string, status, retryAfterSeconds, count int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -208,12 +208,11 @@ func (s *Server) api(platform string, auth bool, h http.HandlerFunc) http.Handle
 		}
 		s.mu.Unlock()
 		if hit != nil {
-			if platform == remote.Vendor {
+			if platform == remote.Vendor { // Remote also sends its reset time (Unix ms)
 				rec.Header().Set("x-ratelimit-reset", fmt.Sprint(s.cfg.Now().Add(time.Duration(hit.retryAfter)*time.Second).UnixMilli()))
-			} else {
-				rec.Header().Set("Retry-After", fmt.Sprint(hit.retryAfter))
 			}
-			writeJSON(rec, hit.status, map[string]string{"error": "rate limited"})
+			rec.Header().Set("Retry-After", fmt.Sprint(hit.retryAfter))
+			writeJSON(rec, hit.status, map[string]string{"message": http.StatusText(hit.status)})
 			return
 		}
 		if auth && !s.authorized(platform, r) {

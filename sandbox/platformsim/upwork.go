@@ -10,6 +10,13 @@ import (
 	"github.com/coverage-orchestrator/coverage/vendors/upwork"
 )
 
+// Upwork record kinds: contracts (contractDetails) and users (userDetails, the freelancer's
+// location; none is seeded by default, as a client token may not read it).
+const (
+	UpworkContracts = "contracts"
+	UpworkUsers     = "users"
+)
+
 // UpworkTokenPath is the simulator's token endpoint (UPWORK_TOKEN_URL = <sandbox>/upwork + it).
 const UpworkTokenPath = "/oauth2/token"
 
@@ -77,31 +84,58 @@ func (s *Server) upworkGraphQL(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, map[string]string{"message": "body must be a GraphQL request"})
 		return
 	}
-	switch {
-	case fail: // an error beside partial data: the client must not use the data
+	if fail { // an error beside partial data: the client must not use the data
 		writeJSON(w, http.StatusOK, map[string]any{"data": map[string]any{"contractDetails": map[string]string{"id": "partial"}},
 			"errors": []map[string]any{{"message": "Internal server error (sandbox injected)", "extensions": map[string]string{"code": "INTERNAL"}}}})
-	case strings.Contains(req.Query, "contractList("):
-		ids, _ := req.Variables["ids"].([]any)
-		contracts := []json.RawMessage{}
-		for _, id := range ids {
-			if raw, ok := s.get(upwork.Vendor, "contracts", fmt.Sprint(id)); ok { // unknown ids are left out
-				contracts = append(contracts, raw)
-			}
-		}
-		writeJSON(w, http.StatusOK, map[string]any{"data": map[string]any{"contractList": map[string]any{"contracts": contracts}}})
-	case strings.Contains(req.Query, "contractDetails("):
-		id, _ := req.Variables["id"].(string)
-		raw, ok := s.get(upwork.Vendor, "contracts", id)
-		if !ok {
-			writeJSON(w, http.StatusOK, map[string]any{"data": map[string]any{"contractDetails": nil}, "errors": []map[string]any{{
-				"message": "Contract " + id + " not found", "path": []string{"contractDetails"}, "extensions": map[string]string{"code": "NOT_FOUND"}}}})
-			return
-		}
-		writeJSON(w, http.StatusOK, map[string]any{"data": map[string]json.RawMessage{"contractDetails": raw}})
-	default:
-		writeJSON(w, http.StatusOK, map[string]any{"errors": []map[string]any{{"message": "unsupported query", "extensions": map[string]string{"code": "BAD_REQUEST"}}}})
+		return
 	}
+	// As a GraphQL server: an operation the schema refuses is answered 200 with errors[] and
+	// no data, before anything runs.
+	op, errs := ValidateUpworkOperation(req.Query, req.Variables)
+	if len(errs) > 0 {
+		writeJSON(w, http.StatusOK, map[string]any{"errors": errs})
+		return
+	}
+	data, errors := map[string]json.RawMessage{}, []map[string]any{}
+	for _, f := range collectFields(op.SelectionSet) {
+		args := f.ArgumentMap(req.Variables)
+		var value json.RawMessage
+		switch f.Name {
+		case "contractList":
+			ids, _ := args["ids"].([]any)
+			contracts := []json.RawMessage{}
+			for _, id := range ids {
+				if raw, ok := s.get(upwork.Vendor, UpworkContracts, fmt.Sprint(id)); ok { // unknown ids are left out
+					contracts = append(contracts, raw)
+				}
+			}
+			value, _ = json.Marshal(map[string]any{"contracts": contracts})
+		case "contractDetails", "userDetails":
+			kind, what := UpworkContracts, "Contract"
+			if f.Name == "userDetails" {
+				kind, what = UpworkUsers, "User"
+			}
+			id := fmt.Sprint(args["id"])
+			raw, ok := s.get(upwork.Vendor, kind, id)
+			if !ok {
+				errors = append(errors, map[string]any{"message": what + " " + id + " not found", "path": []string{f.Alias},
+					"extensions": map[string]string{"code": "NOT_FOUND"}})
+				value = json.RawMessage("null")
+				break
+			}
+			value = raw
+		default:
+			errors = append(errors, map[string]any{"message": "the sandbox does not serve " + f.Name, "path": []string{f.Alias},
+				"extensions": map[string]string{"code": "BAD_REQUEST"}})
+			value = json.RawMessage("null")
+		}
+		data[f.Alias] = project(value, f.SelectionSet)
+	}
+	if len(errors) > 0 {
+		writeJSON(w, http.StatusOK, map[string]any{"data": data, "errors": errors})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"data": data})
 }
 
 // upworkContract is an example's contract as contractDetails answers it.
@@ -119,10 +153,9 @@ func upworkContract(e Example, first, last string) map[string]any {
 			"startDate": e.Start.Format("2006-01-02"), "endDate": end})
 	}
 	return map[string]any{"id": e.ID, "title": orDefault(e.Category, "Web Development"), "status": orDefault(e.Status, "ACTIVE"),
-		"kind": orDefault(e.Type, "HOURLY"), "startDate": e.Start.Format("2006-01-02"), "endDate": end,
-		"modifyDate": time.Now().UTC().Format(time.RFC3339Nano),
-		"freelancer": map[string]any{"id": e.ContractorID, "firstName": first, "lastName": last, "email": ptr(e.Email),
-			"address": map[string]any{"street": nil, "cityName": "San Francisco", "stateCode": "CA", "zip": "94107", "countryName": "United States"}},
+		"kind": orDefault(e.Type, "DIRECT_CONTRACT"), "deliveryModel": "TALENT_MARKETPLACE", "startDate": e.Start.Format("2006-01-02"), "endDate": end,
+		"modifyDate":         time.Now().UTC().Format(time.RFC3339Nano),
+		"freelancer":         map[string]any{"id": e.ContractorID, "rid": "r" + e.ContractorID, "name": first + " " + last[:1] + ".", "firstName": first, "lastName": last},
 		"clientOrganization": map[string]string{"id": orDefault(e.ClientID, "acct_5"), "name": "Acme"},
 		"terms":              map[string]any{"hourlyTerms": hourly, "fixedPriceTerms": fixed}}
 }

@@ -1,6 +1,7 @@
 package platformsim
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -26,24 +27,31 @@ func (s *Server) workmarketRoutes(m *http.ServeMux) {
 	}))
 	m.HandleFunc("GET /workmarket"+workmarket.PathListUpdated, s.workmarketAPI(s.workmarketListUpdated))
 	m.HandleFunc("GET /workmarket"+workmarket.PathAttachments, s.workmarketAPI(func(w http.ResponseWriter, r *http.Request) {
-		raw, ok := s.get(workmarket.Vendor, "attachments", r.URL.Query().Get("id"))
+		raw, ok := s.get(workmarket.Vendor, wmAttachments, r.URL.Query().Get("id"))
 		if !ok {
 			raw = json.RawMessage("[]")
 		}
 		wmAnswer(w, raw)
 	}))
+	// attachments/get reads only the uuid and answers the attachment with its file base64-encoded.
 	m.HandleFunc("GET /workmarket"+workmarket.PathAttachment, s.workmarketAPI(func(w http.ResponseWriter, r *http.Request) {
+		uuid := r.URL.Query().Get("uuid")
 		s.mu.Lock()
-		data, ok := s.files[workmarket.Vendor+"/"+r.URL.Query().Get("uuid")]
+		data, ok := s.files[workmarket.Vendor+"/"+uuid]
 		s.mu.Unlock()
-		if !ok {
+		meta, found := s.workmarketAttachment(uuid)
+		if !ok || !found {
 			wmError(w, http.StatusNotFound, "attachment.not_found", "Attachment not found")
 			return
 		}
-		w.Header().Set("Content-Type", "application/pdf")
-		w.Write(data)
+		meta["attachment"] = base64.StdEncoding.EncodeToString(data)
+		raw, _ := json.Marshal(meta)
+		wmAnswer(w, raw)
 	}))
 }
+
+// wmAttachments is the record kind holding an assignment's attachment list.
+const wmAttachments = "attachments"
 
 // workmarketAPI checks the access_token query parameter (WorkMarket sends no bearer header).
 func (s *Server) workmarketAPI(h http.HandlerFunc) http.HandlerFunc {
@@ -131,7 +139,7 @@ func workmarketAssignment(e Example, first, last string) map[string]any {
 	return map[string]any{"id": e.ID, "title": "Install POS", "description": "Install and test 4 terminals",
 		"industry": orDefault(e.Category, "Low Voltage"), "status": orDefault(e.Status, "active"), "client": client, "project": 1234,
 		"assignment_window_start": e.Start.Unix(), "assignment_window_end": e.End.Unix(), "scheduled_time": nil,
-		"time_zone": "America/New_York", "location": map[string]string{"id": "88"},
+		"time_zone": "America/New_York", "location": map[string]any{"id": 88},
 		"active_resource": map[string]any{"id": e.ContractorID, "first_name": first, "last_name": last, "email": email,
 			"phone_numbers": []map[string]any{{"phone": "2125550100", "extension": nil, "type": "WORK"}},
 			"address":       map[string]any{"address_1": "1 Main St", "address_2": nil, "city": "Brooklyn", "state": "CA", "zip": "11201", "country": "USA"}},
@@ -150,7 +158,7 @@ func workmarketHook(kind string, e Example, ref string, at time.Time) (map[strin
 	m := map[string]any{"event": name, "assignment_id": e.ID, "status": orDefault(e.Status, "active"), "resource_id": e.ContractorID,
 		"now": at.UTC().Format(time.RFC3339)}
 	if kind == HookCOI {
-		m["attachment_uuid"] = ref
+		m["file_uuid"] = orDefault(ref, "${file_uuid}") // unexpanded when the template names no file
 	}
 	return m, nil
 }
@@ -158,12 +166,26 @@ func workmarketHook(kind string, e Example, ref string, at time.Time) (map[strin
 // seedWorkmarketAttachment adds an attachment (a PDF) to the assignment's list.
 func (s *Server) seedWorkmarketAttachment(e Example, uuid, name string, pdf []byte) error {
 	s.PutFile(workmarket.Vendor, uuid, pdf)
-	var list []map[string]string
-	if raw, ok := s.get(workmarket.Vendor, "attachments", e.ID); ok {
+	var list []map[string]any
+	if raw, ok := s.get(workmarket.Vendor, wmAttachments, e.ID); ok {
 		_ = json.Unmarshal(raw, &list)
 	}
-	list = append(list, map[string]string{"uuid": uuid, "name": name, "description": "Certificate of insurance", "relative_uri": "/asset/" + uuid})
-	return s.Put(workmarket.Vendor, "attachments", e.ID, list)
+	list = append(list, map[string]any{"uuid": uuid, "filename": name, "description": "Certificate of insurance", "size": len(pdf)})
+	return s.Put(workmarket.Vendor, wmAttachments, e.ID, list)
+}
+
+// workmarketAttachment finds an attachment's list entry by its uuid, on any assignment.
+func (s *Server) workmarketAttachment(uuid string) (map[string]any, bool) {
+	for _, l := range s.list(workmarket.Vendor, wmAttachments, time.Time{}) {
+		var list []map[string]any
+		_ = json.Unmarshal(l.raw, &list)
+		for _, a := range list {
+			if a["uuid"] == uuid {
+				return a, true
+			}
+		}
+	}
+	return nil, false
 }
 
 // payWorkmarketAssignment marks the assignment paid with its total cost.

@@ -165,7 +165,7 @@ func (s *Server) createContractor(w http.ResponseWriter, r *http.Request, body [
 		writeErr(w, badRequest("email_invalid", map[string]string{"email": "Enter a valid email address."}))
 		return
 	}
-	if s.cfg.RequireContactDetails {
+	if !s.cfg.AcceptMissingContactDetails {
 		if err := requireContact(c); err != nil {
 			writeErr(w, err)
 			return
@@ -185,18 +185,22 @@ func (s *Server) createContractor(w http.ResponseWriter, r *http.Request, body [
 	writeJSON(w, http.StatusCreated, c)
 }
 
-// requireContact refuses a contractor without phone or a full address, naming the first
-// missing field, as the API reference marks them required (400 invalid_request).
+// requireContact refuses a contractor without phone or a full address, naming every missing
+// field, as the API reference marks them required (400 invalid_request).
 func requireContact(c pc.Contractor) *apiError {
 	a := c.Address
 	if a == nil {
 		a = &pc.Address{}
 	}
+	missing := map[string]string{}
 	for _, f := range []struct{ name, value string }{{"phone", c.Phone}, {"address.line1", a.Line1},
 		{"address.locality", a.Locality}, {"address.region", a.Region}, {"address.postalcode", a.PostalCode}} {
 		if strings.TrimSpace(f.value) == "" {
-			return badRequest(pc.CodeInvalidRequest, map[string]string{f.name: "This field is required."})
+			missing[f.name] = "This field is required."
 		}
+	}
+	if len(missing) > 0 {
+		return badRequest(pc.CodeInvalidRequest, missing)
 	}
 	return nil
 }
@@ -460,7 +464,7 @@ func (s *Server) createSession(w http.ResponseWriter, r *http.Request, body []by
 		return
 	}
 	id := s.newID("ias")
-	sess := &pc.Session{ID: id, URL: s.publicURL(r) + "/apply/" + id, Step: "created", Quote: q.ID,
+	sess := &pc.Session{ID: id, URL: s.publicURL(r) + "/apply/" + id, Step: pc.StepVerifyInfo, Quote: q.ID,
 		Contractor: q.Contractor, CustomMetadata: p.CustomMetadata}
 	s.st.sessions.put(id, sess)
 	s.emit("application.created", sess)
@@ -487,9 +491,8 @@ func (s *Server) expireSession(w http.ResponseWriter, r *http.Request, _ []byte)
 		writeErr(w, notFound("apply session", r.PathValue("id")))
 		return
 	}
-	if !sess.Expired && sess.Step != "complete" {
-		sess.Expired = true
-		sess.Step = "expired"
+	if !sess.Expired && sess.Step != pc.StepApplicationComplete {
+		sess.Expired = true // the step stays where the contractor stopped
 		s.emit("application.expired", sess)
 	}
 	writeJSON(w, http.StatusOK, sess)
@@ -507,13 +510,13 @@ func (s *Server) completeSession(id string) (*pc.Session, *apiError) {
 	if sess.Expired {
 		return nil, badRequest("session_expired", "This application session has expired.")
 	}
-	if sess.Step == "complete" {
+	if sess.Step == pc.StepApplicationComplete {
 		return sess, nil
 	}
 	q := s.st.quotes.byID[sess.Quote]
-	sess.Step = "started"
+	sess.Step = pc.StepApplicationQuestions
 	s.emit("application.started", sess)
-	sess.Step = "complete"
+	sess.Step = pc.StepApplicationComplete
 	s.emit("application.complete", sess)
 	q.Status = "bound"
 	pol := &pc.Policy{ID: s.newID("pl"), Quote: q.ID, Contractor: q.Contractor, Status: pc.PolicyActive,
@@ -713,6 +716,10 @@ func (s *Server) uploadCertificate(w http.ResponseWriter, r *http.Request, body 
 	if outcome := reviewOutcome(header.Filename); outcome != "" {
 		id := rec.ID
 		s.after(s.cfg.CertificateReviewAfter, func() { s.reviewCertificate(id, outcome) })
+	}
+	if s.cfg.CertificateURLAnswers {
+		writeJSON(w, http.StatusCreated, map[string]string{"gl_coi_pdf_url": s.publicURL(r) + "/files/" + rec.ID + ".pdf", "wc_coi_pdf_url": ""})
+		return
 	}
 	writeJSON(w, http.StatusCreated, rec.Certificate)
 }

@@ -31,9 +31,14 @@ type Config struct {
 	CertificateReviewAfter time.Duration
 	// AssignmentActiveAfter is the delay before assignment.active (default 500 ms).
 	AssignmentActiveAfter time.Duration
-	// RequireContactDetails refuses contractors without phone and address (line1, locality,
-	// region, postalcode), as the API reference marks them required.
-	RequireContactDetails bool
+	// AcceptMissingContactDetails relaxes contractor create for a test: by default a contractor
+	// without phone or a full address (line1, locality, region, postalcode) is refused, as the
+	// API reference marks them required.
+	AcceptMissingContactDetails bool
+	// CertificateURLAnswers answers a certificate upload as the operation page's example does,
+	// {gl_coi_pdf_url, wc_coi_pdf_url}, instead of the certificate object the upload guide shows
+	// (the document's x-disagree): the client then finds its certificate by listing.
+	CertificateURLAnswers bool
 	// DuplicateWebhooks delivers every event twice, to exercise dedupe.
 	DuplicateWebhooks bool
 	// WithheldWebhooks are event types recorded (and listed at GET /api/v1/events) but never

@@ -208,7 +208,7 @@ func TestMapRules(t *testing.T) {
 		e, err := remote.Map(employment(t, func(m map[string]any) { m["personal_email"] = nil; m["work_email"] = "Ada@Work.example" }))
 		require.NoError(t, err)
 		assert.Equal(t, "ada@work.example", e.Contractor.Email)
-		e, err = remote.Map(employment(t, func(m map[string]any) { m["personal_email"], m["login_email"] = nil, nil }))
+		e, err = remote.Map(employment(t, func(m map[string]any) { m["personal_email"], m["work_email"], m["login_email"] = "", "", "" }))
 		require.NoError(t, err)
 		assert.Empty(t, e.Contractor.Email, "the activity then uses the proxy")
 	})

@@ -10,7 +10,9 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -32,14 +34,14 @@ const DefaultTokenURL = "https://www.upwork.com/api/v3/oauth2/token"
 // BatchSize is how many contracts one contractList call re-reads.
 const BatchSize = 10
 
-// Assumptions (vendors.md "Known unknowns" 14-16), in one place. An operator notices a wrong
-// one as a NEEDS_ATTENTION reason naming the status or field, or a contract that never
-// starts (README "Upwork").
+// The schema's enums the adapter decides on (ContractStatus, ContractKind); the contract
+// test checks every value exists in Upwork's schema and every status is handled.
 var (
-	statusInForce  = []string{"ACTIVE", "PAUSED"}
-	statusEnds     = []string{"CLOSED", "ENDED"}
-	statusCancels  = []string{"CANCELLED"}
-	kindOutOfScope = "PAYROLL" // W-2 payroll contracts
+	StatusInForce = []string{"ACTIVE", "PAUSED"}
+	// StatusClosed cancels a contract closed before its start date and ends it after.
+	StatusClosed = "CLOSED"
+	// KindPayroll contracts are W-2 payroll: out of scope.
+	KindPayroll = "PAYROLL"
 )
 
 // Config configures the adapter.
@@ -53,6 +55,7 @@ type Config struct {
 	TenantID      string
 	WebhookSecret string
 	HTTP          *http.Client
+	Now           func() time.Time // decides whether a closed contract was cancelled or ended
 	// OnRotate receives a new refresh token when Upwork rotates it (the worker persists it).
 	OnRotate func(refreshToken string)
 }
@@ -65,6 +68,9 @@ type Adapter struct {
 
 // New returns the adapter.
 func New(cfg Config) *Adapter {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
 	api := &vendors.HTTPClient{Base: cfg.APIURL, HTTP: cfg.HTTP, Headers: map[string]string{HeaderTenant: cfg.TenantID},
 		Token: func(context.Context) (string, error) { return cfg.AccessToken, nil }}
 	if cfg.RefreshToken != "" {
@@ -181,7 +187,7 @@ type Money struct {
 	Currency string         `json:"currency"`
 }
 
-// Contract is contractDetails(id).
+// Contract is contractDetails(id): the fields contractFields selects.
 type Contract struct {
 	ID         string  `json:"id"`
 	Title      string  `json:"title"`
@@ -190,18 +196,11 @@ type Contract struct {
 	StartDate  string  `json:"startDate"`
 	EndDate    *string `json:"endDate"`
 	ModifyDate string  `json:"modifyDate"`
+	// Freelancer is a ContractUser: it has no email, phone or address.
 	Freelancer *struct {
-		ID        string  `json:"id"`
-		FirstName string  `json:"firstName"`
-		LastName  string  `json:"lastName"`
-		Email     *string `json:"email"`
-		Address   *struct {
-			Street      *string `json:"street"`
-			CityName    *string `json:"cityName"`
-			StateCode   *string `json:"stateCode"`
-			Zip         *string `json:"zip"`
-			CountryName *string `json:"countryName"`
-		} `json:"address"`
+		ID        string `json:"id"`
+		FirstName string `json:"firstName"`
+		LastName  string `json:"lastName"`
 	} `json:"freelancer"`
 	ClientOrganization *struct {
 		ID   string `json:"id"`
@@ -217,17 +216,29 @@ type Contract struct {
 	} `json:"terms"`
 }
 
+// Location is userDetails(id).location (the schema's UserLocation): the freelancer's address
+// as Upwork shows it to a client, when the token may read it.
+type Location struct {
+	Street      *string `json:"street"`
+	CityName    *string `json:"cityName"`
+	StateCode   *string `json:"stateCode"`
+	Zip         *string `json:"zip"`
+	CountryName *string `json:"countryName"`
+}
+
 // contractFields is the selection of vendors.md.
-const contractFields = `id title status kind startDate endDate modifyDate
-    freelancer { id firstName lastName email address { street cityName stateCode zip countryName } }
+const contractFields = `id title status kind deliveryModel startDate endDate modifyDate
+    freelancer { id firstName lastName }
     clientOrganization { id name }
     terms { hourlyTerms { id hourlyRate { rawValue currency } startDate endDate }
             fixedPriceTerms { id fixedAmount { rawValue currency } startDate endDate } }`
 
-// Queries.
+// Queries: the variable types are the arguments' (contractDetails(id: ID!), contractList(ids:
+// [ID!]), userDetails(id: ID!)); another type makes Upwork refuse the whole operation.
 const (
-	ContractDetailsQuery = `query ContractDetails($id: String!) { contractDetails(id: $id) { ` + contractFields + ` } }`
-	ContractListQuery    = `query ContractList($ids: [String]!) { contractList(ids: $ids) { contracts { ` + contractFields + ` } } }`
+	ContractDetailsQuery = `query ContractDetails($id: ID!) { contractDetails(id: $id) { ` + contractFields + ` } }`
+	ContractListQuery    = `query ContractList($ids: [ID!]) { contractList(ids: $ids) { contracts { ` + contractFields + ` } } }`
+	UserDetailsQuery     = `query UserDetails($id: ID!) { userDetails(id: $id) { id location { street cityName stateCode zip countryName } } }`
 )
 
 // FetchEngagement reads contractDetails(id) and maps it.
@@ -241,7 +252,46 @@ func (a *Adapter) FetchEngagement(ctx context.Context, id string) (vendors.Engag
 	if out.ContractDetails == nil {
 		return vendors.Engagement{}, &vendors.NotFoundError{What: "upwork contract " + id}
 	}
-	return Map(*out.ContractDetails)
+	e, err := Map(*out.ContractDetails, a.cfg.Now())
+	if err != nil || e.OutOfScope != "" || e.Terminal != "" {
+		return e, err
+	}
+	loc, err := a.location(ctx, e.Contractor.SourceID)
+	if err != nil {
+		return e, err
+	}
+	withLocation(&e, loc)
+	return e, nil
+}
+
+// location reads the freelancer's address with userDetails(id). Upwork may refuse it to a
+// client token (the field is PII): any answer but a transient failure leaves the address
+// empty, and a contractor 1099Policy refuses without one parks for an operator's details.
+func (a *Adapter) location(ctx context.Context, userID string) (*Location, error) {
+	var out struct {
+		UserDetails *struct {
+			Location *Location `json:"location"`
+		} `json:"userDetails"`
+	}
+	err := a.query(ctx, UserDetailsQuery, map[string]any{"id": userID}, &out)
+	var re *vendors.RetryableError
+	switch {
+	case errors.As(err, &re):
+		return nil, err
+	case err != nil || out.UserDetails == nil:
+		return nil, nil
+	}
+	return out.UserDetails.Location, nil
+}
+
+// withLocation fills the contractor's address from userDetails.
+func withLocation(e *vendors.Engagement, loc *Location) {
+	if loc == nil {
+		return
+	}
+	c := &e.Contractor
+	c.Line1, c.City, c.Region, c.PostalCode = str(loc.Street), str(loc.CityName), str(loc.StateCode), str(loc.Zip)
+	c.Country = vendors.Country(str(loc.CountryName))
 }
 
 func str(p *string) string {
@@ -251,16 +301,16 @@ func str(p *string) string {
 	return *p
 }
 
-// Map turns a contract into the normalised engagement (vendors.md "Upwork").
-func Map(c Contract) (vendors.Engagement, error) {
+// Map turns a contract into the normalised engagement (vendors.md "Upwork"); now decides
+// whether a closed contract was cancelled (before its start) or ended.
+func Map(c Contract, now time.Time) (vendors.Engagement, error) {
 	e := vendors.Engagement{Vendor: Vendor, EngagementID: c.ID, Status: c.Status}
 	what := func(f string) string { return "upwork contract " + c.ID + " " + f }
-	status := strings.ToUpper(c.Status)
 	switch {
-	case strings.EqualFold(c.Kind, kindOutOfScope):
+	case c.Kind == KindPayroll:
 		e.OutOfScope = "payroll contract (W-2)"
 		return e, nil
-	case !inList(status, statusInForce) && !inList(status, statusEnds) && !inList(status, statusCancels):
+	case !slices.Contains(StatusInForce, c.Status) && c.Status != StatusClosed:
 		return e, &vendors.APIError{What: what("status"), Body: "unknown status " + c.Status}
 	case c.Freelancer == nil:
 		return e, &vendors.APIError{What: what("freelancer"), Body: "missing"}
@@ -291,37 +341,24 @@ func Map(c Contract) (vendors.Engagement, error) {
 		e.UpdatedAt = t.UTC()
 	}
 	f := c.Freelancer
-	con := vendors.Contractor{SourceID: f.ID, FirstName: f.FirstName, LastName: f.LastName, Email: strings.ToLower(str(f.Email))}
-	if ad := f.Address; ad != nil {
-		con.Line1, con.City, con.Region, con.PostalCode = str(ad.Street), str(ad.CityName), str(ad.StateCode), str(ad.Zip)
-		con.Country = vendors.Country(str(ad.CountryName))
-	}
-	e.Contractor = con
+	// The email is the proxy (vendors.md): the activity gives it to an empty email.
+	e.Contractor = vendors.Contractor{SourceID: f.ID, FirstName: f.FirstName, LastName: f.LastName}
 	client := ""
 	if c.ClientOrganization != nil {
 		client = c.ClientOrganization.ID
 	}
+	// No work location: the job is remote work, sent without an address.
 	e.Job.Name, e.Job.Description, e.Job.ClientID, e.Job.Category = c.Title, c.Title, client, c.Title
-	e.Job.Region, e.Job.Country = con.Region, con.Country
 	ids := map[string]string{"engagement_id": c.ID}
 	e.Metadata = vendors.Metadata{Contractor: map[string]string{"upwork_freelancer_id": f.ID}, Job: ids, Quote: ids, Session: ids,
 		Assignment: ids, Certificate: ids}
-	switch {
-	case inList(status, statusEnds):
+	if c.Status == StatusClosed {
 		e.Terminal = vendors.KindEnd
-	case inList(status, statusCancels):
-		e.Terminal = vendors.KindCancel
-	}
-	return e, nil
-}
-
-func inList(v string, list []string) bool {
-	for _, s := range list {
-		if v == s {
-			return true
+		if now.Unix() < e.Start {
+			e.Terminal = vendors.KindCancel
 		}
 	}
-	return false
+	return e, nil
 }
 
 // FetchDocument: Upwork has no certificate object; certificates come through the operator

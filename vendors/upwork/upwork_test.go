@@ -76,35 +76,43 @@ func contract(t *testing.T, mutate func(m map[string]any)) upwork.Contract {
 	return c
 }
 
+var beforeStart = time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
+
 func TestMapTheReferenceContract(t *testing.T) {
-	e, err := upwork.Map(contract(t, nil))
+	e, err := upwork.Map(contract(t, nil), beforeStart)
 	require.NoError(t, err)
-	assert.Equal(t, vendors.Contractor{SourceID: "~01abc2def3", FirstName: "Ava", LastName: "Nguyen", City: "San Francisco", Region: "CA",
-		PostalCode: "94107", Country: "US"}, e.Contractor, "no email: the activity uses the proxy; no phone exists")
+	assert.Equal(t, vendors.Contractor{SourceID: "~01abc2def3", FirstName: "Ava", LastName: "Nguyen"}, e.Contractor,
+		"a ContractUser has no email (the activity uses the proxy), no phone and no address")
 	assert.Equal(t, vendors.Job{Name: "Frontend Developer", Description: "Frontend Developer", ClientID: "1387654321098765",
-		Category: "Frontend Developer", Wage: 7500, WageType: "hourly", Region: "CA", Country: "US"}, e.Job)
+		Category: "Frontend Developer", Wage: 7500, WageType: "hourly"}, e.Job, "remote work: no work location")
 	assert.Equal(t, time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC).Unix(), e.Start)
 	assert.Equal(t, time.Date(2027, 3, 1, 0, 0, 0, 0, time.UTC).Unix(), e.End)
 	assert.Equal(t, map[string]string{"upwork_freelancer_id": "~01abc2def3"}, e.Metadata.Contractor)
 	assert.Equal(t, map[string]string{"engagement_id": "41815410"}, e.Metadata.Job)
+	assert.Equal(t, map[string]string{"engagement_id": "41815410"}, e.Metadata.Certificate)
 
 	fixed, err := upwork.Map(contract(t, func(m map[string]any) {
 		m["terms"] = map[string]any{"hourlyTerms": []any{}, "fixedPriceTerms": []any{map[string]any{"fixedAmount": map[string]string{"rawValue": "1250.50"}}}}
 		m["endDate"] = nil
-	}))
+	}), beforeStart)
 	require.NoError(t, err)
 	assert.Equal(t, int64(125050), fixed.Job.Wage)
 	assert.Equal(t, "flatfee", fixed.Job.WageType)
 	assert.Zero(t, fixed.End, "no end date: open-ended")
 
-	for status, want := range map[string]vendors.EventKind{"ACTIVE": "", "PAUSED": "", "CLOSED": vendors.KindEnd, "ENDED": vendors.KindEnd, "CANCELLED": vendors.KindCancel} {
-		e, err := upwork.Map(contract(t, func(m map[string]any) { m["status"] = status }))
+	afterStart := time.Date(2026, 12, 2, 0, 0, 0, 0, time.UTC)
+	for _, c := range []struct {
+		status string
+		now    time.Time
+		want   vendors.EventKind
+	}{{"ACTIVE", afterStart, ""}, {"PAUSED", afterStart, ""}, {"CLOSED", beforeStart, vendors.KindCancel}, {"CLOSED", afterStart, vendors.KindEnd}} {
+		e, err := upwork.Map(contract(t, func(m map[string]any) { m["status"] = c.status }), c.now)
 		require.NoError(t, err)
-		assert.Equal(t, want, e.Terminal, status)
+		assert.Equal(t, c.want, e.Terminal, "%s at %s", c.status, c.now)
 	}
-	_, err = upwork.Map(contract(t, func(m map[string]any) { m["status"] = "SUSPENDED" }))
+	_, err = upwork.Map(contract(t, func(m map[string]any) { m["status"] = "SUSPENDED" }), beforeStart)
 	assert.ErrorContains(t, err, "SUSPENDED", "an unknown status parks, naming it")
-	payroll, err := upwork.Map(contract(t, func(m map[string]any) { m["kind"] = "PAYROLL" }))
+	payroll, err := upwork.Map(contract(t, func(m map[string]any) { m["kind"] = "PAYROLL" }), beforeStart)
 	require.NoError(t, err)
 	assert.NotEmpty(t, payroll.OutOfScope)
 }
@@ -133,8 +141,12 @@ func TestAgainstTheReferenceAnswers(t *testing.T) {
 			Variables map[string]any `json:"variables"`
 		}
 		_ = json.Unmarshal(body, &req)
-		if req.Variables["id"] == "41815410" {
+		switch {
+		case req.Variables["id"] == "41815410":
 			w.Write(fixture(t, "contract_details.json"))
+			return
+		case req.Variables["id"] == "~01abc2def3":
+			w.Write(fixture(t, "user_details.json"))
 			return
 		}
 		w.Write(fixture(t, "not_found.json"))
@@ -146,6 +158,8 @@ func TestAgainstTheReferenceAnswers(t *testing.T) {
 	e, err := a.FetchEngagement(context.Background(), "41815410")
 	require.NoError(t, err)
 	assert.Equal(t, int64(7500), e.Job.Wage)
+	assert.Equal(t, vendors.Contractor{SourceID: "~01abc2def3", FirstName: "Ava", LastName: "Nguyen", Line1: "1 Market St", City: "San Francisco",
+		Region: "CA", PostalCode: "94107", Country: "US"}, e.Contractor, "the address from userDetails(id).location")
 	assert.Equal(t, []string{"oauth2v2_r9s8t7"}, rotated, "the newest refresh token is handed over to be kept")
 	_, err = a.FetchEngagement(context.Background(), "404")
 	var nf *vendors.NotFoundError
@@ -164,14 +178,15 @@ func TestSimulatorAgreesWithTheAdapter(t *testing.T) {
 	start := time.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, 3)
 	var ids []string
 	for i := range 12 {
-		ex := platformsim.Example{ID: "c" + string(rune('a'+i)), ContractorID: "f1", Email: "F@Example.com", Rate: "75.00", Hourly: true, Start: start}
+		ex := platformsim.Example{ID: "c" + string(rune('a'+i)), ContractorID: "f1", Rate: "75.00", Hourly: true, Start: start}
 		require.NoError(t, sim.Seed("upwork", ex))
 		ids = append(ids, ex.ID)
 	}
 	ctx := context.Background()
 	e, err := a.FetchEngagement(ctx, "ca")
 	require.NoError(t, err)
-	assert.Equal(t, "f@example.com", e.Contractor.Email)
+	assert.Empty(t, e.Contractor.Email, "the activity gives the proxy")
+	assert.Empty(t, e.Contractor.Line1, "userDetails not readable: no address, nothing fails")
 	assert.Equal(t, int64(7500), e.Job.Wage)
 	assert.Len(t, kept, 1)
 	evs, err := a.Refresh(ctx, append(ids, "unknown"))

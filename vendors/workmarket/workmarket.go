@@ -6,13 +6,16 @@
 package workmarket
 
 import (
+	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -29,26 +32,28 @@ const HeaderSecret = "X-WorkMarket-Secret"
 
 // API paths.
 const (
-	PathAuthorize       = "/api/v1/authorization/request"
-	PathAssignment      = "/api/v1/assignments/get"
-	PathListUpdated     = "/api/v1/assignments/list_updated"
-	PathAttachments     = "/api/v1/assignments/attachments/list"
-	PathAttachment      = "/api/v1/assignments/attachments/get"
-	DefaultCOIPattern   = `(?i)\b(coi|certificate of insurance|insurance)\b`
-	listLimit           = 25 // list_updated refuses more (assumed, vendors.md 12)
-	pricingInternal     = "INTERNAL / LANE 1"
-	maxListLookback     = 60 * 24 * time.Hour // list_updated looks back at most 2 months
-	listOverlap         = 5 * time.Minute
-	invoicePrefix       = "wm-"
-	eventAttachmentUUID = "attachment_uuid"
+	PathAuthorize     = "/api/v1/authorization/request"
+	PathAssignment    = "/api/v1/assignments/get"
+	PathListUpdated   = "/api/v1/assignments/list_updated"
+	PathAttachments   = "/api/v1/assignments/attachments/list"
+	PathAttachment    = "/api/v1/assignments/attachments/get"
+	DefaultCOIPattern = `(?i)\b(coi|certificate of insurance|insurance)\b`
+	listLimit         = 25 // list_updated refuses more (assumed, vendors.md 12)
+	pricingInternal   = "INTERNAL / LANE 1"
+	maxListLookback   = 60 * 24 * time.Hour // list_updated looks back at most 2 months
+	listOverlap       = 5 * time.Minute
+	invoicePrefix     = "wm-"
+	eventFileUUID     = "file_uuid"
+	pdfMagic          = "%PDF"
+	unexpanded        = "${" // a template variable WorkMarket does not know arrives as literal text
 )
 
-// Assumptions (vendors.md "Known unknowns" 9-13), each in one place: the error envelope and
-// attachment answers are decoded below (envelope, Attachment); the category key is the
-// assignment's industry and the work region the worker's state (Map); the BLENDED PER UNIT
-// fields are in Pricing; total_cost is USD; ${attachment_uuid} is the attachment variable.
-// An operator notices a wrong one as a NEEDS_ATTENTION reason naming the field, a job with
-// the default category, or certificates that never arrive (README "WorkMarket").
+// Assumptions (vendors.md "Known unknowns" 9-13), each in one place: the error envelope is
+// decoded below (envelope); the category key is the assignment's industry and the work region
+// the worker's state (Map); the pricing.type strings are in Wage; total_cost is USD; a phone
+// number is phone_numbers[].phone (Resource: the extract lacks ApiPhoneNumberDTO). An
+// operator notices a wrong one as a NEEDS_ATTENTION reason naming the field, a job with the
+// default category, or a contractor created without a phone (README "WorkMarket").
 
 // Status groups (vendors.md "WorkMarket", status row).
 var (
@@ -197,12 +202,12 @@ func (a *Adapter) VerifyWebhook(h http.Header, _ []byte) error {
 
 // Webhook is the body of the README's template; every value arrives as a string.
 type Webhook struct {
-	Event          string `json:"event"`
-	AssignmentID   string `json:"assignment_id"`
-	Status         string `json:"status"`
-	ResourceID     string `json:"resource_id"`
-	Now            string `json:"now"`
-	AttachmentUUID string `json:"attachment_uuid"`
+	Event        string `json:"event"`
+	AssignmentID string `json:"assignment_id"`
+	Status       string `json:"status"`
+	ResourceID   string `json:"resource_id"`
+	Now          string `json:"now"`
+	FileUUID     string `json:"file_uuid"`
 }
 
 // Event names (one webhook per event in WorkMarket's UI, each with its fixed "event").
@@ -245,11 +250,14 @@ func (a *Adapter) ParseWebhook(_ http.Header, body []byte) ([]vendors.Event, err
 	at, _ := time.Parse(time.RFC3339, w.Now)
 	ev := vendors.Event{Vendor: Vendor, Name: w.Event, EngagementID: w.AssignmentID, ContractorID: w.ResourceID,
 		OccurredAt: at.UTC(), EventID: vendors.HashEventID(Vendor, w.Event, w.AssignmentID, w.Now)}
-	if w.Event == EventAttachmentAdded && w.AttachmentUUID == "" && w.AssignmentID != "" {
+	if strings.HasPrefix(w.FileUUID, unexpanded) {
+		w.FileUUID = ""
+	}
+	if w.Event == EventAttachmentAdded && w.FileUUID == "" && w.AssignmentID != "" {
 		ev.Kind = vendors.KindUpdate // the sync lists the attachments
 		return []vendors.Event{ev}, nil
 	}
-	ev, err := vendors.Classify(ev, kinds, "assignment_id", eventAttachmentUUID, w.AttachmentUUID)
+	ev, err := vendors.Classify(ev, kinds, "assignment_id", eventFileUUID, w.FileUUID)
 	if err != nil {
 		return nil, err
 	}
@@ -302,44 +310,43 @@ type Resource struct {
 	} `json:"address"`
 }
 
-// Pricing is the assignment's pricing; which fields are set depends on Type.
+// Pricing is the assignment's pricing (ApiPricingDTO); which fields are set depends on Type.
 type Pricing struct {
-	Type                    string         `json:"type"`
-	FlatPrice               vendors.Amount `json:"flat_price"`
-	PerHourPrice            vendors.Amount `json:"per_hour_price"`
-	InitialPerHourPrice     vendors.Amount `json:"initial_per_hour_price"`
-	PerUnitPrice            vendors.Amount `json:"per_unit_price"`
-	MaxNumberOfUnits        vendors.Amount `json:"max_number_of_units"`
-	InitialPerUnitPrice     vendors.Amount `json:"initial_per_unit_price"`
-	InitialNumberOfUnits    vendors.Amount `json:"initial_number_of_units"`
-	AdditionalPerUnitPrice  vendors.Amount `json:"additional_per_unit_price"`
-	MaxBlendedNumberOfUnits vendors.Amount `json:"max_blended_number_of_units"`
+	Type                string         `json:"type"`
+	FlatPrice           vendors.Amount `json:"flat_price"`
+	PerHourPrice        vendors.Amount `json:"per_hour_price"`
+	InitialPerHourPrice vendors.Amount `json:"initial_per_hour_price"`
+	PerUnitPrice        vendors.Amount `json:"per_unit_price"`
+	MaxNumberOfUnits    vendors.Amount `json:"max_number_of_units"`
 }
 
-// Wage is the job's wage in cents and its type (vendors.md "WorkMarket", wage row).
+// Wage is the job's wage in cents and its type (vendors.md "WorkMarket", wage row). Any other
+// type (BLENDED PER UNIT included: the pricing object has no per-unit blended fields) or a
+// missing price parks the engagement naming the type.
 func Wage(p Pricing) (int64, string, error) {
+	var cents int64
+	var wageType string
+	var err error
 	switch strings.ToUpper(strings.TrimSpace(p.Type)) {
 	case "FLAT FEE":
-		c, err := p.FlatPrice.Cents()
-		return c, "flatfee", err
+		cents, err = p.FlatPrice.Cents()
+		wageType = "flatfee"
 	case "PER HOUR":
-		c, err := p.PerHourPrice.Cents()
-		return c, "hourly", err
+		cents, err = p.PerHourPrice.Cents()
+		wageType = "hourly"
 	case "BLENDED PER HOUR":
-		c, err := p.InitialPerHourPrice.Cents()
-		return c, "hourly", err
+		cents, err = p.InitialPerHourPrice.Cents()
+		wageType = "hourly"
 	case "PER UNIT":
-		c, err := p.PerUnitPrice.Multiply(p.MaxNumberOfUnits)
-		return c, "flatfee", err
-	case "BLENDED PER UNIT":
-		first, err := p.InitialPerUnitPrice.Multiply(p.InitialNumberOfUnits)
-		if err != nil {
-			return 0, "", err
-		}
-		more, err := p.AdditionalPerUnitPrice.Multiply(p.MaxBlendedNumberOfUnits)
-		return first + more, "flatfee", err
+		cents, err = p.PerUnitPrice.Multiply(p.MaxNumberOfUnits)
+		wageType = "flatfee"
+	default:
+		return 0, "", fmt.Errorf("pricing.type %q carries no rate the product can use", p.Type)
 	}
-	return 0, "", fmt.Errorf("pricing.type %q carries no rate", p.Type)
+	if err != nil {
+		return 0, "", fmt.Errorf("pricing.type %q: %w", p.Type, err)
+	}
+	return cents, wageType, nil
 }
 
 // FetchEngagement reads the assignment and the certificates among its attachments.
@@ -441,15 +448,17 @@ func inList(v string, list []string) bool {
 	return false
 }
 
-// Attachment is one entry of attachments/list (the envelope's response is the array, assumed).
+// Attachment is ApiAttachmentDTO: an entry of attachments/list (without the file) and the
+// answer of attachments/get (with the file base64-encoded in Attachment).
 type Attachment struct {
 	UUID        string `json:"uuid"`
-	Name        string `json:"name"`
+	Filename    string `json:"filename"`
 	Description string `json:"description"`
-	RelativeURI string `json:"relative_uri"`
+	Size        int64  `json:"size"`
+	Attachment  string `json:"attachment"`
 }
 
-// certificates lists the attachments whose name or description match the COI pattern.
+// certificates lists the attachments whose file name or description match the COI pattern.
 func (a *Adapter) certificates(ctx context.Context, assignmentID string) ([]Attachment, error) {
 	var all []Attachment
 	if err := a.get(ctx, PathAttachments, url.Values{"id": {assignmentID}}, &all); err != nil {
@@ -457,31 +466,37 @@ func (a *Adapter) certificates(ctx context.Context, assignmentID string) ([]Atta
 	}
 	var out []Attachment
 	for _, at := range all {
-		if a.coi.MatchString(at.Name) || a.coi.MatchString(at.Description) {
+		if a.coi.MatchString(at.Filename) || a.coi.MatchString(at.Description) {
 			out = append(out, at)
 		}
 	}
 	return out, nil
 }
 
-// FetchDocument downloads a certificate attachment; one that does not match the pattern is
-// not a certificate.
+// FetchDocument downloads a certificate attachment (attachments/get reads only the uuid) and
+// decodes its base64 file; one that does not match the pattern is not a certificate, and a
+// file that is not a PDF is refused naming it.
 func (a *Adapter) FetchDocument(ctx context.Context, assignmentID, uuid string) (vendors.Document, error) {
 	certs, err := a.certificates(ctx, assignmentID)
 	if err != nil {
 		return vendors.Document{}, err
 	}
-	for _, c := range certs {
-		if c.UUID != uuid {
-			continue
-		}
-		data, hdr, err := a.api.Do(ctx, http.MethodGet, PathAttachment, url.Values{"id": {assignmentID}, "uuid": {uuid}}, nil)
-		if err != nil {
-			return vendors.Document{}, err
-		}
-		return vendors.Document{FileName: c.Name, ContentType: vendors.FirstNonEmpty(hdr.Get("Content-Type"), "application/pdf"), Data: data}, nil
+	if !slices.ContainsFunc(certs, func(c Attachment) bool { return c.UUID == uuid }) {
+		return vendors.Document{}, &vendors.NotFoundError{What: "attachment " + uuid + " of assignment " + assignmentID + " is not a certificate of insurance"}
 	}
-	return vendors.Document{}, &vendors.NotFoundError{What: "attachment " + uuid + " of assignment " + assignmentID + " is not a certificate of insurance"}
+	var at Attachment
+	if err := a.get(ctx, PathAttachment, url.Values{"uuid": {uuid}}, &at); err != nil {
+		return vendors.Document{}, err
+	}
+	what := "attachment " + uuid + " of assignment " + assignmentID
+	data, err := base64.StdEncoding.DecodeString(strings.Join(strings.Fields(at.Attachment), ""))
+	switch {
+	case err != nil:
+		return vendors.Document{}, &vendors.APIError{Status: 200, What: what, Body: "attachment is not base64: " + err.Error()}
+	case !bytes.HasPrefix(data, []byte(pdfMagic)):
+		return vendors.Document{}, &vendors.APIError{Status: 200, What: what, Body: "file " + at.Filename + " is not a PDF"}
+	}
+	return vendors.Document{FileName: at.Filename, ContentType: "application/pdf", Data: data}, nil
 }
 
 // FetchInvoice is the paid assignment's actual pay: payment.total_cost (USD, assumed) for

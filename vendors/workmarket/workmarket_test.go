@@ -84,9 +84,11 @@ func TestParseWebhook(t *testing.T) {
 	assert.Equal(t, vendors.KindEnd, paid[1].Kind)
 	assert.NotEqual(t, paid[0].EventID, paid[1].EventID)
 
-	noUUID, err := a.ParseWebhook(nil, []byte(`{"event":"assignment.attachment_added","assignment_id":"6029116324","attachment_uuid":"","now":"x"}`))
-	require.NoError(t, err)
-	assert.Equal(t, vendors.KindUpdate, noUUID[0].Kind, "without the uuid the sync lists the attachments")
+	for _, uuid := range []string{"", "${file_uuid}"} {
+		noUUID, err := a.ParseWebhook(nil, []byte(`{"event":"assignment.attachment_added","assignment_id":"6029116324","file_uuid":"`+uuid+`","now":"x"}`))
+		require.NoError(t, err)
+		assert.Equal(t, vendors.KindUpdate, noUUID[0].Kind, "without the uuid (%q) the sync lists the attachments", uuid)
+	}
 
 	for body, field := range map[string]string{
 		`{"event":"assignment.accepted","status":"active"}`: "assignment_id",
@@ -126,16 +128,18 @@ func TestPricingLabels(t *testing.T) {
 		{map[string]any{"type": "PER HOUR", "per_hour_price": 64.35}, 6435, "hourly"},
 		{map[string]any{"type": "BLENDED PER HOUR", "initial_per_hour_price": 85.5}, 8550, "hourly"},
 		{map[string]any{"type": "PER UNIT", "per_unit_price": 12.5, "max_number_of_units": 4}, 5000, "flatfee"},
-		{map[string]any{"type": "BLENDED PER UNIT", "initial_per_unit_price": 10, "initial_number_of_units": 3,
-			"additional_per_unit_price": 7.5, "max_blended_number_of_units": 2}, 4500, "flatfee"},
 	} {
 		e, err := workmarket.Map(assignment(t, func(m map[string]any) { m["pricing"] = tc.pricing }), now)
 		require.NoError(t, err, tc.pricing["type"])
 		assert.Equal(t, tc.wage, e.Job.Wage, tc.pricing["type"])
 		assert.Equal(t, tc.wageType, e.Job.WageType, tc.pricing["type"])
 	}
-	_, err := workmarket.Map(assignment(t, func(m map[string]any) { m["pricing"] = map[string]any{"type": "NONE"} }), now)
-	assert.ErrorContains(t, err, "pricing")
+	for _, typ := range []string{"NONE", "BLENDED PER UNIT"} {
+		_, err := workmarket.Map(assignment(t, func(m map[string]any) { m["pricing"] = map[string]any{"type": typ, "per_unit_price": 10} }), now)
+		assert.ErrorContains(t, err, `pricing.type "`+typ+`"`, "parks naming the type")
+	}
+	_, err := workmarket.Map(assignment(t, func(m map[string]any) { m["pricing"] = map[string]any{"type": "FLAT FEE"} }), now)
+	assert.ErrorContains(t, err, `pricing.type "FLAT FEE"`, "a missing price parks naming the type")
 	e, err := workmarket.Map(assignment(t, func(m map[string]any) { m["pricing"] = map[string]any{"type": "INTERNAL / LANE 1"} }), now)
 	require.NoError(t, err)
 	assert.NotEmpty(t, e.OutOfScope, "internal work is ignored")
@@ -197,7 +201,14 @@ func serveFixtures(t *testing.T, auths *atomic.Int32) *httptest.Server {
 	mux.HandleFunc("GET "+workmarket.PathAssignment, serve("assignment.json"))
 	mux.HandleFunc("GET "+workmarket.PathAttachments, serve("attachments.json"))
 	mux.HandleFunc("GET "+workmarket.PathListUpdated, serve("list_updated.json"))
-	mux.HandleFunc("GET "+workmarket.PathAttachment, func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("%PDF-1.4 coi")) })
+	mux.HandleFunc("GET "+workmarket.PathAttachment, func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Get("uuid") != "5b6f0c1e-9a1d-4b7e-8f00-3c2d1e0f9a8b" {
+			w.WriteHeader(http.StatusNotFound)
+			w.Write(fixture(t, "not_found.json"))
+			return
+		}
+		serve("attachment.json")(w, r)
+	})
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	return srv
@@ -214,7 +225,7 @@ func TestAgainstTheReferenceAnswers(t *testing.T) {
 	doc, err := a.FetchDocument(ctx, "6029116324", "5b6f0c1e-9a1d-4b7e-8f00-3c2d1e0f9a8b")
 	require.NoError(t, err)
 	assert.Equal(t, "COI.pdf", doc.FileName)
-	assert.Equal(t, "%PDF-1.4 coi", string(doc.Data))
+	assert.Equal(t, "%PDF-1.4 coi", string(doc.Data), "the base64 file decoded")
 	_, err = a.FetchEngagement(ctx, "missing")
 	var nf *vendors.NotFoundError
 	assert.ErrorAs(t, err, &nf, "a 404 envelope")
@@ -260,9 +271,16 @@ func TestSimulatorAgreesWithTheAdapter(t *testing.T) {
 	assert.Len(t, rows, 30, "paged 25 at a time to the end")
 
 	require.NoError(t, sim.SeedDocument("workmarket", first, "uuid-1", "certificate-of-insurance.pdf", []byte("%PDF-1.4")))
+	require.NoError(t, sim.SeedDocument("workmarket", first, "uuid-2", "coi-scan.pdf", []byte("GIF89a not a pdf")))
 	e, err = a.FetchEngagement(ctx, first.ID)
 	require.NoError(t, err)
-	assert.Equal(t, []string{"uuid-1"}, e.Documents)
+	assert.Equal(t, []string{"uuid-1", "uuid-2"}, e.Documents)
+	doc, err := a.FetchDocument(ctx, first.ID, "uuid-1")
+	require.NoError(t, err)
+	assert.Equal(t, "%PDF-1.4", string(doc.Data))
+	assert.Equal(t, "certificate-of-insurance.pdf", doc.FileName)
+	_, err = a.FetchDocument(ctx, first.ID, "uuid-2")
+	assert.ErrorContains(t, err, "coi-scan.pdf is not a PDF")
 
 	require.NoError(t, sim.SeedInvoice("workmarket", first, "", "1,250.50"))
 	inv, err := a.FetchInvoice(ctx, first.ID, workmarket.InvoiceID(first.ID))
