@@ -14,7 +14,7 @@ TEMPORAL := $(BIN)/temporal
 WORKFLOWCHECK := $(BIN)/workflowcheck
 export TEMPORAL_CLI_PATH := $(TEMPORAL)
 
-.PHONY: all tools cluster-tools postgresql build test unit lint compose-check run run-cluster demo bench fuzz golden clean
+.PHONY: all tools cluster-tools postgresql chromium build test unit lint compose-check run run-cluster demo bench fuzz golden clean
 all: build
 
 tools: $(TEMPORAL) $(WORKFLOWCHECK)
@@ -35,6 +35,10 @@ postgresql:
 
 cluster-tools: tools postgresql $(TEMPORAL_SERVER)
 
+# Debian's chromium, driven headless by the console's browser tests (e2e/console_test.go).
+chromium:
+	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
 $(WORKFLOWCHECK):
 	@mkdir -p $(BIN)
 	GOBIN=$(BIN) $(GO) install go.temporal.io/sdk/contrib/tools/workflowcheck@$(WORKFLOWCHECK_VERSION)
@@ -50,7 +54,7 @@ lint: $(WORKFLOWCHECK)
 # Every test: vet, the determinism check, the compose file check, unit tests, replay of
 # golden histories, and the end-to-end suite on a real Temporal dev server (started by the
 # tests from ./bin/temporal).
-test: tools cluster-tools lint compose-check build
+test: tools cluster-tools chromium lint compose-check build
 	$(GO) test -count=1 -timeout 30m ./...
 
 # No Docker engine runs here: Debian's docker-compose validates the file instead.

@@ -3,26 +3,23 @@ package main
 import (
 	"context"
 	"crypto/subtle"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/prometheus/client_golang/prometheus"
-	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
 	"go.uber.org/zap"
 
 	"github.com/coverage-orchestrator/coverage/activities"
-	"github.com/coverage-orchestrator/coverage/config"
+	"github.com/coverage-orchestrator/coverage/console"
 	pc "github.com/coverage-orchestrator/coverage/policyclient"
 	"github.com/coverage-orchestrator/coverage/vendors"
 	"github.com/coverage-orchestrator/coverage/workflows"
@@ -56,6 +53,10 @@ type Server struct {
 	// openEngagements is refreshed from visibility by RefreshGauges.
 	openEngagements *prometheus.GaugeVec
 	echo            *echo.Echo
+	// Console is the operations console's configuration (nil: off, CONSOLE_ENABLED unset).
+	Console *console.Config
+	// ops are the reads and Updates the operator API and the console share.
+	ops *operations
 }
 
 // Handler builds the routes; call once.
@@ -69,6 +70,7 @@ func (s *Server) Handler() http.Handler {
 		[]string{"coverage_status", "vendor"})
 	s.Registry.MustRegister(s.requests, s.ackLatency, s.openEngagements)
 
+	s.ops = &operations{temporal: s.Temporal, policy: s.Policy}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.errorHandler
@@ -87,6 +89,11 @@ func (s *Server) Handler() http.Handler {
 		s.Codec.handler = converter.NewPayloadCodecHTTPHandler(s.Codec.Codec)
 	}
 	e.Match([]string{http.MethodPost, http.MethodOptions}, "/codec/:op", s.codecRoute)
+	if s.Console != nil {
+		ui := console.New(*s.Console, s.ops)
+		e.Any(console.Prefix+"*", echo.WrapHandler(ui))
+		e.GET(strings.TrimSuffix(console.Prefix, "/"), echo.WrapHandler(ui))
+	}
 	e.GET("/healthz", func(c echo.Context) error { return c.JSON(http.StatusOK, map[string]string{"status": "ok"}) })
 	e.GET("/readyz", s.ready)
 	e.GET("/metrics", echo.WrapHandler(s.MetricsHTTP))
@@ -410,10 +417,6 @@ func (s *Server) hasOpsToken(c echo.Context) bool {
 	return ok && s.OpsToken != "" && subtle.ConstantTimeCompare([]byte(tok), []byte(s.OpsToken)) == 1
 }
 
-func (s *Server) knownVendor(v string) bool {
-	return slices.Contains(config.Vendors, v)
-}
-
 func joinStatuses(list []workflows.CoverageStatus) string {
 	out := make([]string, len(list))
 	for i, st := range list {
@@ -423,78 +426,31 @@ func joinStatuses(list []workflows.CoverageStatus) string {
 }
 
 func (s *Server) getEngagement(c echo.Context) error {
-	vendor, id := c.Param("vendor"), c.Param("id")
-	if !s.knownVendor(vendor) {
-		return fail(http.StatusNotFound, "unknown platform %q", vendor)
-	}
 	ctx, cancel := context.WithTimeout(c.Request().Context(), temporalTimeout)
 	defer cancel()
-	st, found, err := workflows.QueryEngagement(ctx, s.Temporal, vendor, id)
+	st, err := s.ops.Status(ctx, c.Param("vendor"), c.Param("id"))
 	if err != nil {
-		return temporalError(c, err)
-	}
-	if !found {
-		return fail(http.StatusNotFound, "no engagement %s/%s", vendor, id)
+		return operationError(c, err)
 	}
 	return c.JSON(http.StatusOK, st)
 }
 
-// listItem is one engagement of the list route.
-type listItem struct {
-	WorkflowID        string `json:"workflow_id"`
-	Vendor            string `json:"vendor"`
-	EngagementID      string `json:"engagement_id"`
-	CoverageStatus    string `json:"coverage_status"`
-	CertificateStatus string `json:"certificate_status"`
-}
-
 func (s *Server) listEngagements(c echo.Context) error {
-	query := []string{"WorkflowType = 'EngagementWorkflow'"}
-	if st := c.QueryParam("status"); st != "" {
-		if !slices.Contains(workflows.CoverageStatuses, workflows.CoverageStatus(st)) {
-			return fail(http.StatusBadRequest, "status %q is not one of %s", st, joinStatuses(workflows.CoverageStatuses))
-		}
-		query = append(query, "CoverageStatus = '"+st+"'")
-	}
-	if v := c.QueryParam("vendor"); v != "" {
-		if !s.knownVendor(v) {
-			return fail(http.StatusBadRequest, "vendor %q is not one of %s", v, strings.Join(config.Vendors, ", "))
-		}
-		query = append(query, "Vendor = '"+v+"'")
-	}
-	size := 50
+	q := console.ListQuery{Status: c.QueryParam("status"), Vendor: c.QueryParam("vendor"), PageToken: c.QueryParam("page_token")}
 	if v := c.QueryParam("page_size"); v != "" {
 		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 1000 {
+		if err != nil || n < 1 {
 			return fail(http.StatusBadRequest, "page_size must be a number from 1 to 1000")
 		}
-		size = n
-	}
-	token, err := base64.RawURLEncoding.DecodeString(c.QueryParam("page_token"))
-	if err != nil {
-		return fail(http.StatusBadRequest, "page_token is not a token this service gave out")
+		q.PageSize = n
 	}
 	ctx, cancel := context.WithTimeout(c.Request().Context(), temporalTimeout)
 	defer cancel()
-	resp, err := s.Temporal.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{
-		Query: strings.Join(query, " AND "), PageSize: int32(size), NextPageToken: token})
+	page, err := s.ops.List(ctx, q)
 	if err != nil {
-		return temporalError(c, err)
+		return operationError(c, err)
 	}
-	out := struct {
-		Engagements   []listItem `json:"engagements"`
-		NextPageToken string     `json:"next_page_token"`
-	}{Engagements: []listItem{}, NextPageToken: base64.RawURLEncoding.EncodeToString(resp.NextPageToken)}
-	dc := converter.GetDefaultDataConverter()
-	for _, ex := range resp.Executions {
-		item := listItem{WorkflowID: ex.GetExecution().GetWorkflowId()}
-		item.Vendor, item.EngagementID, _ = workflows.ParseEngagementWorkflowID(item.WorkflowID)
-		fieldsOf := ex.GetSearchAttributes().GetIndexedFields()
-		_ = dc.FromPayload(fieldsOf["CoverageStatus"], &item.CoverageStatus)
-		_ = dc.FromPayload(fieldsOf["CertificateStatus"], &item.CertificateStatus)
-		out.Engagements = append(out.Engagements, item)
-	}
-	return c.JSON(http.StatusOK, out)
+	return c.JSON(http.StatusOK, page)
 }
 
 var operatorPaths = map[string]string{
@@ -511,8 +467,8 @@ func (s *Server) operatorAction(c echo.Context) error {
 	if !ok {
 		return fail(http.StatusNotFound, "unknown action %q: one of retry, resend-session, approve-certificate, reject-certificate, end", c.Param("action"))
 	}
-	if !s.knownVendor(vendor) {
-		return fail(http.StatusNotFound, "unknown platform %q", vendor)
+	if err := checkVendor(vendor); err != nil {
+		return err
 	}
 	var body struct {
 		Note string `json:"note"`
@@ -527,9 +483,9 @@ func (s *Server) operatorAction(c echo.Context) error {
 	defer cancel()
 	wid := workflows.EngagementWorkflowID(vendor, id)
 	c.Set("workflow_ids", []string{wid})
-	st, err := workflows.ApplyOperatorAction(ctx, s.Temporal, wid, op)
+	st, err := s.ops.Act(ctx, vendor, id, op)
 	c.Set("outcome", action)
-	return answerUpdate(c, vendor, id, st, err)
+	return answerUpdate(c, st, err)
 }
 
 // operatorTimeout bounds an operator action: it waits for the change to take effect (an end

@@ -34,7 +34,7 @@ func (e *engagement) uploadCertificate() error {
 
 // applyCertificateUploaded starts the review of an operator's certificate.
 func (e *engagement) applyCertificateUploaded(c CertificateUploaded) {
-	e.reviewCertificate(c.CertificateID, "certificate "+c.CertificateID+" uploaded by an operator for review")
+	e.reviewCertificate(c.CertificateID, withNote("certificate "+c.CertificateID+" uploaded by an operator for review", c.Note))
 }
 
 func (e *engagement) reviewCertificate(id, cause string) {

@@ -20,6 +20,9 @@ func (e *engagement) listen() error {
 	if err := workflow.SetQueryHandler(e.ctx, QueryStatus, func() (Status, error) { return e.s.Status, nil }); err != nil {
 		return err
 	}
+	if err := workflow.SetQueryHandler(e.ctx, QueryDetail, e.detail); err != nil {
+		return err
+	}
 	listenTo(e, SignalPlatformEvent, func(m *PlatformEvent) Message { return Message{Platform: m} })
 	listenTo(e, SignalPolicyEvent, func(m *PolicyEvent) Message { return Message{Policy: m} })
 	listenTo(e, SignalSessionLease, func(m *SessionLease) Message { return Message{Lease: m} })

@@ -90,6 +90,7 @@ type ContractorDetails struct {
 	Email   string          `json:"email,omitempty"`
 	Phone   string          `json:"phone,omitempty"`
 	Address *ContactAddress `json:"address,omitempty"`
+	Note    string          `json:"note,omitempty"` // who supplied them and why (the audit trail)
 }
 
 // ContactAddress is a contractor's postal address.
@@ -104,6 +105,7 @@ type ContactAddress struct {
 // CertificateUploaded names a certificate uploaded to 1099Policy for this engagement.
 type CertificateUploaded struct {
 	CertificateID string `json:"certificate_id"`
+	Note          string `json:"note,omitempty"` // who handed it in (the audit trail)
 }
 
 func (e *engagement) validateOpen() error {
@@ -160,10 +162,11 @@ func (e *engagement) applyContractorDetails(d ContractorDetails) {
 	if s.Phase != PhaseSetUp {
 		s.SourceFingerprint.Contractor = "" // send the update to 1099Policy
 	}
+	cause := withNote("contractor details supplied by an operator", d.Note)
 	if s.Parked != nil {
-		e.resume("contractor details supplied by an operator")
+		e.resume(cause)
 	} else {
-		e.transition("", "contractor details supplied by an operator")
+		e.transition("", cause)
 	}
 }
 
@@ -196,15 +199,15 @@ func (e *engagement) applyOperatorAction(op OperatorAction) {
 	switch op.Action {
 	case ActionRetry:
 		if s.Parked == nil {
-			e.transition("", "operator retry: nothing was waiting")
+			e.transition("", withNote("operator retry: nothing was waiting", op.Note))
 			return
 		}
-		e.resume("operator retry")
+		e.resume(withNote("operator retry", op.Note))
 	case ActionResendSession:
 		if s.sessionOpen() {
-			e.askNewSession("operator asked for a new session")
+			e.askNewSession(withNote("operator asked for a new session", op.Note))
 		} else {
-			e.transition("", "operator asked for a new session, but none is open")
+			e.transition("", withNote("operator asked for a new session, but none is open", op.Note))
 		}
 	case ActionApproveCertificate, ActionRejectCertificate:
 		if s.Policy.CertificateID == "" {
@@ -215,15 +218,16 @@ func (e *engagement) applyOperatorAction(op OperatorAction) {
 		if op.Action == ActionRejectCertificate {
 			status, cause = pc.CertificateDenied, "certificate rejected by an operator"
 		}
-		if op.Note != "" {
-			cause += ": " + op.Note
-		}
-		e.applyCertificateStatus(status, cause)
+		e.applyCertificateStatus(status, withNote(cause, op.Note))
 	case ActionEnd:
-		cause := "ended by an operator"
-		if op.Note != "" {
-			cause += ": " + op.Note
-		}
-		e.applyEnd(cause)
+		e.applyEnd(withNote("ended by an operator", op.Note))
 	}
+}
+
+// withNote adds an operator's note (who acted, and why) to a cause in the audit trail.
+func withNote(cause, note string) string {
+	if note == "" {
+		return cause
+	}
+	return cause + ": " + note
 }

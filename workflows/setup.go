@@ -30,10 +30,12 @@ func (e *engagement) sync() error {
 	case eng.Terminal != "":
 		e.requestEnd(eng.Terminal, e.now().Unix(), "platform shows status "+eng.Status)
 	case s.Phase == PhaseSetUp:
+		s.Contractor = fetched.Engagement.Contractor
 		if err := e.setUp(eng, fetched.Fingerprint); err != nil {
 			return err
 		}
 	default:
+		s.Contractor = fetched.Engagement.Contractor
 		if err := e.applyChanges(eng, fetched.Fingerprint); err != nil {
 			return err
 		}

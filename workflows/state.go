@@ -46,6 +46,9 @@ const (
 	CertificateDenied   CertificateStatus = "DENIED"
 )
 
+// CertificateStatuses lists every certificate status.
+var CertificateStatuses = []CertificateStatus{CertificateNone, CertificatePending, CertificateApproved, CertificateFlagged, CertificateDenied}
+
 // PolicyRefs are the ids of every 1099Policy object of the engagement.
 type PolicyRefs struct {
 	ContractorID  string   `json:"contractor_id"`
@@ -162,6 +165,7 @@ type EngagementState struct {
 	Metadata             vendors.Metadata       `json:"metadata"`
 	ClientID             string                 `json:"client_id,omitempty"`
 	SourceContractorID   string                 `json:"source_contractor_id,omitempty"`
+	Contractor           vendors.Contractor     `json:"contractor,omitzero"`          // as the platform gave it (personal data: QueryDetail only)
 	SourceRefs           map[string]string      `json:"source_refs,omitempty"`        // keys beside the id the platform needs (JobDiva)
 	ContractorDetails    *ContractorDetails     `json:"contractor_details,omitempty"` // an operator's additions
 	End                  *EndRequest            `json:"end,omitempty"`
