@@ -1,6 +1,7 @@
 package console
 
 import (
+	"cmp"
 	"context"
 	"encoding/csv"
 	"fmt"
@@ -87,7 +88,13 @@ func (c *Console) ledgerRows(ctx context.Context, lq ledgerQuery, pageSize int) 
 		return nil, "", err
 	}
 	rows = slices.DeleteFunc(rows, func(r LedgerRow) bool { return r.Worked == 0 })
-	slices.SortStableFunc(rows, func(a, b LedgerRow) int { return strings.Compare(a.WorkflowID, b.WorkflowID) })
+	// The longest gaps first: they are what an auditor asks about.
+	slices.SortStableFunc(rows, func(a, b LedgerRow) int {
+		if c := cmp.Compare(b.Worked-b.Covered, a.Worked-a.Covered); c != 0 {
+			return c
+		}
+		return strings.Compare(a.WorkflowID, b.WorkflowID)
+	})
 	return rows, page.NextPageToken, nil
 }
 

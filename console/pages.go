@@ -203,6 +203,15 @@ func (c *Console) overview(q *request) error {
 				st, err := c.ops.Status(ctx, it.Vendor, it.EngagementID)
 				g.Rows[i].Note = st.AttentionReason
 				return err
+			case "UNPROTECTED":
+				st, err := c.ops.Status(ctx, it.Vendor, it.EngagementID)
+				for _, t := range slices.Backward(st.Transitions) {
+					if t.To == workflows.StatusUnprotected && t.From != workflows.StatusUnprotected {
+						g.Rows[i].Note = t.Cause + " (" + t.At.UTC().Format("2006-01-02 15:04 UTC") + ")"
+						break
+					}
+				}
+				return err
 			case "AWAITING_APPLICATION":
 				g.Rows[i].Note = daysLeft(it.CoverageStart, now)
 			}
