@@ -18,8 +18,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/coverage-orchestrator/coverage/sandbox/demo"
-	"github.com/coverage-orchestrator/coverage/sandbox/platformsim"
-	"github.com/coverage-orchestrator/coverage/sandbox/policysim"
 	"github.com/coverage-orchestrator/coverage/testenv"
 )
 
@@ -42,27 +40,20 @@ func TestConsoleInBrowser(t *testing.T) {
 	for _, e := range list {
 		waitStatus(t, s, e.Platform, e.ID, e.Want, e.WantCertificate)
 	}
-	// Work that started three days ago without coverage: a known gap in the ledger.
-	late := example("remote", "c24-late", "late"+policysim.ManualEmailSuffix, false)
-	late.Start = day(-3)
-	require.NoError(t, s.Platforms.Seed("remote", late))
-	code, _ := hook(t, s, "remote", platformsim.HookStart, late, "c24-late-start", "")
-	require.Equal(t, 200, code)
-	waitStatus(t, s, "remote", late.ID, "UNPROTECTED", "")
-	// An Upwork contractor 1099Policy refuses (parked until an operator supplies details).
-	parked := example("upwork", "c24-parked", "", true)
-	require.NoError(t, s.Platforms.Seed("upwork", parked))
-	s.Policy.AddFault(policysim.Fault{PathPrefix: "/api/v1/contractors", Status: 400, Count: 1})
-	code, _ = hook(t, s, "upwork", platformsim.HookStart, parked, "c24-parked-start", "")
-	require.Equal(t, 200, code)
-	waitStatus(t, s, "upwork", parked.ID, "NEEDS_ATTENTION", "")
+	late, parked := demoEngagement(t, list, "UNPROTECTED"), demoEngagement(t, list, "NEEDS_ATTENTION")
+	require.Equal(t, "upwork", parked.Platform)
 
 	shots := t.ArtifactDir()
 	ctx := newBrowser(t)
 	base := s.IngressURL + "/console/"
+	begun := time.Now()
 	run := func(actions ...chromedp.Action) {
 		t.Helper()
+		step := time.Now()
 		require.NoError(t, chromedp.Run(ctx, actions...))
+		if d := time.Since(step); d > 10*time.Second {
+			t.Logf("a browser step took %s (%s into the test)", d.Round(time.Millisecond), time.Since(begun).Round(time.Second))
+		}
 	}
 	text := func(sel string) string {
 		t.Helper()
@@ -157,7 +148,7 @@ func TestConsoleInBrowser(t *testing.T) {
 	// The ledger, and its CSV downloaded by the browser: the late start's known gap.
 	run(chromedp.Navigate(base+"ledger"), chromedp.WaitVisible(`a[download]`, chromedp.ByQuery))
 	screenshot(t, ctx, shots, "ledger")
-	rowsCSV := downloadCSV(t, ctx, `a[download]`)
+	rowsCSV := downloadCSV(t, ctx, base+"ledger", `a[download]`)
 	require.Equal(t, []string{"workflow_id", "vendor", "engagement_id", "interval_start", "interval_end", "days", "covered", "coverage_status", "cause", "projected"}, rowsCSV[0])
 	var lateRows [][]string
 	for _, r := range rowsCSV[1:] {
@@ -166,7 +157,8 @@ func TestConsoleInBrowser(t *testing.T) {
 		}
 	}
 	require.NotEmpty(t, lateRows)
-	// The work began at 00:00 UTC three days ago; the service heard of it just now.
+	// The work began at 00:00 UTC three days ago (the demo's late start); the service heard of it
+	// just now.
 	first := lateRows[0]
 	assert.Equal(t, day(-3).Format(time.RFC3339), first[3])
 	assert.Equal(t, "false", first[6])
@@ -267,7 +259,7 @@ func newBrowser(t *testing.T) context.Context {
 		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
 		chromedp.NoDefaultBrowserCheck, chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1280, 900))
 	ctx, cancelCtx := chromedp.NewContext(alloc)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 4*time.Minute)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 6*time.Minute)
 	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })
 	require.NoError(t, chromedp.Run(ctx, chromedp.EmulateViewport(1280, 900)))
 	return ctx
@@ -281,12 +273,15 @@ func screenshot(t *testing.T, ctx context.Context, dir, name string) {
 	require.NoError(t, os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644))
 }
 
-// downloadCSV clicks a download link and reads the file the browser saved.
-func downloadCSV(t *testing.T, ctx context.Context, link string) [][]string {
+// downloadCSV opens page in a tab of its own (a download leaves its tab mid-navigation), clicks
+// the download link there and reads the file the browser saved.
+func downloadCSV(t *testing.T, ctx context.Context, page, link string) [][]string {
 	t.Helper()
+	tab, closeTab := chromedp.NewContext(ctx)
+	defer closeTab()
 	dir := t.TempDir()
 	done := make(chan string, 1)
-	chromedp.ListenTarget(ctx, func(ev any) {
+	chromedp.ListenTarget(tab, func(ev any) {
 		if e, ok := ev.(*browser.EventDownloadProgress); ok && e.State == browser.DownloadProgressStateCompleted {
 			select {
 			case done <- e.GUID:
@@ -294,7 +289,7 @@ func downloadCSV(t *testing.T, ctx context.Context, link string) [][]string {
 			}
 		}
 	})
-	require.NoError(t, chromedp.Run(ctx,
+	require.NoError(t, chromedp.Run(tab, chromedp.Navigate(page), chromedp.WaitVisible(link, chromedp.ByQuery),
 		browser.SetDownloadBehavior(browser.SetDownloadBehaviorBehaviorAllowAndName).WithDownloadPath(dir).WithEventsEnabled(true),
 		chromedp.Click(link, chromedp.ByQuery)))
 	select {

@@ -15,13 +15,13 @@ import (
 
 // TestDemoReachesItsStatuses runs `make demo`'s mix on a headless stack and checks, through
 // the operator API, that within a minute the engagements show INSURED, AWAITING_APPLICATION,
-// CANCELED and a FLAGGED certificate across all four platforms.
+// CANCELED, UNPROTECTED, NEEDS_ATTENTION and a FLAGGED certificate across all four platforms.
 func TestDemoReachesItsStatuses(t *testing.T) {
 	s := testenv.NewStack(t, testenv.StackOptions{AutoCompleteAfter: 2 * time.Second})
 	list, err := demo.Run(context.Background(), demo.Config{PlatformSandboxURL: s.PlatformURL, PolicySandboxURL: s.PolicyURL,
 		PolicyAPIKey: testenv.PolicyKey, IngressURL: s.IngressURL, OpsToken: testenv.OpsToken, Prefix: "demo-"})
 	require.NoError(t, err)
-	require.Len(t, list, 8)
+	require.Len(t, list, 10)
 	platforms, statuses := map[string]bool{}, map[string]bool{}
 	deadline := time.Now().Add(time.Minute)
 	for _, e := range list {
@@ -49,7 +49,7 @@ func TestDemoReachesItsStatuses(t *testing.T) {
 		}
 	}
 	assert.Len(t, platforms, 4)
-	for _, want := range []string{"INSURED", "AWAITING_APPLICATION", "CANCELED", "certificate FLAGGED"} {
+	for _, want := range []string{"INSURED", "AWAITING_APPLICATION", "CANCELED", "certificate FLAGGED", "UNPROTECTED", "NEEDS_ATTENTION"} {
 		assert.True(t, statuses[want], want)
 	}
 	code, body := ops(t, s, "GET", "/v1/engagements?status=CANCELED", nil)

@@ -1,6 +1,7 @@
 // Package demo feeds a realistic mix of engagements through the real webhook routes of a
 // running stack: all four platforms, first-time and returning contractors, a certificate
-// approved and one flagged, a cancellation before the start, a date change. `make demo` runs
+// approved and one flagged, a cancellation before the start, a date change, work that started
+// without coverage and a parked engagement. `make demo` runs
 // it against `make run`; a test runs it against a headless stack.
 package demo
 
@@ -140,6 +141,22 @@ func Run(ctx context.Context, cfg Config) ([]Engagement, error) {
 				return err
 			}
 			return d.hook("jobdiva", platformsim.HookUpdate, jdMove, "update", "")
+		}); err != nil {
+		return out, err
+	}
+	// For the operations console: work that started three days ago without coverage (at risk,
+	// and a gap in the coverage ledger), and an Upwork contractor 1099Policy refuses once (a
+	// sandbox fault): parked until an operator supplies details or retries.
+	late := ex("ct-late", mail("lee@manual.example"), false, "4200.00")
+	late.Start = day(-3)
+	if err := step(Engagement{"remote", late.ID, "UNPROTECTED", "", "work started three days ago without coverage: a gap in the ledger"}, late, nil); err != nil {
+		return out, err
+	}
+	time.Sleep(2 * time.Second) // the others are past their contractor step: the fault below is the parked one's
+	upParked := ex("9003", "", true, "60.00")
+	if err := step(Engagement{"upwork", upParked.ID, "NEEDS_ATTENTION", "", "1099Policy refused the contractor: parked for an operator"}, upParked,
+		func() error {
+			return d.post(cfg.PolicySandboxURL+"/sandbox/faults", map[string]any{"path_prefix": "/api/v1/contractors", "status": 400, "count": 1})
 		}); err != nil {
 		return out, err
 	}
