@@ -9,6 +9,9 @@ TEMPORAL_CLI_VERSION := v1.5.1
 # The real server the CLI embeds, for the cluster topology (make run-cluster, the cluster test).
 TEMPORAL_SERVER_VERSION := v1.29.1
 TEMPORAL_SERVER := $(BIN)/cluster/server
+# The Temporal Web UI server the CLI $(TEMPORAL_CLI_VERSION) embeds (its go.mod), for the cluster topology.
+TEMPORAL_UI_VERSION := v2.42.1
+TEMPORAL_UI_SERVER := $(BIN)/ui/server
 WORKFLOWCHECK_VERSION := v0.6.0
 TEMPORAL := $(BIN)/temporal
 WORKFLOWCHECK := $(BIN)/workflowcheck
@@ -28,6 +31,12 @@ $(TEMPORAL):
 $(TEMPORAL_SERVER):
 	@mkdir -p $(BIN)/cluster
 	GOBIN=$(BIN)/cluster $(GO) install go.temporal.io/server/cmd/server@$(TEMPORAL_SERVER_VERSION) go.temporal.io/server/cmd/tools/sql@$(TEMPORAL_SERVER_VERSION)
+
+# The Temporal Web UI server (with its built UI embedded), from the Go module proxy; its binary
+# is also named server, hence a directory of its own.
+$(TEMPORAL_UI_SERVER):
+	@mkdir -p $(BIN)/ui
+	GOBIN=$(BIN)/ui $(GO) install github.com/temporalio/ui-server/v2/cmd/server@$(TEMPORAL_UI_VERSION)
 
 # PostgreSQL from Debian's packages (the cluster runs its own private instance of it).
 postgresql:
@@ -93,8 +102,9 @@ fuzz:
 run: tools build
 	./scripts/run.sh
 
-# The production topology: PostgreSQL, the real Temporal server, two workers, two ingresses.
-run-cluster: cluster-tools build
+# The production topology: PostgreSQL, the real Temporal server, two workers, two ingresses,
+# the Temporal Web UI.
+run-cluster: cluster-tools $(TEMPORAL_UI_SERVER) build
 	./scripts/run-cluster.sh
 
 # Feeds the demo mix through the real webhook routes of a running `make run`.
