@@ -117,6 +117,15 @@ func (h *harness) seed() {
 		Actions: []string{workflows.ActionEnd}})
 }
 
+func TestLoginPageIsLabelled(t *testing.T) {
+	h := newHarness(t, Config{})
+	_, body, _ := h.get(Prefix + "login")
+	assertLabelled(t, "login", body)
+	code, _, hdr := h.get("/console")
+	assert.Equal(t, http.StatusSeeOther, code)
+	assert.Equal(t, Prefix, hdr.Get("Location"))
+}
+
 func TestPagesNeedSignIn(t *testing.T) {
 	h := newHarness(t, Config{})
 	for _, p := range []string{"", "queues", "ledger", "ledger.csv", "engagements/upwork/9001"} {
@@ -247,6 +256,7 @@ func TestPagesEscapePlatformStrings(t *testing.T) {
 		require.Equal(t, http.StatusOK, code, p)
 		assert.NotContains(t, body, "<script>", p)
 		assert.Contains(t, body, "&lt;script&gt;", p)
+		assertLabelled(t, p, body)
 	}
 	_, body, _ := h.get(Prefix + "engagements/remote/" + url.PathEscape(hostile("ct-1")))
 	assert.Contains(t, body, "<dd>&lt;script&gt; Doe&lt;script&gt;alert(1)&lt;/script&gt;&#34;&#39;&amp;</dd>", "the contractor's name as text")
@@ -296,11 +306,24 @@ func TestEngagementOffersOnlyWhatApplies(t *testing.T) {
 	assert.Contains(t, body, "Approve the certificate")
 	assert.Contains(t, body, "Reject the certificate")
 	assert.NotContains(t, body, "Retry the parked step")
-	// Every control has a label.
-	ids := regexp.MustCompile(`<(?:input|select) id="([^"]+)"`).FindAllStringSubmatch(body, -1)
-	require.NotEmpty(t, ids)
-	for _, m := range ids {
-		assert.Contains(t, body, `<label for="`+m[1]+`"`, m[1])
+	assertLabelled(t, "engagement", body)
+}
+
+var controlRE = regexp.MustCompile(`<(input|select)\b[^>]*>`)
+
+// assertLabelled checks that every visible form control has an id and a label for it.
+func assertLabelled(t *testing.T, page, body string) {
+	t.Helper()
+	tags := controlRE.FindAllString(body, -1)
+	require.NotEmpty(t, tags, page)
+	for _, tag := range tags {
+		if strings.Contains(tag, `type="hidden"`) {
+			continue
+		}
+		id := regexp.MustCompile(`id="([^"]+)"`).FindStringSubmatch(tag)
+		if assert.NotNil(t, id, "%s: a control without an id: %s", page, tag) {
+			assert.Contains(t, body, `<label for="`+id[1]+`"`, "%s: %s has no label", page, id[1])
+		}
 	}
 }
 

@@ -105,6 +105,9 @@ func TestConsoleInBrowser(t *testing.T) {
 		chromedp.SetUploadFiles(`#cert-file`, []string{pdf}, chromedp.ByQuery),
 		chromedp.Click(`form[action$="/certificate"] button`, chromedp.ByQuery), chromedp.WaitVisible(`p.flash`, chromedp.ByQuery))
 	assert.Contains(t, text(`p.flash`), "Certificate handed in")
+	// The contractor as the platform gave it, decrypted through the payload codec (the stack
+	// encrypts every payload).
+	assert.Contains(t, text(`section[aria-labelledby="who"]`), "c24-ava@manual.example")
 	waitStatus(t, s, waiting.Platform, waiting.ID, "", "FLAGGED")
 	reject := `form[action$="/actions/reject-certificate"]`
 	run(chromedp.Navigate(page), chromedp.WaitVisible(reject, chromedp.ByQuery),
