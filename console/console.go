@@ -152,12 +152,21 @@ func (c *Console) page(h func(*request) error) http.HandlerFunc {
 // post is refused (403) and nothing happens.
 func (c *Console) form(h func(*request) error) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
+		// Bounded before anything reads it (the CSRF check parses the form).
+		r.Body = http.MaxBytesReader(w, r.Body, MaxCertificate+1<<20)
+		if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+			var tooLarge *http.MaxBytesError
+			if err := r.ParseMultipartForm(2 << 20); errors.As(err, &tooLarge) {
+				c.refuse(w, r, http.StatusRequestEntityTooLarge, "The upload is larger than 15 MB: 1099Policy takes certificates of at most 15 MB.")
+				return
+			}
+		}
 		s, ok := c.currentSession(r)
 		if !ok {
 			c.refuse(w, r, http.StatusUnauthorized, "Your session has ended or was signed out. Sign in again.")
 			return
 		}
-		if !c.keys.checkCSRF(s.ID, formValue(r, csrfField)) {
+		if !c.keys.checkCSRF(s.ID, r.FormValue(csrfField)) {
 			c.refuse(w, r, http.StatusForbidden, "This form was refused: it did not carry this session's security token (CSRF). Reload the page and try again.")
 			return
 		}
@@ -165,16 +174,6 @@ func (c *Console) form(h func(*request) error) http.HandlerFunc {
 			c.errorPage(w, r, s, err)
 		}
 	}
-}
-
-// formValue reads a form field of an urlencoded or a multipart body.
-func formValue(r *http.Request, name string) string {
-	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
-		if err := r.ParseMultipartForm(2 << 20); err != nil {
-			return ""
-		}
-	}
-	return r.FormValue(name)
 }
 
 // errorInWords is an operation's failure as the page shows it.

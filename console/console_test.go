@@ -386,6 +386,25 @@ func TestSupplyDetailsAndCertificate(t *testing.T) {
 	assert.Equal(t, "by Dana (ops token) (console)", h.ops.certs[0].Note)
 }
 
+func TestUploadOver15MBIsRefused(t *testing.T) {
+	h := newHarness(t, Config{})
+	h.seed()
+	_, page := h.signIn("", testToken)
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	_ = mw.WriteField("csrf", csrfOf(t, page))
+	fw, _ := mw.CreateFormFile("certificate", "big.pdf")
+	_, _ = fw.Write(append([]byte("%PDF-1.4"), make([]byte, MaxCertificate+2<<20)...))
+	_ = mw.Close()
+	resp, err := h.client.Post(h.srv.URL+Prefix+"engagements/upwork/9001/certificate", mw.FormDataContentType(), &buf)
+	require.NoError(t, err)
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusRequestEntityTooLarge, resp.StatusCode)
+	assert.Contains(t, string(body), "larger than 15 MB")
+	assert.Empty(t, h.ops.certs)
+}
+
 func TestQueuesOldestFirstWithForms(t *testing.T) {
 	h := newHarness(t, Config{})
 	h.seed()

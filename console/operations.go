@@ -2,6 +2,7 @@ package console
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -75,6 +76,12 @@ const MaxCertificate = 15 << 20
 // at most 15 MB) with the optional field note; the operator API and the console both take it so.
 func ReadCertificate(w http.ResponseWriter, r *http.Request) (Certificate, error) {
 	r.Body = http.MaxBytesReader(w, r.Body, MaxCertificate+1<<20)
+	if err := r.ParseMultipartForm(2 << 20); err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return Certificate{}, echo.NewHTTPError(http.StatusRequestEntityTooLarge, "the certificate is larger than 15 MB")
+		}
+	}
 	f, fh, err := r.FormFile("certificate")
 	if err != nil {
 		return Certificate{}, echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf(`multipart field "certificate" (a PDF of at most 15 MB) is missing: %v`, err))

@@ -308,7 +308,7 @@ func engagementPath(vendor, id string) string {
 // note is what an action records: the operator's words and who acted.
 func (q *request) note() string {
 	by := "by " + q.sess.Name + " (console)"
-	if n := strings.TrimSpace(formValue(q.r, "note")); n != "" {
+	if n := strings.TrimSpace(q.r.FormValue("note")); n != "" {
 		return n + " — " + by
 	}
 	return by
@@ -348,7 +348,7 @@ func (c *Console) act(q *request) error {
 	ctx, cancel := context.WithTimeout(q.r.Context(), actionTimeout)
 	defer cancel()
 	st, err := c.ops.Act(ctx, q.r.PathValue("vendor"), q.r.PathValue("id"),
-		workflows.OperatorAction{Action: action, RequestID: formValue(q.r, "request_id"), Note: q.note()})
+		workflows.OperatorAction{Action: action, RequestID: q.r.FormValue("request_id"), Note: q.note()})
 	return c.done(q, fmt.Sprintf("Done: %s. The engagement is now %s.", strings.ToLower(actionLabels[action]), st.CoverageStatus), err)
 }
 
