@@ -97,6 +97,7 @@ bench-console:
 fuzz:
 	$(GO) test ./policyclient -run '^$$' -fuzz FuzzParseEvent -fuzztime 30s
 	$(GO) test ./policyclient -run '^$$' -fuzz FuzzEventIDOf -fuzztime 15s
+	$(GO) test ./console -run '^$$' -fuzz FuzzSessionCookie -fuzztime 15s
 
 # The whole local stack; Ctrl-C stops it. State is kept in .data/ across restarts.
 run: tools build

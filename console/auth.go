@@ -56,17 +56,20 @@ func (k *keyring) seal(purpose string, v any) string {
 	return body + "." + base64.RawURLEncoding.EncodeToString(k.mac(purpose, body))
 }
 
+// strict refuses non-canonical base64, so one sealed value has one spelling.
+var strict = base64.RawURLEncoding.Strict()
+
 // open checks a sealed value's signature and decodes it.
 func (k *keyring) open(purpose, sealed string, v any) bool {
 	body, sig, ok := strings.Cut(sealed, ".")
 	if !ok {
 		return false
 	}
-	got, err := base64.RawURLEncoding.DecodeString(sig)
+	got, err := strict.DecodeString(sig)
 	if err != nil || !hmac.Equal(got, k.mac(purpose, body)) {
 		return false
 	}
-	data, err := base64.RawURLEncoding.DecodeString(body)
+	data, err := strict.DecodeString(body)
 	return err == nil && json.Unmarshal(data, v) == nil
 }
 
