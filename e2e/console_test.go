@@ -176,6 +176,14 @@ func TestConsoleInBrowser(t *testing.T) {
 	}
 	assert.Contains(t, statuses, "UNPROTECTED")
 
+	// A closed engagement offers no action.
+	canceled := demoEngagement(t, list, "CANCELED")
+	run(chromedp.Navigate(base+"engagements/"+canceled.Platform+"/"+canceled.ID), chromedp.WaitVisible(`#acts`, chromedp.ByQuery))
+	assert.Contains(t, text(`section[aria-labelledby="acts"]`), "Nothing applies: the engagement has ended.")
+	var forms int
+	run(chromedp.Evaluate(`document.querySelectorAll('section[aria-labelledby="acts"] form').length`, &forms))
+	assert.Zero(t, forms)
+
 	// Phone-sized page.
 	run(chromedp.EmulateViewport(390, 844), chromedp.Navigate(base), chromedp.WaitVisible(`#risk-h`, chromedp.ByQuery))
 	screenshot(t, ctx, shots, "overview-phone")
