@@ -63,8 +63,10 @@ lint: $(WORKFLOWCHECK)
 # Every test: vet, the determinism check, the compose file check, unit tests, replay of
 # golden histories, and the end-to-end suite on a real Temporal dev server (started by the
 # tests from ./bin/temporal).
+# Test artifacts (the console's screenshots of every page) are kept in .data/test-output.
 test: tools cluster-tools chromium lint compose-check build
-	$(GO) test -count=1 -timeout 30m ./...
+	@mkdir -p .data/test-output
+	$(GO) test -count=1 -timeout 30m -artifacts -outputdir $(CURDIR)/.data/test-output ./...
 
 # No Docker engine runs here: Debian's docker-compose validates the file instead.
 compose-check:
