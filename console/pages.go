@@ -84,23 +84,51 @@ func (c *Console) logout(q *request) error {
 
 // --- overview ---
 
-// riskKinds are the at-risk groups, most urgent first.
-var riskKinds = []struct {
+// riskKind is one at-risk group of the overview.
+type riskKind struct {
 	Key, Title string
-	Query      func(vendor string, now time.Time) ListQuery
-}{
-	{"UNPROTECTED", "Unprotected: working without coverage", func(v string, _ time.Time) ListQuery {
-		return ListQuery{Vendor: v, Status: string(workflows.StatusUnprotected), Running: true}
-	}},
-	{"NEEDS_ATTENTION", "Needs attention: parked until an operator acts", func(v string, _ time.Time) ListQuery {
-		return ListQuery{Vendor: v, Status: string(workflows.StatusNeedsAttention), Running: true}
-	}},
-	{"AWAITING_APPLICATION", "Awaiting the contractor's application, work starts within 7 days", func(v string, now time.Time) ListQuery {
-		return ListQuery{Vendor: v, Status: string(workflows.StatusAwaitingApplication), Running: true, StartsBefore: now.Add(atRiskWindow)}
-	}},
-	{"FLAGGED", "Flagged certificates waiting for a decision", func(v string, _ time.Time) ListQuery {
-		return ListQuery{Vendor: v, Certificate: string(workflows.CertificateFlagged), Running: true}
-	}},
+	// Certificate marks a group of a certificate status: the status filter narrows it rather
+	// than hiding it.
+	Certificate bool
+	Query       func(vendor string, now time.Time) ListQuery
+	// Note says why a row is at risk ("": nothing beyond the row).
+	Note func(ctx context.Context, ops Operations, it ListItem, now time.Time) (string, error)
+}
+
+// riskKinds are the at-risk groups, most urgent first.
+var riskKinds = []riskKind{
+	{Key: string(workflows.StatusUnprotected), Title: "Unprotected: working without coverage",
+		Query: func(v string, _ time.Time) ListQuery {
+			return ListQuery{Vendor: v, Status: string(workflows.StatusUnprotected), Running: true}
+		},
+		Note: func(ctx context.Context, ops Operations, it ListItem, _ time.Time) (string, error) {
+			st, err := ops.Status(ctx, it.Vendor, it.EngagementID)
+			for _, t := range slices.Backward(st.Transitions) {
+				if t.To == workflows.StatusUnprotected && t.From != workflows.StatusUnprotected {
+					return t.Cause + " (" + t.At.UTC().Format("2006-01-02 15:04 UTC") + ")", err
+				}
+			}
+			return "", err
+		}},
+	{Key: string(workflows.StatusNeedsAttention), Title: "Needs attention: parked until an operator acts",
+		Query: func(v string, _ time.Time) ListQuery {
+			return ListQuery{Vendor: v, Status: string(workflows.StatusNeedsAttention), Running: true}
+		},
+		Note: func(ctx context.Context, ops Operations, it ListItem, _ time.Time) (string, error) {
+			st, err := ops.Status(ctx, it.Vendor, it.EngagementID)
+			return st.AttentionReason, err
+		}},
+	{Key: string(workflows.StatusAwaitingApplication), Title: "Awaiting the contractor's application, work starts within 7 days",
+		Query: func(v string, now time.Time) ListQuery {
+			return ListQuery{Vendor: v, Status: string(workflows.StatusAwaitingApplication), Running: true, StartsBefore: now.Add(atRiskWindow)}
+		},
+		Note: func(_ context.Context, _ Operations, it ListItem, now time.Time) (string, error) {
+			return daysLeft(it.CoverageStart, now), nil
+		}},
+	{Key: string(workflows.CertificateFlagged), Title: "Flagged certificates waiting for a decision", Certificate: true,
+		Query: func(v string, _ time.Time) ListQuery {
+			return ListQuery{Vendor: v, Certificate: string(workflows.CertificateFlagged), Running: true}
+		}},
 }
 
 // atRiskWindow is how soon a start without an application counts as at risk.
@@ -178,11 +206,11 @@ func (c *Console) overview(q *request) error {
 	// The at-risk groups, filtered like the list.
 	now := c.now()
 	for _, k := range riskKinds {
-		if status != "" && status != k.Key && k.Key != "FLAGGED" {
+		if status != "" && !k.Certificate && status != k.Key {
 			continue
 		}
 		lq := k.Query(vendor, now)
-		if k.Key == "FLAGGED" && status != "" {
+		if k.Certificate {
 			lq.Status = status
 		}
 		g := riskGroup{Key: k.Key, Title: k.Title}
@@ -198,29 +226,21 @@ func (c *Console) overview(q *request) error {
 		err = parallel(len(page.Engagements), func(i int) error {
 			it := page.Engagements[i]
 			g.Rows[i] = riskRow{ListItem: it}
-			switch k.Key {
-			case "NEEDS_ATTENTION":
-				st, err := c.ops.Status(ctx, it.Vendor, it.EngagementID)
-				g.Rows[i].Note = st.AttentionReason
-				return err
-			case "UNPROTECTED":
-				st, err := c.ops.Status(ctx, it.Vendor, it.EngagementID)
-				for _, t := range slices.Backward(st.Transitions) {
-					if t.To == workflows.StatusUnprotected && t.From != workflows.StatusUnprotected {
-						g.Rows[i].Note = t.Cause + " (" + t.At.UTC().Format("2006-01-02 15:04 UTC") + ")"
-						break
-					}
-				}
-				return err
-			case "AWAITING_APPLICATION":
-				g.Rows[i].Note = daysLeft(it.CoverageStart, now)
+			if k.Note == nil {
+				return nil
 			}
-			return nil
+			var err error
+			g.Rows[i].Note, err = k.Note(ctx, c.ops, it, now)
+			return err
 		})
 		if err != nil {
 			return err
 		}
-		if g.Total > int64(len(g.Rows)) {
+		switch {
+		case g.Total <= int64(len(g.Rows)):
+		case k.Certificate:
+			g.MoreURL = Prefix + "queues"
+		default:
 			g.MoreURL = listURL(vendor, k.Key)
 		}
 		d.Risks = append(d.Risks, g)
@@ -239,9 +259,6 @@ func (c *Console) overview(q *request) error {
 func listURL(vendor, status string) string {
 	v := url.Values{}
 	v.Set("platform", vendor)
-	if status == "FLAGGED" {
-		status = ""
-	}
 	v.Set("status", status)
 	return Prefix + "?" + v.Encode()
 }
