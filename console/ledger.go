@@ -37,6 +37,17 @@ func (r LedgerRow) WorkedDays() float64  { return r.Worked.Hours() / 24 }
 func (r LedgerRow) CoveredDays() float64 { return r.Covered.Hours() / 24 }
 func (r LedgerRow) GapDays() float64     { return (r.Worked - r.Covered).Hours() / 24 }
 
+// ProjectedDays is how much of the row lies after now (the current state carried forward).
+func (r LedgerRow) ProjectedDays() float64 {
+	var d time.Duration
+	for _, i := range r.Intervals {
+		if i.Projected {
+			d += i.End.Sub(i.Start)
+		}
+	}
+	return d.Hours() / 24
+}
+
 // Gaps are the uncovered intervals.
 func (r LedgerRow) Gaps() []Interval {
 	var out []Interval

@@ -127,6 +127,20 @@ func TestLedgerArithmetic(t *testing.T) {
 	}
 }
 
+func TestIntervalLength(t *testing.T) {
+	base := at("2026-03-01 00:00")
+	for _, c := range []struct {
+		d    time.Duration
+		want string
+	}{{36 * time.Hour, "1.5 days"}, {90 * time.Minute, "1.5 h"}, {5 * time.Minute, "5 min"}, {300 * time.Millisecond, "0 s"}, {42 * time.Second, "42 s"}} {
+		assert.Equal(t, c.want, length(Interval{Start: base, End: base.Add(c.d)}))
+	}
+	row := Ledger(workflows.Detail{WorkStart: base.Unix(), WorkEnd: base.Add(10 * 24 * time.Hour).Unix(),
+		Status: workflows.Status{Transitions: []workflows.Transition{tr("2026-02-01 00:00", "PENDING", "AWAITING_APPLICATION", "x")}}},
+		base, base.Add(10*24*time.Hour), base.Add(4*24*time.Hour))
+	assert.InDelta(t, 6.0, row.ProjectedDays(), 1e-9) // days 4..10 lie after now
+}
+
 func TestCSVCellsAreNotFormulas(t *testing.T) {
 	assert.Equal(t, "'=HYPERLINK(\"x\")", cell(`=HYPERLINK("x")`))
 	assert.Equal(t, "'+1", cell("+1"))

@@ -34,6 +34,7 @@ var funcs = template.FuncMap{
 		return time.Unix(sec, 0).UTC().Format(dateLayout)
 	},
 	"days":        func(d float64) string { return fmt.Sprintf("%.1f", d) },
+	"length":      length,
 	"statusClass": func(s any) string { return "st-" + strings.ToLower(strings.ReplaceAll(fmt.Sprint(s), "_", "-")) },
 	"money": func(cents int64, wageType string) string {
 		unit := ""
@@ -73,4 +74,19 @@ func (c *Console) render(w http.ResponseWriter, name string, v *view) error {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	_, err := buf.WriteTo(w)
 	return err
+}
+
+// length writes an interval's length in the unit that reads best (a gap of seconds between two
+// steps is real, and "0.0 days" would hide it).
+func length(i Interval) string {
+	d := i.End.Sub(i.Start)
+	switch {
+	case d >= 24*time.Hour:
+		return fmt.Sprintf("%.1f days", d.Hours()/24)
+	case d >= time.Hour:
+		return fmt.Sprintf("%.1f h", d.Hours())
+	case d >= time.Minute:
+		return fmt.Sprintf("%d min", int(d.Minutes()))
+	}
+	return fmt.Sprintf("%d s", int(d.Seconds()))
 }
