@@ -152,6 +152,11 @@ func (c *Console) page(h func(*request) error) http.HandlerFunc {
 // post is refused (403) and nothing happens.
 func (c *Console) form(h func(*request) error) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
+		s, ok := c.currentSession(r) // from the cookie: nothing of the body is read without a session
+		if !ok {
+			c.refuse(w, r, http.StatusUnauthorized, "Your session has ended or was signed out. Sign in again.")
+			return
+		}
 		// Bounded before anything reads it (the CSRF check parses the form).
 		r.Body = http.MaxBytesReader(w, r.Body, MaxCertificate+1<<20)
 		if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
@@ -160,11 +165,6 @@ func (c *Console) form(h func(*request) error) http.HandlerFunc {
 				c.refuse(w, r, http.StatusRequestEntityTooLarge, "The upload is larger than 15 MB: 1099Policy takes certificates of at most 15 MB.")
 				return
 			}
-		}
-		s, ok := c.currentSession(r)
-		if !ok {
-			c.refuse(w, r, http.StatusUnauthorized, "Your session has ended or was signed out. Sign in again.")
-			return
 		}
 		if !c.keys.checkCSRF(s.ID, r.FormValue(csrfField)) {
 			c.refuse(w, r, http.StatusForbidden, "This form was refused: it did not carry this session's security token (CSRF). Reload the page and try again.")

@@ -6,8 +6,11 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
+
+	"github.com/labstack/echo/v4"
 
 	"github.com/coverage-orchestrator/coverage/config"
 	"github.com/coverage-orchestrator/coverage/workflows"
@@ -360,7 +363,7 @@ var actionLabels = map[string]string{
 func (c *Console) act(q *request) error {
 	action := q.r.PathValue("action")
 	if !slices.Contains(workflows.OperatorActions, action) {
-		return c.done(q, "", fmt.Errorf("unknown action"))
+		return c.done(q, "", echo.NewHTTPError(http.StatusNotFound, "unknown action "+strconv.Quote(action)))
 	}
 	ctx, cancel := context.WithTimeout(q.r.Context(), actionTimeout)
 	defer cancel()
