@@ -9,12 +9,15 @@ TEMPORAL_CLI_VERSION := v1.5.1
 # The real server the CLI embeds, for the cluster topology (make run-cluster, the cluster test).
 TEMPORAL_SERVER_VERSION := v1.29.1
 TEMPORAL_SERVER := $(BIN)/cluster/server
+# The Temporal Web UI server the CLI $(TEMPORAL_CLI_VERSION) embeds (its go.mod), for the cluster topology.
+TEMPORAL_UI_VERSION := v2.42.1
+TEMPORAL_UI_SERVER := $(BIN)/ui/server
 WORKFLOWCHECK_VERSION := v0.6.0
 TEMPORAL := $(BIN)/temporal
 WORKFLOWCHECK := $(BIN)/workflowcheck
 export TEMPORAL_CLI_PATH := $(TEMPORAL)
 
-.PHONY: all tools cluster-tools postgresql build test unit lint compose-check run run-cluster demo bench fuzz golden clean
+.PHONY: all tools cluster-tools postgresql chromium build bench-console test unit lint compose-check run run-cluster demo bench fuzz golden clean
 all: build
 
 tools: $(TEMPORAL) $(WORKFLOWCHECK)
@@ -29,11 +32,21 @@ $(TEMPORAL_SERVER):
 	@mkdir -p $(BIN)/cluster
 	GOBIN=$(BIN)/cluster $(GO) install go.temporal.io/server/cmd/server@$(TEMPORAL_SERVER_VERSION) go.temporal.io/server/cmd/tools/sql@$(TEMPORAL_SERVER_VERSION)
 
+# The Temporal Web UI server (with its built UI embedded), from the Go module proxy; its binary
+# is also named server, hence a directory of its own.
+$(TEMPORAL_UI_SERVER):
+	@mkdir -p $(BIN)/ui
+	GOBIN=$(BIN)/ui $(GO) install github.com/temporalio/ui-server/v2/cmd/server@$(TEMPORAL_UI_VERSION)
+
 # PostgreSQL from Debian's packages (the cluster runs its own private instance of it).
 postgresql:
 	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; }
 
 cluster-tools: tools postgresql $(TEMPORAL_SERVER)
+
+# Debian's chromium, driven headless by the console's browser tests (e2e/console_test.go).
+chromium:
+	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
 $(WORKFLOWCHECK):
 	@mkdir -p $(BIN)
@@ -50,8 +63,10 @@ lint: $(WORKFLOWCHECK)
 # Every test: vet, the determinism check, the compose file check, unit tests, replay of
 # golden histories, and the end-to-end suite on a real Temporal dev server (started by the
 # tests from ./bin/temporal).
-test: tools cluster-tools lint compose-check build
-	$(GO) test -count=1 -timeout 30m ./...
+# Test artifacts (the console's screenshots of every page) are kept in .data/test-output.
+test: tools cluster-tools chromium lint compose-check build
+	@mkdir -p .data/test-output
+	$(GO) test -count=1 -timeout 30m -artifacts -outputdir $(CURDIR)/.data/test-output ./...
 
 # No Docker engine runs here: Debian's docker-compose validates the file instead.
 compose-check:
@@ -74,17 +89,25 @@ golden: tools
 bench: tools cluster-tools build
 	set -o pipefail; BENCHMARKS_OUT=$(CURDIR)/BENCHMARKS.md $(GO) test -count=1 -timeout 90m -run TestMacroBenchmarks -v ./bench/ 2>&1 | grep -v '^=== RUN'
 	@echo "wrote BENCHMARKS.md"
+	@$(MAKE) --no-print-directory bench-console
+
+# The console's overview over 10,000 open engagements (target: under 300 ms), appended to BENCHMARKS.md.
+bench-console:
+	{ echo; echo "## Operations console (go test -bench BenchmarkOverview ./console/)"; echo; echo '```'; \
+	  $(GO) test -count=1 -run '^$$' -bench BenchmarkOverview -benchmem ./console/ | grep '^Benchmark'; echo '```'; } | tee -a BENCHMARKS.md
 
 fuzz:
 	$(GO) test ./policyclient -run '^$$' -fuzz FuzzParseEvent -fuzztime 30s
 	$(GO) test ./policyclient -run '^$$' -fuzz FuzzEventIDOf -fuzztime 15s
+	$(GO) test ./console -run '^$$' -fuzz FuzzSessionCookie -fuzztime 15s
 
 # The whole local stack; Ctrl-C stops it. State is kept in .data/ across restarts.
 run: tools build
 	./scripts/run.sh
 
-# The production topology: PostgreSQL, the real Temporal server, two workers, two ingresses.
-run-cluster: cluster-tools build
+# The production topology: PostgreSQL, the real Temporal server, two workers, two ingresses,
+# the Temporal Web UI.
+run-cluster: cluster-tools $(TEMPORAL_UI_SERVER) build
 	./scripts/run-cluster.sh
 
 # Feeds the demo mix through the real webhook routes of a running `make run`.

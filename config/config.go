@@ -182,6 +182,17 @@ type Config struct {
 
 	Notify Notify
 
+	// The operations console (/console/ on the ingress), off unless CONSOLE_ENABLED=true.
+	ConsoleEnabled bool `env:"CONSOLE_ENABLED" envDefault:"false"`
+	// ConsoleUsers are "name:bcrypt-hash" entries; when set they sign in instead of the ops token.
+	ConsoleUsers []string `env:"CONSOLE_USERS" envSeparator:","`
+	// ConsoleSessionKey signs the console's cookies (every replica the same); derived from
+	// OPS_API_TOKEN when empty.
+	ConsoleSessionKey string        `env:"CONSOLE_SESSION_KEY"`
+	ConsoleSessionTTL time.Duration `env:"CONSOLE_SESSION_TTL" envDefault:"8h"`
+	// ConsoleTemporalUIURL is the Temporal UI's namespace URL the console links engagements to.
+	ConsoleTemporalUIURL string `env:"CONSOLE_TEMPORAL_UI_URL"`
+
 	Platforms map[string]Platform `env:"-"` // by vendor name
 	Mapping   Mapping             `env:"-"`
 }
@@ -272,6 +283,9 @@ func loopback(addr string) bool {
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
 }
+
+// ListensOnLoopback reports an ingress reachable from this machine only (the local stack).
+func (c Config) ListensOnLoopback() bool { return loopback(c.ListenAddr) }
 
 // Warnings are settings that work but deserve one line at start-up.
 func (c Config) Warnings() []string {

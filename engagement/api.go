@@ -48,6 +48,9 @@ const (
 	ActionEnd                = "end" // coverage ends: the work ended off-platform
 )
 
+// OperatorActions lists every action, in the order the console offers them.
+var OperatorActions = []string{ActionRetry, ActionResendSession, ActionApproveCertificate, ActionRejectCertificate, ActionEnd}
+
 // OperatorAction is an operator's decision.
 type OperatorAction struct {
 	Action    string `json:"action"`
@@ -100,6 +103,7 @@ type ContractorDetails struct {
 	Email   string          `json:"email,omitempty"`
 	Phone   string          `json:"phone,omitempty"`
 	Address *ContactAddress `json:"address,omitempty"`
+	Note    string          `json:"note,omitempty"` // who supplied them and why (the audit trail)
 }
 
 // ContactAddress is a contractor's postal address.
@@ -114,6 +118,7 @@ type ContactAddress struct {
 // CertificateUploaded names a certificate uploaded to 1099Policy for this engagement.
 type CertificateUploaded struct {
 	CertificateID string `json:"certificate_id"`
+	Note          string `json:"note,omitempty"` // who handed it in (the audit trail)
 }
 
 // SignalReplay asks a parked policy-event router to try again now (operator action).

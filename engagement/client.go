@@ -10,6 +10,7 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
 
 	pc "github.com/coverage-orchestrator/coverage/policyclient"
@@ -161,20 +162,28 @@ func RoutePolicyEvent(ctx context.Context, c client.Client, taskQueue string, ev
 }
 
 // QueryEngagement reads an engagement's status; ok is false when it does not exist.
-func QueryEngagement(ctx context.Context, c client.Client, vendor, engagementID string) (Status, bool, error) {
-	v, err := c.QueryWorkflow(ctx, WorkflowID(vendor, engagementID), "", QueryStatus)
+func QueryEngagement(ctx context.Context, c queryClient, vendor, engagementID string) (Status, bool, error) {
+	var s Status
+	found, err := queryEngagement(ctx, c, vendor, engagementID, QueryStatus, &s)
+	return s, found, err
+}
+
+// queryClient is the part of the Temporal client a query needs.
+type queryClient interface {
+	QueryWorkflow(ctx context.Context, workflowID, runID, queryType string, args ...any) (converter.EncodedValue, error)
+}
+
+// queryEngagement runs one query of an engagement into out; false when it does not exist.
+func queryEngagement(ctx context.Context, c queryClient, vendor, engagementID, query string, out any) (bool, error) {
+	v, err := c.QueryWorkflow(ctx, WorkflowID(vendor, engagementID), "", query)
 	var nf *serviceerror.NotFound
 	if errors.As(err, &nf) {
-		return Status{}, false, nil
+		return false, nil
 	}
 	if err != nil {
-		return Status{}, false, err
+		return false, err
 	}
-	var s Status
-	if err := v.Get(&s); err != nil {
-		return Status{}, false, err
-	}
-	return s, true, nil
+	return true, v.Get(out)
 }
 
 func routeSummary(ev PolicyEvent) string {

@@ -44,6 +44,9 @@ const (
 	CertificateDenied   CertificateStatus = "DENIED"
 )
 
+// CertificateStatuses lists every certificate status.
+var CertificateStatuses = []CertificateStatus{CertificateNone, CertificatePending, CertificateApproved, CertificateFlagged, CertificateDenied}
+
 // PolicyRefs are the ids of every 1099Policy object of the engagement.
 type PolicyRefs struct {
 	ContractorID  string   `json:"contractor_id"`

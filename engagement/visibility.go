@@ -3,6 +3,9 @@ package engagement
 import (
 	"context"
 	"strings"
+	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
 
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
@@ -45,6 +48,16 @@ func (q Query) WhereAny(key temporal.SearchAttributeKey, values []string) Query 
 	return q.and(key.GetName() + " IN (" + strings.Join(quoted, ", ") + ")")
 }
 
+// Before keeps those whose time attribute is before t.
+func (q Query) Before(key temporal.SearchAttributeKeyTime, t time.Time) Query {
+	return q.and(key.GetName() + " < '" + t.UTC().Format(time.RFC3339) + "'")
+}
+
+// ActiveSince keeps those running, or closed at or after t.
+func (q Query) ActiveSince(t time.Time) Query {
+	return q.and("(ExecutionStatus = 'Running' OR CloseTime >= '" + t.UTC().Format(time.RFC3339) + "')")
+}
+
 func (q Query) and(clause string) Query {
 	return Query{clauses: append(append([]string(nil), q.clauses...), clause)}
 }
@@ -82,6 +95,9 @@ type Summary struct {
 	EngagementID      string            `json:"engagement_id"`
 	CoverageStatus    CoverageStatus    `json:"coverage_status"`
 	CertificateStatus CertificateStatus `json:"certificate_status"`
+	CoverageStart     time.Time         `json:"-"`
+	Started           time.Time         `json:"-"` // when the workflow started
+	Running           bool              `json:"-"`
 }
 
 // Page is one page of a listing; an empty NextPageToken ends it.
@@ -99,11 +115,13 @@ func List(ctx context.Context, c client.Client, q Query, size int, token []byte)
 	page := Page{Engagements: make([]Summary, 0, len(resp.Executions)), NextPageToken: resp.NextPageToken}
 	dc := converter.GetDefaultDataConverter()
 	for _, ex := range resp.Executions {
-		item := Summary{WorkflowID: ex.GetExecution().GetWorkflowId()}
+		item := Summary{WorkflowID: ex.GetExecution().GetWorkflowId(), Started: ex.GetStartTime().AsTime(),
+			Running: ex.GetStatus() == enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING}
 		item.Vendor, item.EngagementID, _ = ParseWorkflowID(item.WorkflowID)
 		fields := ex.GetSearchAttributes().GetIndexedFields()
 		_ = dc.FromPayload(fields[KeyCoverageStatus.GetName()], &item.CoverageStatus)
 		_ = dc.FromPayload(fields[KeyCertificateStatus.GetName()], &item.CertificateStatus)
+		_ = dc.FromPayload(fields[KeyCoverageStart.GetName()], &item.CoverageStart)
 		page.Engagements = append(page.Engagements, item)
 	}
 	return page, nil

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The production topology on one machine (make run-cluster): PostgreSQL and the real Temporal
-# server (scripts/cluster.sh), two workers and two ingress replicas, the sandboxes.
+# server (scripts/cluster.sh), two workers and two ingress replicas, the sandboxes, and the
+# Temporal Web UI server (decoding payloads through the first ingress's codec route).
 # State is kept in .data/cluster across restarts; Ctrl-C stops everything this script started.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,7 +15,7 @@ DIR=.data/cluster
 PGPORT=${CLUSTER_PG_PORT:-55432}
 FRONTEND=${CLUSTER_FRONTEND_PORT:-7233}
 export TEMPORAL_ADDRESS=127.0.0.1:$FRONTEND
-export CODEC_LOCAL_UI_WITHOUT_TOKEN=false # no embedded UI here: decode with the CLI and the token
+UI_PORT=${CLUSTER_UI_PORT:-8233}
 
 pids=()
 cleanup() {
@@ -39,15 +40,21 @@ for i in 0 1; do
   LISTEN_ADDR=127.0.0.1:$((8080 + i)) METRICS_ADDR=127.0.0.1:$((9190 + i)) ./bin/starter & pids+=($!)
 done
 
+# The Web UI (built by make run-cluster from the Go module proxy, the version the CLI embeds).
+TEMPORAL_UI_PORT=$UI_PORT TEMPORAL_UI_ORIGIN=http://localhost:$UI_PORT TEMPORAL_CODEC_ENDPOINT=http://localhost:8080/codec \
+  TEMPORAL_UI_BANNER="Operations console: http://localhost:8080/console/" \
+  ./bin/ui/server --root . --config scripts/temporal-ui --env cluster start > "$DIR/ui.log" 2>&1 &
+pids+=($!)
+
 cat <<TXT
 
   Temporal server    $TEMPORAL_ADDRESS   (PostgreSQL on 127.0.0.1:$PGPORT; data in $DIR)
   Ingress replicas   http://localhost:8080  http://localhost:8081   (operator token: $OPS_API_TOKEN)
   Workers            metrics on :9090 and :9091
   Sandboxes          http://localhost:8090 (1099Policy)  http://localhost:8091 (platforms)
-  Web UI             none embedded: run the temporalio/ui image (or ui-server) with
-                     TEMPORAL_ADDRESS=$TEMPORAL_ADDRESS and TEMPORAL_CODEC_ENDPOINT=http://localhost:8080/codec,
-                     or read histories with: bin/temporal workflow show -w <id> --address $TEMPORAL_ADDRESS \\
+  Temporal UI        http://localhost:$UI_PORT   (decodes through http://localhost:8080/codec; log in $DIR/ui.log)
+  Operations console http://localhost:8080/console/  http://localhost:8081/console/   (sign in with the operator token)
+  CLI                bin/temporal workflow show -w <id> --address $TEMPORAL_ADDRESS \\
                        --codec-endpoint http://localhost:8080/codec --codec-auth "Bearer $OPS_API_TOKEN"
 
 Ctrl-C stops everything.

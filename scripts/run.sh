@@ -41,6 +41,7 @@ cat <<TXT
 
   Temporal UI        http://localhost:8233
   Ingress            http://localhost:8080   (operator token: $OPS_API_TOKEN)
+  Operations console http://localhost:8080/console/   (sign in with the operator token)
   Codec endpoint     http://${LISTEN_ADDR}/codec   (the UI decodes payloads through it; key in .data/payload-key)
   1099Policy sandbox http://localhost:8090
   Platform sandboxes http://localhost:8091

@@ -5,13 +5,16 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
+	"fmt"
 	"net/http"
 	"time"
 
 	"go.uber.org/zap"
 
 	"github.com/coverage-orchestrator/coverage/config"
+	"github.com/coverage-orchestrator/coverage/console"
 	"github.com/coverage-orchestrator/coverage/payloadcodec"
 	pc "github.com/coverage-orchestrator/coverage/policyclient"
 	"github.com/coverage-orchestrator/coverage/startup"
@@ -35,6 +38,12 @@ func run(ctx context.Context, svc *startup.Service) error {
 			return err
 		}
 	}
+	if cfg.ConsoleEnabled {
+		var err error
+		if srv.Console, err = consoleConfig(cfg); err != nil {
+			return err
+		}
+	}
 	httpServer := &http.Server{Addr: cfg.ListenAddr, Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second}
 
@@ -42,6 +51,9 @@ func run(ctx context.Context, svc *startup.Service) error {
 	errc := make(chan error, 1)
 	go func() { errc <- httpServer.ListenAndServe() }()
 	logger.Info("ingress listening", zap.String("addr", cfg.ListenAddr), zap.Strings("platforms", srv.Adapters.Names()))
+	if srv.Console != nil {
+		logger.Info("operations console enabled", zap.String("path", console.Prefix))
+	}
 	select {
 	case err := <-errc:
 		if !errors.Is(err, http.ErrServerClosed) {
@@ -56,4 +68,20 @@ func run(ctx context.Context, svc *startup.Service) error {
 	}
 	logger.Info("ingress stopped after finishing in-flight requests")
 	return nil
+}
+
+// consoleConfig is the console's configuration; a bad CONSOLE_USERS entry stops start-up.
+func consoleConfig(cfg config.Config) (*console.Config, error) {
+	users, err := console.ParseUsers(cfg.ConsoleUsers)
+	if err != nil {
+		return nil, fmt.Errorf("configuration: %w", err)
+	}
+	key := []byte(cfg.ConsoleSessionKey)
+	if len(key) == 0 {
+		// Every replica derives the same key, so a session signed by one is good at all.
+		sum := sha256.Sum256([]byte("coverage console session key\x00" + cfg.OpsAPIToken))
+		key = sum[:]
+	}
+	return &console.Config{OpsToken: cfg.OpsAPIToken, Users: users, SessionKey: key, SessionTTL: cfg.ConsoleSessionTTL,
+		Secure: !cfg.ListensOnLoopback(), TemporalUIURL: cfg.ConsoleTemporalUIURL}, nil
 }

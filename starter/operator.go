@@ -2,14 +2,12 @@ package main
 
 import (
 	"context"
-	"encoding/base64"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/coverage-orchestrator/coverage/config"
+	"github.com/coverage-orchestrator/coverage/console"
 	"github.com/coverage-orchestrator/coverage/engagement"
 	"github.com/labstack/echo/v4"
 )
@@ -25,58 +23,31 @@ func joinStatuses(list []engagement.CoverageStatus) string {
 }
 
 func (s *Server) getEngagement(c echo.Context) error {
-	vendor, id := c.Param("vendor"), c.Param("id")
-	if !s.knownVendor(vendor) {
-		return fail(http.StatusNotFound, "unknown platform %q", vendor)
-	}
 	ctx, cancel := context.WithTimeout(c.Request().Context(), temporalTimeout)
 	defer cancel()
-	st, found, err := engagement.QueryEngagement(ctx, s.Temporal, vendor, id)
+	st, err := s.ops.Status(ctx, c.Param("vendor"), c.Param("id"))
 	if err != nil {
-		return temporalError(c, err)
-	}
-	if !found {
-		return fail(http.StatusNotFound, "no engagement %s/%s", vendor, id)
+		return operationError(c, err)
 	}
 	return c.JSON(http.StatusOK, st)
 }
 
 func (s *Server) listEngagements(c echo.Context) error {
-	query := engagement.Engagements()
-	if st := c.QueryParam("status"); st != "" {
-		if !slices.Contains(engagement.CoverageStatuses, engagement.CoverageStatus(st)) {
-			return fail(http.StatusBadRequest, "status %q is not one of %s", st, joinStatuses(engagement.CoverageStatuses))
-		}
-		query = query.Where(engagement.KeyCoverageStatus, st)
-	}
-	if v := c.QueryParam("vendor"); v != "" {
-		if !s.knownVendor(v) {
-			return fail(http.StatusBadRequest, "vendor %q is not one of %s", v, strings.Join(config.Vendors, ", "))
-		}
-		query = query.Where(engagement.KeyVendor, v)
-	}
-	size := 50
+	q := console.ListQuery{Status: c.QueryParam("status"), Vendor: c.QueryParam("vendor"), PageToken: c.QueryParam("page_token")}
 	if v := c.QueryParam("page_size"); v != "" {
 		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 1000 {
+		if err != nil || n < 1 {
 			return fail(http.StatusBadRequest, "page_size must be a number from 1 to 1000")
 		}
-		size = n
-	}
-	token, err := base64.RawURLEncoding.DecodeString(c.QueryParam("page_token"))
-	if err != nil {
-		return fail(http.StatusBadRequest, "page_token is not a token this service gave out")
+		q.PageSize = n
 	}
 	ctx, cancel := context.WithTimeout(c.Request().Context(), temporalTimeout)
 	defer cancel()
-	page, err := engagement.List(ctx, s.Temporal, query, size, token)
+	page, err := s.ops.List(ctx, q)
 	if err != nil {
-		return temporalError(c, err)
+		return operationError(c, err)
 	}
-	return c.JSON(http.StatusOK, struct {
-		Engagements   []engagement.Summary `json:"engagements"`
-		NextPageToken string               `json:"next_page_token"`
-	}{Engagements: page.Engagements, NextPageToken: base64.RawURLEncoding.EncodeToString(page.NextPageToken)})
+	return c.JSON(http.StatusOK, page)
 }
 
 var operatorPaths = map[string]string{
@@ -93,8 +64,8 @@ func (s *Server) operatorAction(c echo.Context) error {
 	if !ok {
 		return fail(http.StatusNotFound, "unknown action %q: one of retry, resend-session, approve-certificate, reject-certificate, end", c.Param("action"))
 	}
-	if !s.knownVendor(vendor) {
-		return fail(http.StatusNotFound, "unknown platform %q", vendor)
+	if err := checkVendor(vendor); err != nil {
+		return err
 	}
 	var body struct {
 		Note string `json:"note"`
@@ -109,9 +80,9 @@ func (s *Server) operatorAction(c echo.Context) error {
 	defer cancel()
 	wid := engagement.WorkflowID(vendor, id)
 	c.Set("workflow_ids", []string{wid})
-	st, err := engagement.ApplyOperatorAction(ctx, s.Temporal, wid, op)
+	st, err := s.ops.Act(ctx, vendor, id, op)
 	c.Set("outcome", action)
-	return answerUpdate(c, vendor, id, st, err)
+	return answerUpdate(c, st, err)
 }
 
 // operatorTimeout bounds an operator action: it waits for the change to take effect (an end

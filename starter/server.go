@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -18,7 +17,7 @@ import (
 	"go.temporal.io/sdk/converter"
 	"go.uber.org/zap"
 
-	"github.com/coverage-orchestrator/coverage/config"
+	"github.com/coverage-orchestrator/coverage/console"
 	pc "github.com/coverage-orchestrator/coverage/policyclient"
 	"github.com/coverage-orchestrator/coverage/vendors"
 )
@@ -51,6 +50,10 @@ type Server struct {
 	// openEngagements is refreshed from visibility by RefreshGauges.
 	openEngagements *prometheus.GaugeVec
 	echo            *echo.Echo
+	// Console is the operations console's configuration (nil: off, CONSOLE_ENABLED unset).
+	Console *console.Config
+	// ops are the reads and Updates the operator API and the console share.
+	ops *operations
 }
 
 // Handler builds the routes; call once.
@@ -64,6 +67,7 @@ func (s *Server) Handler() http.Handler {
 		[]string{"coverage_status", "vendor"})
 	s.Registry.MustRegister(s.requests, s.ackLatency, s.openEngagements)
 
+	s.ops = &operations{temporal: s.Temporal, policy: s.Policy}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.errorHandler
@@ -82,6 +86,11 @@ func (s *Server) Handler() http.Handler {
 		s.Codec.handler = converter.NewPayloadCodecHTTPHandler(s.Codec.Codec)
 	}
 	e.Match([]string{http.MethodPost, http.MethodOptions}, "/codec/:op", s.codecRoute)
+	if s.Console != nil {
+		ui := console.New(*s.Console, s.ops)
+		e.Any(console.Prefix+"*", echo.WrapHandler(ui))
+		e.GET(strings.TrimSuffix(console.Prefix, "/"), echo.WrapHandler(ui))
+	}
 	e.GET("/healthz", func(c echo.Context) error { return c.JSON(http.StatusOK, map[string]string{"status": "ok"}) })
 	e.GET("/readyz", s.ready)
 	e.GET("/metrics", echo.WrapHandler(s.MetricsHTTP))
@@ -181,10 +190,6 @@ func (s *Server) requireOpsToken(next echo.HandlerFunc) echo.HandlerFunc {
 func (s *Server) hasOpsToken(c echo.Context) bool {
 	tok, ok := strings.CutPrefix(c.Request().Header.Get("Authorization"), "Bearer ")
 	return ok && s.OpsToken != "" && subtle.ConstantTimeCompare([]byte(tok), []byte(s.OpsToken)) == 1
-}
-
-func (s *Server) knownVendor(v string) bool {
-	return slices.Contains(config.Vendors, v)
 }
 
 func (s *Server) ready(c echo.Context) error {

@@ -32,7 +32,7 @@ func (e *engagementRun) uploadCertificate() error {
 
 // applyCertificateUploaded starts the review of an operator's certificate.
 func (e *engagementRun) applyCertificateUploaded(c engagement.CertificateUploaded) {
-	e.reviewCertificate(c.CertificateID, "certificate "+c.CertificateID+" uploaded by an operator for review")
+	e.reviewCertificate(c.CertificateID, withNote("certificate "+c.CertificateID+" uploaded by an operator for review", c.Note))
 }
 
 func (e *engagementRun) reviewCertificate(id, cause string) {

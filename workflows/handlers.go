@@ -21,6 +21,9 @@ func (e *engagementRun) listen() error {
 	if err := workflow.SetQueryHandler(e.ctx, engagement.QueryStatus, func() (engagement.Status, error) { return e.s.Status, nil }); err != nil {
 		return err
 	}
+	if err := workflow.SetQueryHandler(e.ctx, engagement.QueryDetail, e.detail); err != nil {
+		return err
+	}
 	for _, sig := range inboundSignals {
 		ch := workflow.GetSignalChannel(e.ctx, sig.name)
 		workflow.Go(e.ctx, func(ctx workflow.Context) {

@@ -122,15 +122,16 @@ func (e *engagementRun) queueUpdate(ctx workflow.Context, m Message, done func()
 // applyContractorDetails fills the fields the platform left empty, now and at every sync.
 func (e *engagementRun) applyContractorDetails(d engagement.ContractorDetails) {
 	s := e.s
+	cause := withNote("contractor details supplied by an operator", d.Note)
 	s.ContractorDetails = &d
 	s.SyncDue = true
 	if s.Phase != PhaseSetUp {
 		s.SourceFingerprint.Contractor = "" // send the update to 1099Policy
 	}
 	if s.Parked != nil {
-		e.resume("contractor details supplied by an operator")
+		e.resume(cause)
 	} else {
-		e.transition("", "contractor details supplied by an operator")
+		e.transition("", cause)
 	}
 }
 
@@ -163,15 +164,15 @@ func (e *engagementRun) applyOperatorAction(op engagement.OperatorAction) {
 	switch op.Action {
 	case engagement.ActionRetry:
 		if s.Parked == nil {
-			e.transition("", "operator retry: nothing was waiting")
+			e.transition("", withNote("operator retry: nothing was waiting", op.Note))
 			return
 		}
-		e.resume("operator retry")
+		e.resume(withNote("operator retry", op.Note))
 	case engagement.ActionResendSession:
 		if s.sessionOpen() {
-			e.askNewSession("operator asked for a new session")
+			e.askNewSession(withNote("operator asked for a new session", op.Note))
 		} else {
-			e.transition("", "operator asked for a new session, but none is open")
+			e.transition("", withNote("operator asked for a new session, but none is open", op.Note))
 		}
 	case engagement.ActionApproveCertificate, engagement.ActionRejectCertificate:
 		if s.Policy.CertificateID == "" {
@@ -182,15 +183,16 @@ func (e *engagementRun) applyOperatorAction(op engagement.OperatorAction) {
 		if op.Action == engagement.ActionRejectCertificate {
 			status, cause = pc.CertificateDenied, "certificate rejected by an operator"
 		}
-		if op.Note != "" {
-			cause += ": " + op.Note
-		}
-		e.applyCertificateStatus(status, cause)
+		e.applyCertificateStatus(status, withNote(cause, op.Note))
 	case engagement.ActionEnd:
-		cause := "ended by an operator"
-		if op.Note != "" {
-			cause += ": " + op.Note
-		}
-		e.applyEnd(cause)
+		e.applyEnd(withNote("ended by an operator", op.Note))
 	}
+}
+
+// withNote adds an operator's note (who acted, and why) to a cause in the audit trail.
+func withNote(cause, note string) string {
+	if note == "" {
+		return cause
+	}
+	return cause + ": " + note
 }

@@ -42,10 +42,12 @@ func (e *engagementRun) readPlatform() error {
 	case eng.Terminal != "":
 		e.requestEnd(eng.Terminal, e.now().Unix(), "platform shows status "+eng.Status)
 	case s.Phase == PhaseSetUp:
+		s.Contractor = fetched.Engagement.Contractor
 		if err := e.createContractorAndJob(eng, fetched.Fingerprint); err != nil {
 			return err
 		}
 	default:
+		s.Contractor = fetched.Engagement.Contractor
 		if err := e.applyChanges(eng, fetched.Fingerprint); err != nil {
 			return err
 		}

@@ -87,6 +87,7 @@ type EngagementState struct {
 	SourceFingerprint   activities.Fingerprint        `json:"source_fingerprint"`
 	ClientID            string                        `json:"client_id,omitempty"`
 	SourceContractorID  string                        `json:"source_contractor_id,omitempty"`
+	Contractor          vendors.Contractor            `json:"contractor,omitzero"`          // as the platform gave it (personal data: QueryDetail only)
 	SourceRefs          map[string]string             `json:"source_refs,omitempty"`        // keys beside the id the platform needs (JobDiva)
 	ContractorDetails   *engagement.ContractorDetails `json:"contractor_details,omitempty"` // an operator's additions
 	End                 *EndRequest                   `json:"end,omitempty"`

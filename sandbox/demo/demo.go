@@ -1,7 +1,8 @@
 // Package demo feeds a realistic mix of engagements through the real webhook routes of a
 // running stack: all four platforms, first-time and returning contractors, an Upwork contract
 // whose contact details an operator supplies, a certificate approved and one flagged, a
-// cancellation before the start, a date change. `make demo` runs
+// cancellation before the start, a date change, work that started without coverage and a
+// parked engagement. `make demo` runs
 // it against `make run`; a test runs it against a headless stack.
 package demo
 
@@ -105,6 +106,10 @@ func Run(ctx context.Context, cfg Config) ([]Engagement, error) {
 		func() error { return d.supplyContactDetails(ctx, "upwork", upDetails.ID) }); err != nil {
 		return out, err
 	}
+	waiting := ex("ct-wait", mail("ava@manual.example"), false, "4800.00")
+	if err := step(Engagement{"remote", waiting.ID, "AWAITING_APPLICATION", "", "first-time contractor who has not applied yet"}, waiting, nil); err != nil {
+		return out, err
+	}
 	jdFirst := ex("pl-45678", "", true, "95.00")
 	if err := step(Engagement{"jobdiva", jdFirst.ID, "INSURED", "", "first-time contractor (proxy email), application completed"}, jdFirst, nil); err != nil {
 		return out, err
@@ -144,6 +149,22 @@ func Run(ctx context.Context, cfg Config) ([]Engagement, error) {
 				return err
 			}
 			return d.hook("jobdiva", platformsim.HookUpdate, jdMove, "update", "")
+		}); err != nil {
+		return out, err
+	}
+	// For the operations console: work that started three days ago without coverage (at risk,
+	// and a gap in the coverage ledger), and an Upwork contractor 1099Policy refuses once (a
+	// sandbox fault): parked until an operator supplies details or retries.
+	late := ex("ct-late", mail("lee@manual.example"), false, "4200.00")
+	late.Start = day(-3)
+	if err := step(Engagement{"remote", late.ID, "UNPROTECTED", "", "work started three days ago without coverage: a gap in the ledger"}, late, nil); err != nil {
+		return out, err
+	}
+	time.Sleep(2 * time.Second) // the others are past their contractor step: the fault below is the parked one's
+	upParked := ex("9003", "", true, "60.00")
+	if err := step(Engagement{"upwork", upParked.ID, "NEEDS_ATTENTION", "", "1099Policy refused the contractor: parked for an operator"}, upParked,
+		func() error {
+			return d.post(cfg.PolicySandboxURL+"/sandbox/faults", map[string]any{"path_prefix": "/api/v1/contractors", "status": 400, "count": 1})
 		}); err != nil {
 		return out, err
 	}
