@@ -39,8 +39,13 @@ $(WORKFLOWCHECK):
 	@mkdir -p $(BIN)
 	GOBIN=$(BIN) $(GO) install go.temporal.io/sdk/contrib/tools/workflowcheck@$(WORKFLOWCHECK_VERSION)
 
+# The worker's Build ID in Worker Versioning (README "Deploying a new version"): the commit,
+# "-dirty" with local changes; WORKER_BUILD_ID at run time overrides it.
+BUILD_ID ?= $(shell git describe --tags --always --dirty 2>/dev/null)
+LDFLAGS := -X github.com/coverage-orchestrator/coverage/config.buildID=$(BUILD_ID)
+
 build:
-	$(GO) build -o $(BIN)/ ./...
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN)/ ./...
 
 lint: $(WORKFLOWCHECK)
 	@test -z "$$(gofmt -l .)" || { echo "gofmt needed:"; gofmt -l .; exit 1; }
@@ -56,8 +61,8 @@ test: tools cluster-tools lint compose-check build
 # No Docker engine runs here: Debian's docker-compose validates the file instead.
 compose-check:
 	@command -v docker-compose >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-compose >/dev/null; }
-	POLICY_API_KEY=check POLICY_WEBHOOK_SECRET=check OPS_API_TOKEN=check docker-compose -f docker-compose.yml config -q
-	POLICY_API_KEY=check POLICY_WEBHOOK_SECRET=check OPS_API_TOKEN=check docker-compose -f docker-compose.yml --profile sandbox config --services | grep -qx sandbox
+	POLICY_API_KEY=check POLICY_WEBHOOK_SECRET=check OPS_API_TOKEN=check WORKER_BUILD_ID=check docker-compose -f docker-compose.yml config -q
+	POLICY_API_KEY=check POLICY_WEBHOOK_SECRET=check OPS_API_TOKEN=check WORKER_BUILD_ID=check docker-compose -f docker-compose.yml --profile sandbox config --services | grep -qx sandbox
 	@echo "docker-compose.yml is valid"
 
 # Quick loop without the dev-server suites.

@@ -38,12 +38,14 @@ for i in 0 1; do
   LISTEN_ADDR=127.0.0.1:$((8080 + i)) METRICS_ADDR=127.0.0.1:$((9090 + i)) ./bin/worker & pids+=($!)
   LISTEN_ADDR=127.0.0.1:$((8080 + i)) METRICS_ADDR=127.0.0.1:$((9190 + i)) ./bin/starter & pids+=($!)
 done
+# A deploy: both workers' build becomes the deployment's current version.
+scripts/set-current-version.sh
 
 cat <<TXT
 
   Temporal server    $TEMPORAL_ADDRESS   (PostgreSQL on 127.0.0.1:$PGPORT; data in $DIR)
   Ingress replicas   http://localhost:8080  http://localhost:8081   (operator token: $OPS_API_TOKEN)
-  Workers            metrics on :9090 and :9091
+  Workers            metrics on :9090 and :9091; deployment $WORKER_DEPLOYMENT_NAME, current version $(./bin/worker version)
   Sandboxes          http://localhost:8090 (1099Policy)  http://localhost:8091 (platforms)
   Web UI             none embedded: run the temporalio/ui image (or ui-server) with
                      TEMPORAL_ADDRESS=$TEMPORAL_ADDRESS and TEMPORAL_CODEC_ENDPOINT=http://localhost:8080/codec,
