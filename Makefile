@@ -69,9 +69,12 @@ compose-check:
 unit:
 	$(GO) test -short ./...
 
-# Record new golden histories on a real dev server (after a guarded workflow change).
+# Record the golden histories of a release on a real dev server, before tagging it
+# (make golden RELEASE=v1.1.0): workflows/testdata/golden/<release>/, kept beside those of
+# earlier releases (README "Changing a workflow").
 golden: tools
-	UPDATE_GOLDEN=1 $(GO) test -count=1 -run TestRecordGoldenHistories ./e2e/
+	@[[ "$(RELEASE)" =~ ^v[0-9]+\.[0-9]+\.[0-9]+$$ ]] || { echo "make golden RELEASE=vX.Y.Z: the release (tag) these histories are for"; exit 1; }
+	UPDATE_GOLDEN=$(RELEASE) $(GO) test -count=1 -run TestRecordGoldenHistories ./e2e/
 
 # Measures throughput, latency, cost and scale on this machine, on the dev server and on the
 # cluster (PostgreSQL) in one run, and writes BENCHMARKS.md. BENCH_BACKENDS=dev (or cluster)
