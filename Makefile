@@ -14,7 +14,7 @@ TEMPORAL := $(BIN)/temporal
 WORKFLOWCHECK := $(BIN)/workflowcheck
 export TEMPORAL_CLI_PATH := $(TEMPORAL)
 
-.PHONY: all tools cluster-tools postgresql build test unit lint compose-check run run-cluster demo bench fuzz golden clean
+.PHONY: all tools cluster-tools postgresql build test unit lint compose-check run run-cluster demo bench fuzz golden replay-check clean
 all: build
 
 tools: $(TEMPORAL) $(WORKFLOWCHECK)
@@ -75,6 +75,12 @@ unit:
 golden: tools
 	@[[ "$(RELEASE)" =~ ^v[0-9]+\.[0-9]+\.[0-9]+$$ ]] || { echo "make golden RELEASE=vX.Y.Z: the release (tag) these histories are for"; exit 1; }
 	UPDATE_GOLDEN=$(RELEASE) $(GO) test -count=1 -run TestRecordGoldenHistories ./e2e/
+
+# Before a deploy: replays the open Auto-Upgrade workflows of a namespace against this build
+# (the worker's environment: TEMPORAL_*, PAYLOAD_ENCRYPTION_KEYS…; SAMPLE=200 replays a
+# random 200). Prints how many replayed and the first failure; fails if one does not replay.
+replay-check: build
+	./bin/worker replay -sample $(or $(SAMPLE),0)
 
 # Measures throughput, latency, cost and scale on this machine, on the dev server and on the
 # cluster (PostgreSQL) in one run, and writes BENCHMARKS.md. BENCH_BACKENDS=dev (or cluster)

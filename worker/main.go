@@ -25,12 +25,21 @@ import (
 )
 
 func main() {
-	if len(os.Args) > 1 && os.Args[1] == "version" {
+	switch {
+	case len(os.Args) > 1 && os.Args[1] == "version":
 		// What scripts pass to `temporal worker deployment set-current-version --build-id`.
 		fmt.Println(config.BinaryBuildID())
-		return
+	case len(os.Args) > 1 && os.Args[1] == "replay":
+		sample, err := replayFlags(os.Args[2:], os.Stderr)
+		if err != nil {
+			os.Exit(2)
+		}
+		startup.Main("worker replay", startup.Dial, func(ctx context.Context, svc *startup.Service) error {
+			return replayOpen(ctx, svc, sample, os.Stdout)
+		})
+	default:
+		startup.Main("worker", startup.Dial, run)
 	}
-	startup.Main("worker", startup.Dial, run)
 }
 
 func run(ctx context.Context, svc *startup.Service) error {
