@@ -23,9 +23,12 @@ import (
 )
 
 // upgradeFixtureCommit is the build the rolling upgrade starts from until the first release
-// tag exists: the first commit with Worker Versioning (issue 23). Once a vX.Y.Z tag is
-// reachable, the newest one before HEAD is used instead.
-const upgradeFixtureCommit = "712a572"
+// tag exists: the last commit before Worker Versioning (issue 23), the build production runs
+// before its first versioned deploy. From it the test covers that first deploy, an unversioned
+// worker replaced by a versioned one; once a vX.Y.Z tag is reachable, the newest one before
+// HEAD is used instead (versioned to versioned). ROLLING_UPGRADE_FROM=<commit or tag>
+// overrides both.
+const upgradeFixtureCommit = "8438df5"
 
 // upgradeTagsEnv names build tags for the new worker: TestRollingUpgradeCanFail runs the
 // rolling upgrade again with an unguarded command-order change (upgrade_unguarded).
@@ -33,8 +36,11 @@ const upgradeTagsEnv = "ROLLING_UPGRADE_TAGS"
 
 const upgradeDeployment = "coverage"
 
-// previousRelease is the newest release tag before HEAD, or the fixture commit.
+// previousRelease is ROLLING_UPGRADE_FROM, the newest release tag before HEAD, or the fixture commit.
 func previousRelease(t *testing.T) string {
+	if from := os.Getenv("ROLLING_UPGRADE_FROM"); from != "" {
+		return from
+	}
 	cmd := exec.Command("git", "describe", "--tags", "--abbrev=0", "--match", "v[0-9]*.[0-9]*.[0-9]*", "HEAD~1")
 	cmd.Dir = testenv.ModuleRoot()
 	if out, err := cmd.Output(); err == nil {
@@ -57,13 +63,19 @@ func TestRollingUpgrade(t *testing.T) {
 		newBuild += "-" + tags
 	}
 	testenv.CLIPath(t) // skips under -short
-	oldWorker := testenv.BuildWorker(t, testenv.CheckoutCommit(t, previous), oldBuild)
+	oldSource := testenv.CheckoutCommit(t, previous)
+	oldWorker := testenv.BuildWorker(t, oldSource, oldBuild)
 	newWorker := testenv.BuildWorker(t, testenv.ModuleRoot(), newBuild, strings.Fields(tags)...)
+	t.Logf("rolling upgrade from %s (versioned: %v) to this build", previous, knowsVersioning(oldSource))
 
 	s := testenv.NewStack(t, testenv.StackOptions{NoWorker: true, AutoCompleteAfter: time.Hour, CertificateReviewAfter: time.Hour})
 	versioned := append(append([]string{}, s.Env...), "WORKER_DEPLOYMENT_NAME="+upgradeDeployment)
 	old := testenv.StartBinary(t, oldWorker, "worker-old", versioned)
-	setCurrent(t, s, oldBuild)
+	if knowsVersioning(oldSource) {
+		setCurrent(t, s, oldBuild)
+	} else {
+		oldBuild = "" // an unversioned worker stamps no version on its tasks
+	}
 
 	// Mid-lifecycle on the old build: a new contractor waiting for the application (Remote),
 	// one whose certificate is under review (WorkMarket; "slow" never ends by itself), and
@@ -131,7 +143,7 @@ func TestRollingUpgrade(t *testing.T) {
 	for _, id := range ids {
 		s.WaitClosed(t, id)
 		builds := taskBuilds(t, s, id)
-		t.Logf("%s: workflow tasks completed by builds %v", id, builds)
+		t.Logf("%s: workflow tasks completed by builds %q (\"\": unversioned)", id, builds)
 		assert.Equal(t, oldBuild, builds[0], "%s started on the old build", id)
 		assert.Equal(t, newBuild, builds[len(builds)-1], "%s finished on the new build", id)
 	}
@@ -168,6 +180,13 @@ func TestRollingUpgradeCanFail(t *testing.T) {
 	require.Error(t, err, "the rolling upgrade passed with an unguarded change:\n%s", out)
 	require.Contains(t, string(out), "a workflow task failed on the new build", "it failed for another reason:\n%s", out)
 	require.Contains(t, string(out), enumspb.WORKFLOW_TASK_FAILED_CAUSE_NON_DETERMINISTIC_ERROR.String(), "%s", out)
+}
+
+// knowsVersioning reports whether the worker in a source tree reads WORKER_DEPLOYMENT_NAME (an
+// older one ignores it and polls unversioned).
+func knowsVersioning(sourceDir string) bool {
+	data, err := os.ReadFile(filepath.Join(sourceDir, "config", "deployment.go"))
+	return err == nil && strings.Contains(string(data), "WORKER_DEPLOYMENT_NAME")
 }
 
 // setCurrent makes a build the deployment's current version with the deploy script (README
