@@ -52,9 +52,10 @@ lint: $(WORKFLOWCHECK)
 	$(GO) vet ./...
 	$(WORKFLOWCHECK) ./workflows/...
 
-# Every test: vet, the determinism check, the compose file check, unit tests, replay of
-# golden histories, and the end-to-end suite on a real Temporal dev server (started by the
-# tests from ./bin/temporal).
+# Every test: vet, the determinism check, the compose file check, unit tests, replay of the
+# golden histories of every kept release, and the end-to-end suite on a real Temporal dev
+# server (started by the tests from ./bin/temporal), with the replay check and the rolling
+# upgrade from the previous release.
 test: tools cluster-tools lint compose-check build
 	$(GO) test -count=1 -timeout 30m ./...
 
