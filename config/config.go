@@ -204,7 +204,7 @@ func Load() (Config, error) {
 	if err := c.Policy.validate(); err != nil {
 		return c, err
 	}
-	if err := c.Deployment.resolve(); err != nil {
+	if err := c.Deployment.resolve(c.Policy.Environment == "production"); err != nil {
 		return c, err
 	}
 	if err := c.loadPayloadKeys(); err != nil {

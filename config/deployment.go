@@ -19,10 +19,18 @@ type Deployment struct {
 	BuildID string `env:"WORKER_BUILD_ID"`
 }
 
+// Warning is the line a production worker without Worker Versioning logs at start-up.
+func (d Deployment) Warning(production bool) string {
+	if production && !d.Versioned() {
+		return "WORKER_DEPLOYMENT_NAME is not set: this worker is unversioned, so a deploy replaces the workflow code of every open engagement at once (README \"Deploying a new version\")"
+	}
+	return ""
+}
+
 // Versioned reports whether the worker takes part in Worker Versioning.
 func (d Deployment) Versioned() bool { return d.Name != "" }
 
-func (d *Deployment) resolve() error {
+func (d *Deployment) resolve(production bool) error {
 	if d.BuildID == "" {
 		d.BuildID = BinaryBuildID()
 	}
@@ -35,6 +43,10 @@ func (d *Deployment) resolve() error {
 	}
 	if d.BuildID == "" {
 		return errors.New("configuration: WORKER_DEPLOYMENT_NAME is set but this build carries no build id: set WORKER_BUILD_ID or build with make build")
+	}
+	// Two builds with different uncommitted changes would share the id, and so one version.
+	if production && strings.HasSuffix(d.BuildID, "-dirty") {
+		return errors.New("configuration: the worker's build id " + d.BuildID + " is a build with uncommitted changes: deploy a build of a clean commit (or tag) to production")
 	}
 	return nil
 }

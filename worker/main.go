@@ -63,6 +63,9 @@ func run(ctx context.Context, svc *startup.Service) error {
 	// The sticky cache is process-wide: its size bounds the memory of the open engagements
 	// kept warm (an evicted one is replayed from history at its next event).
 	worker.SetStickyWorkflowCacheSize(max(cfg.WorkflowCacheSize, 1))
+	if warning := cfg.Deployment.Warning(cfg.Policy.Environment == "production"); warning != "" {
+		logger.Warn(warning)
+	}
 	w := worker.New(c, cfg.Temporal.TaskQueue, worker.Options{DeploymentOptions: deploymentOptions(cfg.Deployment)})
 	workflows.Register(w, acts)
 
