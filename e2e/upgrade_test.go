@@ -30,8 +30,9 @@ import (
 // overrides both.
 const upgradeFixtureCommit = "8438df5"
 
-// upgradeTagsEnv names build tags for the new worker: TestRollingUpgradeCanFail runs the
-// rolling upgrade again with an unguarded command-order change (upgrade_unguarded).
+// upgradeTagsEnv names build tags for the new worker: TestRollingUpgradeWithChanges runs the
+// rolling upgrade again with a command-order change under a marker (upgrade_guarded) and
+// without one (upgrade_unguarded).
 const upgradeTagsEnv = "ROLLING_UPGRADE_TAGS"
 
 const upgradeDeployment = "coverage"
@@ -166,20 +167,28 @@ func TestRollingUpgrade(t *testing.T) {
 	}
 }
 
-// TestRollingUpgradeCanFail runs TestRollingUpgrade again with a new build that changes the
-// engagement's command order without a marker: it must fail, on that workflow task.
-func TestRollingUpgradeCanFail(t *testing.T) {
+// TestRollingUpgradeWithChanges runs TestRollingUpgrade again with new builds that add a
+// timer to the engagement's command order: under the next step of the version ladder it must
+// pass; without a marker it must fail, on a non-deterministic workflow task (proving the
+// rolling upgrade can fail).
+func TestRollingUpgradeWithChanges(t *testing.T) {
 	testenv.CLIPath(t)
 	if os.Getenv(upgradeTagsEnv) != "" {
-		t.Skip("this is the run inside TestRollingUpgradeCanFail")
+		t.Skip("this is a run inside TestRollingUpgradeWithChanges")
 	}
-	cmd := exec.Command("go", "test", "-count=1", "-run", "^TestRollingUpgrade$", ".")
-	cmd.Dir = filepath.Join(testenv.ModuleRoot(), "e2e")
-	cmd.Env = append(os.Environ(), upgradeTagsEnv+"=upgrade_unguarded")
-	out, err := cmd.CombinedOutput()
+	run := func(tags string) (string, error) {
+		cmd := exec.Command("go", "test", "-count=1", "-run", "^TestRollingUpgrade$", ".")
+		cmd.Dir = filepath.Join(testenv.ModuleRoot(), "e2e")
+		cmd.Env = append(os.Environ(), upgradeTagsEnv+"="+tags)
+		out, err := cmd.CombinedOutput()
+		return string(out), err
+	}
+	out, err := run("upgrade_guarded")
+	require.NoError(t, err, "the rolling upgrade failed with a change under a marker:\n%s", out)
+	out, err = run("upgrade_unguarded")
 	require.Error(t, err, "the rolling upgrade passed with an unguarded change:\n%s", out)
-	require.Contains(t, string(out), "a workflow task failed on the new build", "it failed for another reason:\n%s", out)
-	require.Contains(t, string(out), enumspb.WORKFLOW_TASK_FAILED_CAUSE_NON_DETERMINISTIC_ERROR.String(), "%s", out)
+	require.Contains(t, out, "a workflow task failed on the new build", "it failed for another reason:\n%s", out)
+	require.Contains(t, out, enumspb.WORKFLOW_TASK_FAILED_CAUSE_NON_DETERMINISTIC_ERROR.String(), "%s", out)
 }
 
 // knowsVersioning reports whether the worker in a source tree reads WORKER_DEPLOYMENT_NAME (an

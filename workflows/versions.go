@@ -33,7 +33,8 @@ func atLeast(ctx workflow.Context, v workflow.Version) bool {
 	return workflow.GetVersion(ctx, changeID, oldestVersion, latestVersion) >= v
 }
 
-// commandOrderChangeForTest is nil except in a worker built with the test-only tag
-// upgrade_unguarded (e2e TestRollingUpgrade, TestReplayCheck), where it emits a timer no
-// marker guards: the change every release must not make.
+// commandOrderChangeForTest is nil except in a worker built with a test-only tag (e2e
+// TestRollingUpgradeWithChanges, TestReplayCheck): upgrade_unguarded emits a timer no marker
+// guards, the change every release must not make; upgrade_guarded emits it under the ladder's
+// next step, the way every release must.
 var commandOrderChangeForTest func(ctx workflow.Context)
