@@ -246,7 +246,8 @@ func history(t *testing.T, s *testenv.Stack, workflowID string) []*historypb.His
 
 // taskFailure is the cause of the first failed workflow task of the workflow's latest run, "" if
 // none. UNHANDLED_COMMAND is not a failure of the code: the server refused a completion
-// because a signal arrived meanwhile, and the worker ran the task again with it.
+// because an event arrived meanwhile (a signal, a child's completion), and the worker ran the
+// task again with it.
 func taskFailure(t *testing.T, s *testenv.Stack, workflowID string) string {
 	for _, ev := range history(t, s, workflowID) {
 		if a := ev.GetWorkflowTaskFailedEventAttributes(); a != nil && a.GetCause() != enumspb.WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_COMMAND {
