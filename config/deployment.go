@@ -5,7 +5,7 @@ import (
 	"strings"
 )
 
-// buildID is set by the Makefile (-ldflags "-X ...config.buildID=$(git describe --always --dirty)").
+// buildID is set by the Makefile (-ldflags "-X ...config.buildID=$(git describe --tags --always --dirty)").
 var buildID string
 
 // BinaryBuildID is the Build ID this binary was built as ("" from a plain go build).

@@ -1,7 +1,6 @@
 package testenv
 
 import (
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -32,27 +31,17 @@ func BuildWorker(tb testing.TB, srcDir, buildID string, tags ...string) string {
 func CheckoutCommit(tb testing.TB, commit string) string {
 	tb.Helper()
 	dir := tb.TempDir()
-	archive := exec.Command("git", "archive", "--format=tar", commit)
+	tarball := filepath.Join(tb.TempDir(), "source.tar")
+	archive := exec.Command("git", "archive", "--format=tar", "--output="+tarball, commit)
 	archive.Dir = ModuleRoot()
-	untar := exec.Command("tar", "-x", "-C", dir)
-	pipe, err := archive.StdoutPipe()
-	if err != nil {
-		tb.Fatal(err)
+	if out, err := archive.CombinedOutput(); err != nil {
+		tb.Fatalf("git archive %s: %v: %s (a shallow clone lacks it: git fetch --unshallow)", commit, err, out)
 	}
-	untar.Stdin = pipe
-	var stderr strings.Builder
-	archive.Stderr = &stderr
-	if err := untar.Start(); err != nil {
-		tb.Fatal(err)
-	}
-	if err := archive.Run(); err != nil {
-		tb.Fatalf("git archive %s: %v: %s (a shallow clone lacks it: git fetch --unshallow)", commit, err, stderr.String())
-	}
-	if err := untar.Wait(); err != nil {
-		tb.Fatalf("untar %s: %v", commit, err)
+	if out, err := exec.Command("tar", "-xf", tarball, "-C", dir).CombinedOutput(); err != nil {
+		tb.Fatalf("untar %s: %v: %s", commit, err, out)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "go.mod")); err != nil {
-		tb.Fatal(fmt.Errorf("commit %s holds no go.mod", commit))
+		tb.Fatalf("commit %s holds no go.mod", commit)
 	}
 	return dir
 }
