@@ -4,7 +4,10 @@ WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
-RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/ ./worker ./starter ./sandbox
+# The worker's Build ID in Worker Versioning: pass --build-arg BUILD_ID=$(git describe --tags --always --dirty).
+ARG BUILD_ID
+RUN test -n "$BUILD_ID" || { echo "build with --build-arg BUILD_ID=\$(git describe --tags --always --dirty)"; exit 1; }
+RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w -X github.com/coverage-orchestrator/coverage/config.buildID=${BUILD_ID}" -o /out/ ./worker ./starter ./sandbox
 
 FROM gcr.io/distroless/static-debian12:nonroot AS worker
 COPY --from=build /out/worker /usr/local/bin/worker

@@ -17,7 +17,7 @@ TEMPORAL := $(BIN)/temporal
 WORKFLOWCHECK := $(BIN)/workflowcheck
 export TEMPORAL_CLI_PATH := $(TEMPORAL)
 
-.PHONY: all tools cluster-tools postgresql chromium build bench-console test unit lint compose-check run run-cluster demo bench fuzz golden clean
+.PHONY: all tools cluster-tools postgresql chromium build bench-console test unit lint compose-check run run-cluster demo bench fuzz golden replay-check clean
 all: build
 
 tools: $(TEMPORAL) $(WORKFLOWCHECK)
@@ -52,18 +52,24 @@ $(WORKFLOWCHECK):
 	@mkdir -p $(BIN)
 	GOBIN=$(BIN) $(GO) install go.temporal.io/sdk/contrib/tools/workflowcheck@$(WORKFLOWCHECK_VERSION)
 
+# The worker's Build ID in Worker Versioning (README "Deploying a new version"): the commit,
+# "-dirty" with local changes; WORKER_BUILD_ID at run time overrides it.
+BUILD_ID ?= $(shell git describe --tags --always --dirty 2>/dev/null)
+LDFLAGS := -X github.com/coverage-orchestrator/coverage/config.buildID=$(BUILD_ID)
+
 build:
-	$(GO) build -o $(BIN)/ ./...
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN)/ ./...
 
 lint: $(WORKFLOWCHECK)
 	@test -z "$$(gofmt -l .)" || { echo "gofmt needed:"; gofmt -l .; exit 1; }
 	$(GO) vet ./...
 	$(WORKFLOWCHECK) ./workflows/...
 
-# Every test: vet, the determinism check, the compose file check, unit tests, replay of
-# golden histories, and the end-to-end suite on a real Temporal dev server (started by the
-# tests from ./bin/temporal).
-# Test artifacts (the console's screenshots of every page) are kept in .data/test-output.
+# Every test: vet, the determinism check, the compose file check, unit tests, replay of the
+# golden histories of every kept release, and the end-to-end suite on a real Temporal dev
+# server (started by the tests from ./bin/temporal), with the replay check and the rolling
+# upgrade from the previous release. Test artifacts (the console's screenshots of every page)
+# are kept in .data/test-output.
 test: tools cluster-tools chromium lint compose-check build
 	@mkdir -p .data/test-output
 	$(GO) test -count=1 -timeout 30m -artifacts -outputdir $(CURDIR)/.data/test-output ./...
@@ -71,17 +77,26 @@ test: tools cluster-tools chromium lint compose-check build
 # No Docker engine runs here: Debian's docker-compose validates the file instead.
 compose-check:
 	@command -v docker-compose >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-compose >/dev/null; }
-	POLICY_API_KEY=check POLICY_WEBHOOK_SECRET=check OPS_API_TOKEN=check docker-compose -f docker-compose.yml config -q
-	POLICY_API_KEY=check POLICY_WEBHOOK_SECRET=check OPS_API_TOKEN=check docker-compose -f docker-compose.yml --profile sandbox config --services | grep -qx sandbox
+	POLICY_API_KEY=check POLICY_WEBHOOK_SECRET=check OPS_API_TOKEN=check WORKER_BUILD_ID=check docker-compose -f docker-compose.yml config -q
+	POLICY_API_KEY=check POLICY_WEBHOOK_SECRET=check OPS_API_TOKEN=check WORKER_BUILD_ID=check docker-compose -f docker-compose.yml --profile sandbox config --services | grep -qx sandbox
 	@echo "docker-compose.yml is valid"
 
 # Quick loop without the dev-server suites.
 unit:
 	$(GO) test -short ./...
 
-# Record new golden histories on a real dev server (after a guarded workflow change).
+# Record the golden histories of a release on a real dev server, before tagging it
+# (make golden RELEASE=v1.1.0): workflows/testdata/golden/<release>/, kept beside those of
+# earlier releases (README "Changing a workflow").
 golden: tools
-	UPDATE_GOLDEN=1 $(GO) test -count=1 -run TestRecordGoldenHistories ./e2e/
+	@[[ "$(RELEASE)" =~ ^v[0-9]+\.[0-9]+\.[0-9]+$$ ]] || { echo "make golden RELEASE=vX.Y.Z: the release (tag) these histories are for"; exit 1; }
+	UPDATE_GOLDEN=$(RELEASE) $(GO) test -count=1 -run TestRecordGoldenHistories ./e2e/
+
+# Before a deploy: replays the open Auto-Upgrade workflows of a namespace against this build
+# (the worker's environment: TEMPORAL_*, PAYLOAD_ENCRYPTION_KEYS…; SAMPLE=200 replays a
+# random 200). Prints how many replayed and the first failure; fails if one does not replay.
+replay-check: build
+	./bin/worker replay -sample $(or $(SAMPLE),0)
 
 # Measures throughput, latency, cost and scale on this machine, on the dev server and on the
 # cluster (PostgreSQL) in one run, and writes BENCHMARKS.md. BENCH_BACKENDS=dev (or cluster)

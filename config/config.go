@@ -149,8 +149,9 @@ type platforms struct {
 
 // Config is every setting of the worker and the ingress.
 type Config struct {
-	Temporal Temporal
-	Policy   Policy
+	Temporal   Temporal
+	Deployment Deployment
+	Policy     Policy
 
 	ListenAddr  string `env:"LISTEN_ADDR" envDefault:":8080"`
 	MetricsAddr string `env:"METRICS_ADDR" envDefault:":9090"`
@@ -212,6 +213,9 @@ func Load() (Config, error) {
 		return c, fmt.Errorf("configuration: %w", err)
 	}
 	if err := c.Policy.validate(); err != nil {
+		return c, err
+	}
+	if err := c.Deployment.resolve(c.Policy.Environment == "production"); err != nil {
 		return c, err
 	}
 	if err := c.loadPayloadKeys(); err != nil {

@@ -19,24 +19,23 @@ import (
 	"github.com/coverage-orchestrator/coverage/testenv"
 )
 
-// TestRecordGoldenHistories runs representative engagements on a real dev server and exports
-// their histories with the Temporal CLI into workflows/testdata/golden, where the replay test
-// of `make test` reads them. Run it deliberately (make golden) when a workflow change is
-// meant to be incompatible and has been guarded with workflow.GetVersion.
+// TestRecordGoldenHistories runs representative runs of every workflow type on a real dev
+// server and exports their histories with the Temporal CLI into
+// workflows/testdata/golden/<release>, where the replay test of `make test` reads them beside
+// those of every earlier release still kept. Run it for each release before tagging it
+// (make golden RELEASE=vX.Y.Z; README "Changing a workflow").
 func TestRecordGoldenHistories(t *testing.T) {
-	if os.Getenv("UPDATE_GOLDEN") == "" {
-		t.Skip("set UPDATE_GOLDEN=1 (make golden) to record new golden histories")
+	release := os.Getenv("UPDATE_GOLDEN")
+	if release == "" {
+		t.Skip("set UPDATE_GOLDEN=<release> (make golden RELEASE=vX.Y.Z) to record golden histories")
 	}
+	require.Regexp(t, `^v\d+\.\d+\.\d+$`, release, "UPDATE_GOLDEN names the release the histories are for, like its tag")
 	// The pollers run too, so a run of each is recorded.
 	s := testenv.NewStack(t, testenv.StackOptions{AutoCompleteAfter: time.Second, PollInterval: "15s", PolicyEventsPoll: "15s"})
-	dir := filepath.Join(testenv.ModuleRoot(), "workflows", "testdata", "golden")
+	// Payloads are encrypted with the test key (testenv.PayloadKeys).
+	dir := filepath.Join(testenv.ModuleRoot(), "workflows", "testdata", "golden", release)
 	require.NoError(t, os.MkdirAll(dir, 0o755))
-	// Histories of earlier versions stay committed beside these while they must replay; v5 (the
-	// engagement workflow v2: new command order, no engagement ran on v4 in production)
-	// replaced them. v3 on: payloads encrypted with the test key.
-	const version = "v5"
 	exportID := func(name, workflowID string) {
-		name += "_" + version
 		out, err := exec.Command(testenv.CLIPath(t), "workflow", "show", "--address", s.Temporal.HostPort, "--namespace", "default",
 			"-w", workflowID, "--output", "json").Output()
 		require.NoError(t, err)
@@ -116,7 +115,7 @@ func TestRecordGoldenHistories(t *testing.T) {
 	export("certificate_workmarket", "workmarket", coi.ID)
 
 	// One completed run of each poller.
-	for name, wfType := range map[string]string{"platform_poller": "PollPlatformWorkflow", "policy_events_poller": "PolicyEventsPollerWorkflow"} {
+	for name, wfType := range map[string]string{"platform_poller": engagement.WorkflowPollPlatform, "policy_events_poller": engagement.WorkflowPolicyEventsPoller} {
 		query := engagement.WorkflowsOfType(wfType).Completed().String()
 		var id string
 		require.Eventually(t, func() bool {

@@ -27,6 +27,12 @@ func TestQueryStripsQuotesFromOutsideValues(t *testing.T) {
 	assert.Equal(t, Engagements().String(), Engagements().WhereAny(KeyVendor, nil).String())
 }
 
+// What `worker replay` sends to visibility.
+func TestQueryOfSeveralTypes(t *testing.T) {
+	q := WorkflowsOfTypes(WorkflowEngagement, "Contractor'SessionWorkflow").Running()
+	assert.Equal(t, `WorkflowType IN ('EngagementWorkflow', 'ContractorSessionWorkflow') AND ExecutionStatus = 'Running'`, q.String())
+}
+
 // The registration list as SPEC's configuration section and docker-compose name it.
 func TestSearchAttributesAsRegistered(t *testing.T) {
 	got := map[string]string{}

@@ -27,10 +27,17 @@ func DeletePollSchedule(ctx context.Context, c client.Client, vendor string) err
 	return deleteSchedule(ctx, c, PollerWorkflowID(vendor))
 }
 
+// scheduledRunTimeout ends a poll that has not finished in an hour (a poll takes seconds):
+// a Pinned run stranded on a retired worker build would otherwise hold the schedule, which
+// skips overlapping runs, forever. The next run starts on the current build and re-reads from
+// the last completed run's watermark, so nothing is lost.
+const scheduledRunTimeout = time.Hour
+
 // ensureSchedule creates (or updates) a Temporal Schedule, with the action's workflow ID as
 // its own, that runs the action every interval. Overlapping runs are skipped: a slow poll is
 // never doubled.
 func ensureSchedule(ctx context.Context, c client.Client, interval time.Duration, action *client.ScheduleWorkflowAction) error {
+	action.WorkflowRunTimeout = scheduledRunTimeout
 	spec := client.ScheduleSpec{Intervals: []client.ScheduleIntervalSpec{{Every: interval}}}
 	_, err := c.ScheduleClient().Create(ctx, client.ScheduleOptions{ID: action.ID, Spec: spec, Action: action,
 		Overlap: enumspb.SCHEDULE_OVERLAP_POLICY_SKIP, TriggerImmediately: true})

@@ -25,6 +25,15 @@ func WorkflowsOfType(workflowType string) Query {
 	return Query{clauses: []string{"WorkflowType = '" + quoteless(workflowType) + "'"}}
 }
 
+// WorkflowsOfTypes selects the workflows of any of several types.
+func WorkflowsOfTypes(workflowTypes ...string) Query {
+	quoted := make([]string, len(workflowTypes))
+	for i, t := range workflowTypes {
+		quoted[i] = "'" + quoteless(t) + "'"
+	}
+	return Query{clauses: []string{"WorkflowType IN (" + strings.Join(quoted, ", ") + ")"}}
+}
+
 // Running keeps the open ones.
 func (q Query) Running() Query { return q.and("ExecutionStatus = 'Running'") }
 

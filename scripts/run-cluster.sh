@@ -39,6 +39,8 @@ for i in 0 1; do
   LISTEN_ADDR=127.0.0.1:$((8080 + i)) METRICS_ADDR=127.0.0.1:$((9090 + i)) ./bin/worker & pids+=($!)
   LISTEN_ADDR=127.0.0.1:$((8080 + i)) METRICS_ADDR=127.0.0.1:$((9190 + i)) ./bin/starter & pids+=($!)
 done
+# A deploy: both workers' build becomes the deployment's current version.
+scripts/set-current-version.sh
 
 # The Web UI (built by make run-cluster from the Go module proxy, the version the CLI embeds).
 TEMPORAL_UI_PORT=$UI_PORT TEMPORAL_UI_ORIGIN=http://localhost:$UI_PORT TEMPORAL_CODEC_ENDPOINT=http://localhost:8080/codec \
@@ -50,7 +52,7 @@ cat <<TXT
 
   Temporal server    $TEMPORAL_ADDRESS   (PostgreSQL on 127.0.0.1:$PGPORT; data in $DIR)
   Ingress replicas   http://localhost:8080  http://localhost:8081   (operator token: $OPS_API_TOKEN)
-  Workers            metrics on :9090 and :9091
+  Workers            metrics on :9090 and :9091; deployment $WORKER_DEPLOYMENT_NAME, current version $(./bin/worker version)
   Sandboxes          http://localhost:8090 (1099Policy)  http://localhost:8091 (platforms)
   Temporal UI        http://localhost:$UI_PORT   (decodes through http://localhost:8080/codec; log in $DIR/ui.log)
   Operations console http://localhost:8080/console/  http://localhost:8081/console/   (sign in with the operator token)

@@ -36,10 +36,12 @@ pids+=($!)
 for b in worker starter; do
   if [ -x "./bin/$b" ]; then ./bin/$b & pids+=($!); fi
 done
+# A deploy: this build becomes the deployment's current version (README "Deploying a new version").
+scripts/set-current-version.sh
 
 cat <<TXT
 
-  Temporal UI        http://localhost:8233
+  Temporal UI        http://localhost:8233   (Workers page: deployment $WORKER_DEPLOYMENT_NAME, version $(./bin/worker version))
   Ingress            http://localhost:8080   (operator token: $OPS_API_TOKEN)
   Operations console http://localhost:8080/console/   (sign in with the operator token)
   Codec endpoint     http://${LISTEN_ADDR}/codec   (the UI decodes payloads through it; key in .data/payload-key)

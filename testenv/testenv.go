@@ -220,12 +220,19 @@ type Process struct {
 // StartProcess starts a built binary with env; it is stopped at the end of the test.
 func StartProcess(tb testing.TB, name string, env []string) *Process {
 	tb.Helper()
+	return StartBinary(tb, filepath.Join(Binaries(tb), name), name, env)
+}
+
+// StartBinary starts the binary at path (a build of another commit or with other tags) as a
+// process named name.
+func StartBinary(tb testing.TB, path, name string, env []string) *Process {
+	tb.Helper()
 	logPath := filepath.Join(tb.TempDir(), name+".log")
 	f, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	cmd := exec.Command(filepath.Join(Binaries(tb), name))
+	cmd := exec.Command(path)
 	cmd.Env = append(os.Environ(), env...)
 	cmd.Stdout, cmd.Stderr = f, f
 	if err := cmd.Start(); err != nil {

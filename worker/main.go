@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/coverage-orchestrator/coverage/engagement"
@@ -23,7 +24,23 @@ import (
 	"github.com/coverage-orchestrator/coverage/workflows"
 )
 
-func main() { startup.Main("worker", startup.Dial, run) }
+func main() {
+	switch {
+	case len(os.Args) > 1 && os.Args[1] == "version":
+		// What scripts pass to `temporal worker deployment set-current-version --build-id`.
+		fmt.Println(config.BinaryBuildID())
+	case len(os.Args) > 1 && os.Args[1] == "replay":
+		sample, err := replayFlags(os.Args[2:], os.Stderr)
+		if err != nil {
+			os.Exit(2)
+		}
+		startup.Main("worker replay", startup.Dial, func(ctx context.Context, svc *startup.Service) error {
+			return replayOpen(ctx, svc, sample, os.Stdout)
+		})
+	default:
+		startup.Main("worker", startup.Dial, run)
+	}
+}
 
 func run(ctx context.Context, svc *startup.Service) error {
 	cfg, c, logger := svc.Config, svc.Client, svc.Logger
@@ -46,7 +63,10 @@ func run(ctx context.Context, svc *startup.Service) error {
 	// The sticky cache is process-wide: its size bounds the memory of the open engagements
 	// kept warm (an evicted one is replayed from history at its next event).
 	worker.SetStickyWorkflowCacheSize(max(cfg.WorkflowCacheSize, 1))
-	w := worker.New(c, cfg.Temporal.TaskQueue, worker.Options{})
+	if warning := cfg.Deployment.Warning(cfg.Policy.Environment == "production"); warning != "" {
+		logger.Warn(warning)
+	}
+	w := worker.New(c, cfg.Temporal.TaskQueue, worker.Options{DeploymentOptions: deploymentOptions(cfg.Deployment)})
 	workflows.Register(w, acts)
 
 	var err error
@@ -82,7 +102,7 @@ func run(ctx context.Context, svc *startup.Service) error {
 	defer metricsServer.Close()
 
 	logger.Info("worker started", zap.String("task_queue", cfg.Temporal.TaskQueue), zap.Strings("platforms", registry.Names()),
-		zap.String("metrics", cfg.MetricsAddr))
+		zap.String("metrics", cfg.MetricsAddr), zap.String("deployment", cfg.Deployment.Name), zap.String("build_id", cfg.Deployment.BuildID))
 	if err := w.Start(); err != nil {
 		return err
 	}
@@ -90,4 +110,14 @@ func run(ctx context.Context, svc *startup.Service) error {
 	w.Stop()
 	logger.Info("worker stopped")
 	return nil
+}
+
+// deploymentOptions opt the worker into Worker Versioning when it has a deployment name; each
+// workflow type carries its own behaviour (workflows.RegisterWorkflows), so none is defaulted.
+func deploymentOptions(d config.Deployment) worker.DeploymentOptions {
+	if !d.Versioned() {
+		return worker.DeploymentOptions{}
+	}
+	return worker.DeploymentOptions{UseVersioning: true,
+		Version: worker.WorkerDeploymentVersion{DeploymentName: d.Name, BuildID: d.BuildID}}
 }

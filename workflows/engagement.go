@@ -35,6 +35,9 @@ func EngagementWorkflow(ctx workflow.Context, in EngagementInput) (engagement.St
 	}
 	e.sendNotifications()
 	e.drainSignals() // the signal that started the workflow is read before the first read
+	if commandOrderChangeForTest != nil {
+		commandOrderChangeForTest(ctx)
+	}
 
 	e.setUp()
 	for e.s.Phase == PhaseCovering {
