@@ -20,15 +20,18 @@ import (
 	"github.com/coverage-orchestrator/coverage/engagement"
 	"github.com/coverage-orchestrator/coverage/sandbox/platformsim"
 	"github.com/coverage-orchestrator/coverage/testenv"
+	"github.com/coverage-orchestrator/coverage/vendors"
 )
 
 // upgradeFixtureCommit is the build the rolling upgrade starts from until the first release
-// tag exists: the last commit before Worker Versioning (issue 23), the build production runs
-// before its first versioned deploy. From it the test covers that first deploy, an unversioned
+// tag exists: the last commit before Worker Versioning (issue 23) landed, with the platform
+// contracts (issue 20) and the console (issue 24) already in, i.e. the build production runs
+// before its first versioned deploy. (An older build cannot be the fixture: its WorkMarket
+// adapter reads attachment shapes the simulators no longer serve, issue 20.) From it the test covers that first deploy, an unversioned
 // worker replaced by a versioned one; once a vX.Y.Z tag is reachable, the newest one before
 // HEAD is used instead (versioned to versioned). ROLLING_UPGRADE_FROM=<commit or tag>
 // overrides both.
-const upgradeFixtureCommit = "8438df5"
+const upgradeFixtureCommit = "3a93278"
 
 // upgradeTagsEnv names build tags for the new worker: TestRollingUpgradeWithChanges runs the
 // rolling upgrade again with a command-order change under a marker (upgrade_guarded) and
@@ -86,8 +89,9 @@ func TestRollingUpgrade(t *testing.T) {
 	start(t, s, cases[0], waiting)
 	certified := example("workmarket", "ru-certificate", "ru-certificate@manual.example", true)
 	start(t, s, cases[1], certified)
-	returning(t, s, "ru-upwork@example.com", true)
-	running := example("upwork", "ru-running", "ru-upwork@example.com", true)
+	running := example("upwork", "ru-running", "", true)
+	// Upwork gives no email: the freelancer is returning under the proxy address.
+	returning(t, s, vendors.ProxyEmail("upwork", running.ContractorID, testenv.ProxyEmailDomain), true)
 	running.Start = day(-1)
 	start(t, s, cases[2], running)
 	returning(t, s, "ru-jobdiva@example.com", true)

@@ -25,6 +25,9 @@ const (
 	PlatformToken = "platform-token"
 	// WorkMarketSecret is the WorkMarket API secret exchanged with PlatformToken.
 	WorkMarketSecret = "workmarket-api-secret"
+	// ProxyEmailDomain is PROXY_EMAIL_DOMAIN: the domain of the addresses made up for
+	// contractors whose platform gives no email (Upwork).
+	ProxyEmailDomain = "relay.example.com"
 )
 
 // StackOptions tune the sandboxes.
@@ -122,7 +125,7 @@ func NewStack(tb testing.TB, opts StackOptions) *Stack {
 		"TEMPORAL_ADDRESS=" + s.Temporal.HostPort, "TEMPORAL_NAMESPACE=default", "TEMPORAL_TASK_QUEUE=" + s.TaskQueue,
 		"LISTEN_ADDR=" + ingressAddr, "METRICS_ADDR=" + FreeAddr(tb), "OPS_API_TOKEN=" + OpsToken,
 		"POLICY_API_URL=" + s.PolicyURL, "POLICY_API_KEY=" + PolicyKey, "POLICY_WEBHOOK_SECRET=" + PolicySecret,
-		"PROXY_EMAIL_DOMAIN=relay.example.com", "LOG_FORMAT=json", "PAYLOAD_ENCRYPTION_KEYS=" + PayloadKeys(),
+		"PROXY_EMAIL_DOMAIN=" + ProxyEmailDomain, "LOG_FORMAT=json", "PAYLOAD_ENCRYPTION_KEYS=" + PayloadKeys(),
 		"MAPPING_FILE=" + filepath.Join(ModuleRoot(), "scripts", "mapping.yaml"),
 		"REMOTE_API_URL=" + s.PlatformURL + "/remote", "REMOTE_API_TOKEN=" + PlatformToken, "REMOTE_WEBHOOK_SECRET=" + secrets["remote"],
 		"WORKMARKET_API_URL=" + s.PlatformURL + "/workmarket", "WORKMARKET_API_TOKEN=" + PlatformToken, "WORKMARKET_API_SECRET=" + WorkMarketSecret, "WORKMARKET_WEBHOOK_SECRET=" + secrets["workmarket"],
