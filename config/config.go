@@ -18,6 +18,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/coverage-orchestrator/coverage/payloadcodec"
+	"github.com/coverage-orchestrator/coverage/redact"
 )
 
 // Temporal is how to reach Temporal.
@@ -230,6 +231,7 @@ func Load() (Config, error) {
 			TokenFile: p.UpworkTokenFile},
 		"jobdiva": {APIURL: p.JobDivaURL, WebhookSecret: p.JobDivaSecret, ClientID: p.JobDivaClientID, Username: p.JobDivaUsername, Password: p.JobDivaPassword, PollInterval: p.JobDivaPoll},
 	}
+	redact.Register(c.Secrets()...)
 	if c.MappingFile != "" {
 		m, err := LoadMapping(c.MappingFile)
 		if err != nil {

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	pc "github.com/coverage-orchestrator/coverage/policyclient"
+	"github.com/coverage-orchestrator/coverage/redact"
 )
 
 // APIError is a platform answer that retrying cannot change (4xx other than 429).
@@ -25,7 +26,10 @@ type APIError struct {
 	Body   string
 }
 
-func (e *APIError) Error() string { return fmt.Sprintf("%s: HTTP %d: %s", e.What, e.Status, e.Body) }
+// Error quotes the platform's answer, redacted: an answer may echo an email or a credential.
+func (e *APIError) Error() string {
+	return redact.Text(fmt.Sprintf("%s: HTTP %d: %s", e.What, e.Status, e.Body))
+}
 
 // HTTPClient calls a platform's REST or GraphQL API with one set of rules: bearer auth,
 // 429 and 5xx as RetryableError (with the delay the platform asks for), 404 as
@@ -116,18 +120,14 @@ func (c *HTTPClient) once(ctx context.Context, method, path string, query url.Va
 	if bearer != "" {
 		req.Header.Set("Authorization", "Bearer "+bearer)
 	}
-	hc := c.HTTP
-	if hc == nil {
-		hc = http.DefaultClient
-	}
-	resp, err := hc.Do(req)
+	resp, err := HTTPOr(c.HTTP).Do(req)
 	if err != nil {
-		return nil, nil, 0, &RetryableError{Err: err}
+		return nil, nil, 0, &RetryableError{Err: redact.Request(req, err)}
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, 32<<20))
 	if err != nil {
-		return nil, nil, 0, &RetryableError{Err: err}
+		return nil, nil, 0, &RetryableError{Err: redact.Request(req, err)}
 	}
 	return data, resp.Header, resp.StatusCode, nil
 }

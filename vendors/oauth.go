@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/coverage-orchestrator/coverage/redact"
 )
 
 // RefreshToken is an OAuth2 refresh-token grant (Remote partner apps, Upwork): the access
@@ -56,13 +58,9 @@ func (r *RefreshToken) Token(ctx context.Context) (string, error) {
 	if r.BasicAuth {
 		req.SetBasicAuth(r.ClientID, r.ClientSecret)
 	}
-	hc := r.HTTP
-	if hc == nil {
-		hc = http.DefaultClient
-	}
-	resp, err := hc.Do(req)
+	resp, err := HTTPOr(r.HTTP).Do(req)
 	if err != nil {
-		return "", &RetryableError{Err: fmt.Errorf("token refresh: %w", err)}
+		return "", &RetryableError{Err: fmt.Errorf("token refresh: %w", redact.Request(req, err))}
 	}
 	defer resp.Body.Close()
 	data, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
@@ -81,6 +79,7 @@ func (r *RefreshToken) Token(ctx context.Context) (string, error) {
 	if err := json.Unmarshal(data, &tok); err != nil || tok.AccessToken == "" {
 		return "", &APIError{Status: resp.StatusCode, What: "token refresh", Body: "answer has no access_token"}
 	}
+	redact.Register(tok.AccessToken, tok.RefreshToken)
 	r.access = tok.AccessToken
 	r.expires = time.Now().Add(time.Duration(max(tok.ExpiresIn, 60)) * time.Second)
 	if tok.RefreshToken != "" && tok.RefreshToken != r.Refresh {

@@ -10,6 +10,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/coverage-orchestrator/coverage/activities"
+	"github.com/coverage-orchestrator/coverage/redact"
 )
 
 // stepError is a step that failed for good: its name and why.
@@ -56,7 +57,7 @@ func (e *engagement) park(step string, err error) {
 		s.Parked = &Parked{From: s.CoverageStatus}
 	}
 	s.Parked.Step = step
-	s.AttentionReason = attentionReason(step, err)
+	s.AttentionReason = redact.PersonalData(attentionReason(step, err))
 	e.transition(StatusNeedsAttention, s.AttentionReason)
 }
 

@@ -9,6 +9,7 @@ import (
 
 	"github.com/coverage-orchestrator/coverage/activities"
 	"github.com/coverage-orchestrator/coverage/notify"
+	"github.com/coverage-orchestrator/coverage/redact"
 )
 
 // Notifications (SPEC §8): the transitions that matter to a company are queued in the
@@ -39,7 +40,7 @@ func (e *engagement) notify(eventType, reason string) {
 	s.Outbox = append(s.Outbox, notify.Event{
 		ID: notify.EventID(s.WorkflowID, s.NotificationSeq), Type: eventType, Created: e.now().Unix(),
 		Engagement: notify.Engagement{WorkflowID: s.WorkflowID, Vendor: s.Vendor, EngagementID: s.EngagementID,
-			CoverageStatus: string(s.CoverageStatus), CertificateStatus: string(s.CertificateStatus), Reason: notify.Redact(reason),
+			CoverageStatus: string(s.CoverageStatus), CertificateStatus: string(s.CertificateStatus), Reason: redact.PersonalData(reason),
 			SessionURL: s.Policy.SessionURL, CoverageStart: s.CoverageStart, CoverageEnd: s.CoverageEnd},
 	})
 }

@@ -18,6 +18,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/coverage-orchestrator/coverage/redact"
 	"github.com/coverage-orchestrator/coverage/vendors"
 )
 
@@ -108,13 +109,9 @@ func (a *Adapter) token(ctx context.Context) (string, error) {
 		return "", err
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	hc := a.cfg.HTTP
-	if hc == nil {
-		hc = http.DefaultClient
-	}
-	res, err := hc.Do(req)
+	res, err := vendors.HTTPOr(a.cfg.HTTP).Do(req)
 	if err != nil {
-		return "", &vendors.RetryableError{Err: fmt.Errorf("%s: %w", PathAuthorize, err)}
+		return "", &vendors.RetryableError{Err: redact.Request(req, err)}
 	}
 	defer res.Body.Close()
 	data, _ := io.ReadAll(io.LimitReader(res.Body, 1<<20))
@@ -134,6 +131,7 @@ func (a *Adapter) token(ctx context.Context) (string, error) {
 	if resp.AccessToken == "" {
 		return "", &vendors.APIError{Status: 200, What: PathAuthorize, Body: "answer has no access_token"}
 	}
+	redact.Register(resp.AccessToken)
 	a.access = resp.AccessToken
 	return a.access, nil
 }
