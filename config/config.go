@@ -30,6 +30,9 @@ type Temporal struct {
 	TLSCertFile string `env:"TEMPORAL_TLS_CERT"`
 	TLSKeyFile  string `env:"TEMPORAL_TLS_KEY"`
 	APIKey      string `env:"TEMPORAL_API_KEY"`
+	// AllowInsecure says a plain connection is intended (Temporal on a private network); only
+	// production asks.
+	AllowInsecure bool `env:"TEMPORAL_ALLOW_INSECURE" envDefault:"false"`
 }
 
 // Policy is how to reach 1099Policy.
@@ -201,6 +204,9 @@ func Load() (Config, error) {
 		}
 		return c, fmt.Errorf("configuration: %w", err)
 	}
+	if err := c.checkEnvironment(); err != nil {
+		return c, err
+	}
 	if err := c.Policy.validate(); err != nil {
 		return c, err
 	}
@@ -232,6 +238,9 @@ func Load() (Config, error) {
 		"jobdiva": {APIURL: p.JobDivaURL, WebhookSecret: p.JobDivaSecret, ClientID: p.JobDivaClientID, Username: p.JobDivaUsername, Password: p.JobDivaPassword, PollInterval: p.JobDivaPoll},
 	}
 	redact.Register(c.Secrets()...)
+	if err := c.checkProduction(); err != nil {
+		return c, err
+	}
 	if c.MappingFile != "" {
 		m, err := LoadMapping(c.MappingFile)
 		if err != nil {
@@ -248,14 +257,7 @@ func (c *Config) loadPayloadKeys() error {
 		return fmt.Errorf("configuration: %w", err)
 	}
 	c.PayloadKeys = keys
-	production := c.Policy.Environment == "production"
-	if production && len(keys) == 0 {
-		return errors.New("configuration: PAYLOAD_ENCRYPTION_KEYS is required with POLICY_ENVIRONMENT=production (contractors' personal data must not reach Temporal unencrypted)")
-	}
-	if c.CodecLocalUIWithoutToken {
-		if production {
-			return errors.New("configuration: CODEC_LOCAL_UI_WITHOUT_TOKEN is refused with POLICY_ENVIRONMENT=production")
-		}
+	if c.CodecLocalUIWithoutToken && !c.Production() {
 		if !loopback(c.ListenAddr) {
 			return fmt.Errorf("configuration: CODEC_LOCAL_UI_WITHOUT_TOKEN needs LISTEN_ADDR on loopback (127.0.0.1 or localhost), not %q", c.ListenAddr)
 		}
