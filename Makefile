@@ -78,6 +78,7 @@ bench: tools cluster-tools build
 fuzz:
 	$(GO) test ./policyclient -run '^$$' -fuzz FuzzParseEvent -fuzztime 30s
 	$(GO) test ./policyclient -run '^$$' -fuzz FuzzEventIDOf -fuzztime 15s
+	$(GO) test ./vendors/all -run '^$$' -fuzz FuzzPathID -fuzztime 30s
 
 # The whole local stack; Ctrl-C stops it. State is kept in .data/ across restarts.
 run: tools build

@@ -161,10 +161,14 @@ type Config struct {
 	// WorkflowCacheSize bounds the worker's sticky workflow cache (memory per open engagement).
 	WorkflowCacheSize int    `env:"TEMPORAL_WORKFLOW_CACHE_SIZE" envDefault:"2000"`
 	OpsAPIToken       string `env:"OPS_API_TOKEN"`
-	ProxyEmailDomain  string `env:"PROXY_EMAIL_DOMAIN" envDefault:"relay.example.com"`
-	SessionSuccess    string `env:"SESSION_SUCCESS_URL" envDefault:"http://localhost:8080/v1/engagements/{vendor}/{engagement_id}?coverage=active"`
-	SessionCancel     string `env:"SESSION_CANCEL_URL" envDefault:"http://localhost:8080/v1/engagements/{vendor}/{engagement_id}?coverage=canceled"`
-	MappingFile       string `env:"MAPPING_FILE"`
+	// UnauthenticatedRate and UnauthenticatedBurst are the ingress's token bucket per source
+	// address for failed and unauthenticated requests (per second; bucket size).
+	UnauthenticatedRate  float64 `env:"INGRESS_UNAUTHENTICATED_RATE" envDefault:"10"`
+	UnauthenticatedBurst int     `env:"INGRESS_UNAUTHENTICATED_BURST" envDefault:"100"`
+	ProxyEmailDomain     string  `env:"PROXY_EMAIL_DOMAIN" envDefault:"relay.example.com"`
+	SessionSuccess       string  `env:"SESSION_SUCCESS_URL" envDefault:"http://localhost:8080/v1/engagements/{vendor}/{engagement_id}?coverage=active"`
+	SessionCancel        string  `env:"SESSION_CANCEL_URL" envDefault:"http://localhost:8080/v1/engagements/{vendor}/{engagement_id}?coverage=canceled"`
+	MappingFile          string  `env:"MAPPING_FILE"`
 	// CoverageHorizonText is COVERAGE_HORIZON: "90d" or a Go duration ("2160h").
 	CoverageHorizonText string        `env:"COVERAGE_HORIZON" envDefault:"90d"`
 	CoverageHorizon     time.Duration `env:"-"`

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -211,6 +212,10 @@ func ParseEvent(body []byte) (Event, error) {
 	return ev, nil
 }
 
+// EventIDShape is the shape of a 1099Policy event id ("ev_…"): refetch mode reads nothing
+// for an id of another shape.
+var EventIDShape = regexp.MustCompile(`^ev_[A-Za-z0-9_-]{1,64}$`)
+
 // EventIDOf reads only the top-level event id of a webhook body (refetch mode, where nothing
 // else in the body is trusted).
 func EventIDOf(body []byte) (string, error) {
@@ -221,13 +226,13 @@ func EventIDOf(body []byte) (string, error) {
 		return "", fmt.Errorf("%w: %v", ErrEventMalformed, err)
 	}
 	id := strings.TrimSpace(env.ID)
-	if len(id) > 200 || strings.ContainsFunc(id, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
-		return "", fmt.Errorf("%w: field \"id\" is not an event id", ErrEventMalformed)
+	if id == "" {
+		return "", fmt.Errorf("%w: missing field \"id\" (refetch mode reads the event by its id)", ErrEventMalformed)
 	}
-	if id != "" {
-		return id, nil
+	if !EventIDShape.MatchString(id) {
+		return "", fmt.Errorf("%w: field \"id\" is not a 1099Policy event id (ev_ and up to 64 letters, digits, _ or -)", ErrEventMalformed)
 	}
-	return "", fmt.Errorf("%w: missing field \"id\" (refetch mode reads the event by its id)", ErrEventMalformed)
+	return id, nil
 }
 
 // refID reads a reference that is an id string or an expanded object with an id.

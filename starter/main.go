@@ -15,6 +15,7 @@ import (
 
 	"go.temporal.io/sdk/client"
 	"go.uber.org/zap"
+	"golang.org/x/time/rate"
 
 	"github.com/coverage-orchestrator/coverage/config"
 	"github.com/coverage-orchestrator/coverage/payloadcodec"
@@ -74,6 +75,7 @@ func run() error {
 
 	srv := &Server{Temporal: c, TaskQueue: cfg.Temporal.TaskQueue, Adapters: all.Adapters(cfg),
 		PolicyVerify: pc.Verifier{Secret: cfg.Policy.WebhookSecret}, PolicyRefetch: cfg.Policy.WebhookVerify == config.VerifyRefetch, OpsToken: cfg.OpsAPIToken, Logger: logger,
+		Limits:   &SourceLimiter{Rate: rate.Limit(cfg.UnauthenticatedRate), Burst: cfg.UnauthenticatedBurst, MaxSources: 100_000},
 		Registry: metrics.Registry, MetricsHTTP: metrics.HTTPHandler(),
 		Policy: pc.New(pc.Config{BaseURL: cfg.Policy.APIURL, APIKey: cfg.Policy.APIKey, Environment: cfg.Policy.Environment}),
 		Codec:  CodecServer{Origins: cfg.CodecCORSOrigins, LocalUIWithoutToken: cfg.CodecLocalUIWithoutToken}}
@@ -84,7 +86,7 @@ func run() error {
 		}
 	}
 	httpServer := &http.Server{Addr: cfg.ListenAddr, Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second}
+		ReadTimeout: 30 * time.Second, WriteTimeout: WriteTimeout}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

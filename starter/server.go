@@ -25,6 +25,7 @@ import (
 	"github.com/coverage-orchestrator/coverage/config"
 	pc "github.com/coverage-orchestrator/coverage/policyclient"
 	"github.com/coverage-orchestrator/coverage/vendors"
+	"github.com/coverage-orchestrator/coverage/vendors/all"
 	"github.com/coverage-orchestrator/coverage/workflows"
 )
 
@@ -45,9 +46,11 @@ type Server struct {
 	// webhook; the worker reads the event itself from 1099Policy.
 	PolicyRefetch bool
 	// Policy uploads certificates an operator hands in (nil: intake answers 503).
-	Policy      *pc.Client
-	Codec       CodecServer
-	OpsToken    string
+	Policy   *pc.Client
+	Codec    CodecServer
+	OpsToken string
+	// Limits throttles failed and unauthenticated requests per source address (nil: none).
+	Limits      *SourceLimiter
 	Logger      *zap.Logger
 	Registry    *prometheus.Registry
 	MetricsHTTP http.Handler
@@ -72,21 +75,21 @@ func (s *Server) Handler() http.Handler {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.errorHandler
-	e.Use(s.observe)
-	e.POST("/webhooks/1099policy", s.policyWebhook)
+	e.Use(s.observe, s.recoverPanics(), s.limitUnauthenticated, s.capBodies)
+	e.POST(policyWebhookRoute, s.policyWebhook)
 	e.POST("/webhooks/:vendor", s.platformWebhook)
-	ops := e.Group("/v1", s.requireOpsToken)
+	ops := e.Group("/v1", s.requireOpsToken, s.checkPathID)
 	ops.GET("/engagements", s.listEngagements)
 	ops.GET("/engagements/:vendor/:id", s.getEngagement)
 	ops.POST("/engagements/:vendor/:id/actions/:action", s.operatorAction)
 	ops.POST("/engagements/:vendor/:id", s.enroll)
 	ops.PUT("/engagements/:vendor/:id/contractor", s.contractorDetails)
-	ops.POST("/engagements/:vendor/:id/certificates", s.certificateIntake)
+	ops.POST(strings.TrimPrefix(certificatesRoute, "/v1"), s.certificateIntake)
 	ops.POST("/backfill/:vendor", s.backfill)
 	if s.Codec.Codec != nil {
 		s.Codec.handler = converter.NewPayloadCodecHTTPHandler(s.Codec.Codec)
 	}
-	e.Match([]string{http.MethodPost, http.MethodOptions}, "/codec/:op", s.codecRoute)
+	e.Match([]string{http.MethodPost, http.MethodOptions}, codecRoutePath, s.codecRoute)
 	e.GET("/healthz", func(c echo.Context) error { return c.JSON(http.StatusOK, map[string]string{"status": "ok"}) })
 	e.GET("/readyz", s.ready)
 	e.GET("/metrics", echo.WrapHandler(s.MetricsHTTP))
@@ -130,9 +133,9 @@ func (s *Server) observe(next echo.HandlerFunc) echo.HandlerFunc {
 		if err != nil {
 			c.Error(err)
 		}
-		route, platform := c.Path(), c.Param("vendor")
-		if route == "/webhooks/1099policy" {
-			platform = "1099policy"
+		route, platform := c.Path(), metricPlatform(c.Param("vendor"))
+		if route == policyWebhookRoute {
+			platform = policyPlatform
 		}
 		outcome, _ := c.Get("outcome").(string)
 		if outcome == "" {
@@ -200,6 +203,11 @@ func (s *Server) platformWebhook(c echo.Context) error {
 	var reasons []string
 	closed := 0
 	for _, ev := range events {
+		if ev.EngagementID != "" {
+			if err := all.CheckEngagementID(adapter.Vendor(), ev.EngagementID); err != nil {
+				return fail(http.StatusBadRequest, "malformed %s webhook: %v", adapter.Vendor(), err)
+			}
+		}
 		if ev.Kind == vendors.KindIgnore {
 			reasons = append(reasons, ev.Reason)
 			continue
@@ -322,6 +330,14 @@ func (s *Server) backfill(c echo.Context) error {
 	}
 	if _, lists := adapter.(vendors.Lister); !lists && len(body.ContractIDs) == 0 {
 		return fail(http.StatusBadRequest, `field "contract_ids": missing (%s offers no listing of its engagements)`, vendor)
+	}
+	if len(body.ContractIDs) > MaxBackfillIDs {
+		return fail(http.StatusBadRequest, `field "contract_ids": %d ids; at most %d per request`, len(body.ContractIDs), MaxBackfillIDs)
+	}
+	for _, id := range body.ContractIDs {
+		if err := all.CheckEngagementID(vendor, id); err != nil {
+			return fail(http.StatusBadRequest, `field "contract_ids": %v`, err)
+		}
 	}
 	requestID := c.Request().Header.Get("Idempotency-Key")
 	if requestID == "" {

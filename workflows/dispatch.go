@@ -149,7 +149,8 @@ func RoutePolicyEvent(ctx context.Context, c client.Client, taskQueue string, ev
 	id := PolicyEventWorkflowID(ev.EventID)
 	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID: id, TaskQueue: taskQueue, StaticSummary: routeSummary(ev),
-		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+		// a failed router (its event not found in refetch mode) leaves the id to the real event
+		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
 		// Without it the SDK hands back the existing run silently: a redelivery must be told apart.
 		WorkflowExecutionErrorWhenAlreadyStarted: true,

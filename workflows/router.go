@@ -3,6 +3,7 @@ package workflows
 import (
 	"time"
 
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/coverage-orchestrator/coverage/activities"
@@ -21,6 +22,13 @@ const (
 	RoutingParked     = "parked"
 	RoutingDone       = "done"
 )
+
+// ErrEventNotFound fails a refetch-mode router whose event 1099Policy does not have.
+const ErrEventNotFound = "EventNotFound"
+
+// versionRefetchNotFoundFrees: from version 1 an event 1099Policy does not have fails the
+// router (freeing its id) instead of completing it.
+const versionRefetchNotFoundFrees = "refetch-not-found-frees-id"
 
 // RouterRetryEvery is how often an unroutable event is tried again by itself.
 const RouterRetryEvery = 10 * time.Minute
@@ -53,6 +61,11 @@ func PolicyEventRouterWorkflow(ctx workflow.Context, ev PolicyEvent) ([]string, 
 		}
 		if !fetched.Found {
 			workflow.SetCurrentDetails(ctx, "1099Policy has no event "+ev.EventID+": a forged or mistaken webhook; nothing changed")
+			// A failed run leaves the workflow id free (the start allows a duplicate of a failed
+			// run only): the real event, once 1099Policy has it, is routed, not answered duplicate.
+			if workflow.GetVersion(ctx, versionRefetchNotFoundFrees, workflow.DefaultVersion, 1) == 1 {
+				return nil, temporal.NewNonRetryableApplicationError("1099Policy has no event "+ev.EventID+"; nothing changed", ErrEventNotFound, nil)
+			}
 			return []string{}, nil
 		}
 		ev = fetched.Event

@@ -1,0 +1,173 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+	"go.uber.org/zap/zaptest/observer"
+	"golang.org/x/time/rate"
+
+	pc "github.com/coverage-orchestrator/coverage/policyclient"
+	"github.com/coverage-orchestrator/coverage/vendors"
+	"github.com/coverage-orchestrator/coverage/vendors/upwork"
+	"github.com/coverage-orchestrator/coverage/vendors/workmarket"
+)
+
+// bareIngress is the ingress without Temporal: every request here is refused before a
+// Temporal call (or panics on purpose).
+func bareIngress(t *testing.T, limits *SourceLimiter) (*httptest.Server, *echo.Echo, *observer.ObservedLogs) {
+	t.Helper()
+	core, logs := observer.New(zapcore.InfoLevel)
+	reg := prometheus.NewRegistry()
+	s := &Server{TaskQueue: "none", PolicyVerify: pc.Verifier{Secret: policySecret}, OpsToken: opsToken, Limits: limits,
+		Logger: zap.New(core), Registry: reg, MetricsHTTP: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}),
+		Adapters: vendors.Registry{
+			"workmarket": workmarket.New(workmarket.Config{APIURL: "http://127.0.0.1:1/workmarket", Token: "tok", WebhookSecret: secrets["workmarket"]}),
+			"upwork":     upwork.New(upwork.Config{APIURL: "http://127.0.0.1:1/upwork", WebhookSecret: "up-secret"}),
+		}}
+	e := s.Handler().(*echo.Echo)
+	srv := httptest.NewServer(e)
+	t.Cleanup(srv.Close)
+	return srv, e, logs
+}
+
+func do(t *testing.T, method, url string, body []byte, header map[string]string) (*http.Response, string) {
+	t.Helper()
+	req, err := http.NewRequest(method, url, bytes.NewReader(body))
+	require.NoError(t, err)
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	return resp, string(data)
+}
+
+var opsHeader = map[string]string{"Authorization": "Bearer " + opsToken, "Content-Type": "application/json"}
+
+func seriesOf(t *testing.T, srv *httptest.Server, metric string) int {
+	_, body := do(t, http.MethodGet, srv.URL+"/metrics", nil, nil)
+	n := 0
+	for _, line := range strings.Split(body, "\n") {
+		if strings.HasPrefix(line, metric+"{") {
+			n++
+		}
+	}
+	return n
+}
+
+// 300 junk requests (random platforms, routes and ids) leave the number of metric series bounded.
+func TestJunkKeepsMetricSeriesBounded(t *testing.T) {
+	srv, _, _ := bareIngress(t, nil)
+	for i := range 300 {
+		switch i % 3 {
+		case 0:
+			do(t, http.MethodPost, fmt.Sprintf("%s/webhooks/junk-%d", srv.URL, i), []byte(`{}`), nil)
+		case 1:
+			do(t, http.MethodGet, fmt.Sprintf("%s/v1/engagements/junk-%d/%d", srv.URL, i, i), nil, opsHeader)
+		default:
+			do(t, http.MethodGet, fmt.Sprintf("%s/junk/%d?x=%d", srv.URL, i, i), nil, nil)
+		}
+	}
+	series := seriesOf(t, srv, "ingress_requests_total")
+	assert.Greater(t, series, 0, "the requests were counted")
+	assert.LessOrEqual(t, series, 10, "series do not grow with junk")
+	_, body := do(t, http.MethodGet, srv.URL+"/metrics", nil, nil)
+	assert.Contains(t, body, `platform="other"`)
+	assert.NotContains(t, body, "junk-")
+}
+
+func TestPanicIsLoggedAndAnswered500(t *testing.T) {
+	srv, e, logs := bareIngress(t, nil)
+	e.GET("/boom", func(echo.Context) error { panic("handler bug") })
+	resp, body := do(t, http.MethodGet, srv.URL+"/boom", nil, nil)
+	assert.Equal(t, http.StatusInternalServerError, resp.StatusCode)
+	assert.Contains(t, body, "internal error")
+	assert.Equal(t, 1, logs.FilterMessage("panic in a request handler").Len())
+	resp, _ = do(t, http.MethodGet, srv.URL+"/healthz", nil, nil)
+	assert.Equal(t, http.StatusOK, resp.StatusCode, "the ingress keeps serving")
+}
+
+// Every route caps its body: an operator action (which binds JSON itself) answers 413 too.
+func TestBodiesAreCappedOnEveryRoute(t *testing.T) {
+	srv, _, _ := bareIngress(t, nil)
+	big := append([]byte(`{"note":"`), bytes.Repeat([]byte("a"), MaxBody+10)...)
+	big = append(big, []byte(`"}`)...)
+	for _, path := range []string{"/v1/engagements/workmarket/6029116324/actions/retry", "/v1/backfill/upwork",
+		"/v1/engagements/workmarket/6029116324", "/webhooks/workmarket"} {
+		resp, body := do(t, http.MethodPost, srv.URL+path, big, opsHeader)
+		assert.Equal(t, http.StatusRequestEntityTooLarge, resp.StatusCode, "%s: %s", path, body)
+	}
+	_, body := do(t, http.MethodPut, srv.URL+"/v1/engagements/workmarket/6029116324/contractor", big, opsHeader)
+	assert.Contains(t, body, "1 MiB")
+}
+
+func TestWriteTimeoutOutlastsOperatorActions(t *testing.T) {
+	assert.Greater(t, WriteTimeout, operatorTimeout)
+}
+
+func TestPathIDsAreChecked(t *testing.T) {
+	srv, _, _ := bareIngress(t, nil)
+	for _, id := range []string{"..", strings.Repeat("7", 41), "a..b", "x%20y"} {
+		resp, body := do(t, http.MethodGet, srv.URL+"/v1/engagements/workmarket/"+id, nil, opsHeader)
+		assert.Equal(t, http.StatusBadRequest, resp.StatusCode, "%s: %s", id, body)
+		assert.Contains(t, body, "assignment id")
+	}
+	resp, body := do(t, http.MethodPost, srv.URL+"/v1/backfill/upwork", []byte(`{"contract_ids":["1","../2"]}`), opsHeader)
+	assert.Equal(t, http.StatusBadRequest, resp.StatusCode, body)
+	assert.Contains(t, body, "contract id")
+	ids := make([]string, MaxBackfillIDs+1)
+	for i := range ids {
+		ids[i] = strconv.Quote(strconv.Itoa(i + 1))
+	}
+	resp, body = do(t, http.MethodPost, srv.URL+"/v1/backfill/upwork", []byte(`{"contract_ids":[`+strings.Join(ids, ",")+`]}`), opsHeader)
+	assert.Equal(t, http.StatusBadRequest, resp.StatusCode, body)
+	assert.Contains(t, body, "at most 1000")
+	// a webhook naming a malformed id
+	wm := []byte(`{"event":"assignment.accepted","assignment_id":"../../x","status":"active","resource_id":"1","now":"2026-11-20T10:00:00Z"}`)
+	resp, body = do(t, http.MethodPost, srv.URL+"/webhooks/workmarket", wm, map[string]string{workmarket.HeaderSecret: secrets["workmarket"]})
+	assert.Equal(t, http.StatusBadRequest, resp.StatusCode, body)
+	assert.Contains(t, body, "assignment id")
+}
+
+// Failed unauthenticated requests from one address drain its bucket: then 429 with
+// Retry-After, for that address only; the operator's token is never throttled.
+func TestUnauthenticatedTrafficIsRateLimitedPerSource(t *testing.T) {
+	srv, _, _ := bareIngress(t, &SourceLimiter{Rate: rate.Every(time.Hour), Burst: 5, MaxSources: 10})
+	bad := map[string]string{workmarket.HeaderSecret: "wrong"}
+	for range 5 {
+		resp, _ := do(t, http.MethodPost, srv.URL+"/webhooks/workmarket", []byte(`{}`), bad)
+		require.Equal(t, http.StatusUnauthorized, resp.StatusCode)
+	}
+	resp, body := do(t, http.MethodPost, srv.URL+"/webhooks/workmarket", []byte(`{}`), bad)
+	assert.Equal(t, http.StatusTooManyRequests, resp.StatusCode, body)
+	after, err := strconv.Atoi(resp.Header.Get("Retry-After"))
+	require.NoError(t, err)
+	assert.Greater(t, after, 0)
+	resp, _ = do(t, http.MethodGet, srv.URL+"/v1/engagements/workmarket/..", nil, opsHeader)
+	assert.Equal(t, http.StatusBadRequest, resp.StatusCode, "the ops token is not throttled")
+	resp, _ = do(t, http.MethodGet, srv.URL+"/healthz", nil, nil)
+	assert.Equal(t, http.StatusOK, resp.StatusCode, "health checks are not throttled")
+
+	other := &SourceLimiter{Rate: rate.Every(time.Hour), Burst: 1, MaxSources: 2}
+	for i := range 50 { // memory stays bounded however many sources come
+		other.limiter(fmt.Sprintf("10.0.0.%d", i), time.Now())
+	}
+	assert.LessOrEqual(t, len(other.sources), 2)
+}
