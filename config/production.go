@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+
+	pc "github.com/coverage-orchestrator/coverage/policyclient"
 )
 
 // The 1099Policy environments (POLICY_ENVIRONMENT), sent as the Ten99Policy-Environment header.
@@ -74,7 +76,7 @@ func (c Config) productionRefusals() []string {
 		if p.TokenURL != "" {
 			requireHTTPS(prefix+"_TOKEN_URL", p.TokenURL)
 		}
-		if len(WebhookSecrets(p.WebhookSecret)) == 0 {
+		if len(pc.SecretList(p.WebhookSecret)) == 0 {
 			refuse("%s_WEBHOOK_SECRET is required with POLICY_ENVIRONMENT=production while %s_API_URL enables %s (its webhooks would be refused or unverified)", prefix, prefix, name)
 		}
 	}
@@ -109,15 +111,4 @@ func schemeOf(raw string) string {
 		return "a URL without a scheme"
 	}
 	return u.Scheme + "://"
-}
-
-// WebhookSecrets splits a comma-separated webhook secret setting (rotation: any verifies).
-func WebhookSecrets(setting string) []string {
-	var out []string
-	for _, s := range strings.Split(setting, ",") {
-		if s = strings.TrimSpace(s); s != "" {
-			out = append(out, s)
-		}
-	}
-	return out
 }

@@ -27,7 +27,7 @@ var (
 
 // Verifier checks Ten99Policy-Signature headers: t=<unix s>,v1=<hex HMAC-SHA256(secret, t + "." + body)>.
 type Verifier struct {
-	Secret    string
+	Secret    string           // comma-separated: any one verifies (rotation)
 	Tolerance time.Duration    // DefaultTolerance when 0
 	Now       func() time.Time // time.Now when nil; injectable for tests
 }
@@ -75,10 +75,12 @@ func (v Verifier) Verify(header string, body []byte) error {
 	if d := now().Sub(time.Unix(ts, 0)); d > tol || d < -tol {
 		return fmt.Errorf("%w (%s)", ErrStaleTimestamp, d.Round(time.Second))
 	}
-	want := computeSignature(v.Secret, ts, body)
 	match := 0
-	for _, sig := range sigs {
-		match |= subtle.ConstantTimeCompare(sig, want)
+	for _, secret := range SecretList(v.Secret) { // every configured secret verifies (rotation)
+		want := computeSignature(secret, ts, body)
+		for _, sig := range sigs {
+			match |= subtle.ConstantTimeCompare(sig, want)
+		}
 	}
 	if match != 1 {
 		return ErrNoMatch

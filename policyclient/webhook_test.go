@@ -149,3 +149,13 @@ func FuzzEventIDOf(f *testing.F) {
 		}
 	})
 }
+
+func TestVerifierAcceptsEveryRotatedSecret(t *testing.T) {
+	body := []byte(`{"id":"ev_1","type":"policy.active","data":{"id":"pl_1"}}`)
+	v := pc.Verifier{Secret: "whsec_new,whsec_old"}
+	for _, secret := range []string{"whsec_new", "whsec_old"} {
+		assert.NoError(t, v.Verify(pc.SignatureHeader(secret, time.Now(), body), body), secret)
+	}
+	assert.ErrorIs(t, v.Verify(pc.SignatureHeader("whsec_gone", time.Now(), body), body), pc.ErrNoMatch)
+	assert.Equal(t, []string{"a", "b"}, pc.SecretList(" a, ,b ,"))
+}

@@ -205,3 +205,10 @@ func (s *Server) checkPathID(next echo.HandlerFunc) echo.HandlerFunc {
 
 // MaxBackfillIDs bounds the ids one backfill request may name.
 const MaxBackfillIDs = 1000
+
+// signatureInvalid is every webhook's 401: the answer says only "signature invalid" (telling a
+// sender which check failed helps a forger); the request log keeps the reason.
+func signatureInvalid(c echo.Context, err error) error {
+	c.Set("error", err.Error())
+	return fail(http.StatusUnauthorized, "signature invalid")
+}

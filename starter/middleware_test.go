@@ -171,3 +171,45 @@ func TestUnauthenticatedTrafficIsRateLimitedPerSource(t *testing.T) {
 	}
 	assert.LessOrEqual(t, len(other.sources), 2)
 }
+
+// A rotated webhook secret ("new,old") verifies deliveries signed with either value during the
+// overlap; anything else is 401 "signature invalid" and nothing more.
+func TestRotatedWebhookSecretVerifiesWithBoth(t *testing.T) {
+	core, _ := observer.New(zapcore.InfoLevel)
+	reg := prometheus.NewRegistry()
+	s := &Server{TaskQueue: "none", PolicyVerify: pc.Verifier{Secret: "whsec_new, " + policySecret}, OpsToken: opsToken,
+		Logger: zap.New(core), Registry: reg, MetricsHTTP: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}),
+		Adapters: vendors.Registry{
+			"workmarket": workmarket.New(workmarket.Config{APIURL: "http://127.0.0.1:1/workmarket", WebhookSecret: "wm-new," + secrets["workmarket"]}),
+			"upwork":     upwork.New(upwork.Config{APIURL: "http://127.0.0.1:1/upwork", WebhookSecret: "up-new,up-old"}),
+		}}
+	srv := httptest.NewServer(s.Handler())
+	defer srv.Close()
+
+	wm := []byte(`{"event":"assignment.unknown_event","assignment_id":"6029116324","status":"active","resource_id":"1","now":"2026-11-20T10:00:00Z"}`)
+	for _, secret := range []string{"wm-new", secrets["workmarket"]} {
+		resp, body := do(t, http.MethodPost, srv.URL+"/webhooks/workmarket", wm, map[string]string{workmarket.HeaderSecret: secret})
+		assert.Equal(t, http.StatusOK, resp.StatusCode, "%s: %s", secret, body)
+	}
+	up := []byte(`{"event":"contract.unknown","event_id":"evt_rot","contract_id":"41815410","occurred_at":"2026-11-20T10:00:00Z"}`)
+	for _, secret := range []string{"up-new", "up-old"} {
+		resp, body := do(t, http.MethodPost, srv.URL+"/webhooks/upwork", up, map[string]string{upwork.HeaderSignature: upwork.Sign(secret, up)})
+		assert.Equal(t, http.StatusOK, resp.StatusCode, "%s: %s", secret, body)
+	}
+	ev := []byte(`{"id":"ev_rot","type":"account.updated","created":1700000000,"data":{"id":"acct_1"}}`)
+	for _, secret := range []string{"whsec_new", policySecret} {
+		resp, body := do(t, http.MethodPost, srv.URL+"/webhooks/1099policy", ev, map[string]string{pc.HeaderSignature: pc.SignatureHeader(secret, time.Now(), ev)})
+		assert.Equal(t, http.StatusOK, resp.StatusCode, "%s: %s", secret, body)
+	}
+
+	for _, tc := range []struct{ path, header, value string }{
+		{"/webhooks/workmarket", workmarket.HeaderSecret, "wm-new,wm-secret"},
+		{"/webhooks/workmarket", workmarket.HeaderSecret, ""},
+		{"/webhooks/upwork", upwork.HeaderSignature, upwork.Sign("up-retired", up)},
+		{"/webhooks/1099policy", pc.HeaderSignature, pc.SignatureHeader("whsec_retired", time.Now(), ev)},
+	} {
+		resp, body := do(t, http.MethodPost, srv.URL+tc.path, wm, map[string]string{tc.header: tc.value})
+		assert.Equal(t, http.StatusUnauthorized, resp.StatusCode, "%s %q", tc.path, tc.value)
+		assert.JSONEq(t, `{"error":"signature invalid"}`, body)
+	}
+}

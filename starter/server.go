@@ -187,7 +187,7 @@ func (s *Server) platformWebhook(c echo.Context) error {
 		return err
 	}
 	if err := adapter.VerifyWebhook(c.Request().Header, body); err != nil {
-		return fail(http.StatusUnauthorized, "%v", err)
+		return signatureInvalid(c, err)
 	}
 	events, err := adapter.ParseWebhook(c.Request().Header, body)
 	if err != nil {
@@ -403,7 +403,7 @@ func (s *Server) policyEventOf(c echo.Context, body []byte) (workflows.PolicyEve
 		return workflows.PolicyEvent{EventID: id, Refetch: true, Source: activities.SourceWebhook}, nil
 	}
 	if err := s.PolicyVerify.Verify(c.Request().Header.Get(pc.HeaderSignature), body); err != nil {
-		return workflows.PolicyEvent{}, fail(http.StatusUnauthorized, "%v", err)
+		return workflows.PolicyEvent{}, signatureInvalid(c, err)
 	}
 	parsed, err := pc.ParseEvent(body)
 	if err != nil {

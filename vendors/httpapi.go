@@ -170,16 +170,22 @@ func RetryAfterSeconds(h http.Header, now time.Time) time.Duration {
 	return pc.ParseRetryAfter(h.Get("Retry-After"), now)
 }
 
-// VerifyHMAC compares a hex signature with HMAC(secret, parts…) in constant time.
-func VerifyHMAC(newHash func() hash.Hash, secret string, gotHex string, parts ...[]byte) error {
-	if secret == "" {
+// VerifyHMAC compares a hex signature with HMAC(secret, parts…) in constant time, for every
+// secret of a comma-separated setting (any one verifies: rotation without downtime).
+func VerifyHMAC(newHash func() hash.Hash, secrets string, gotHex string, parts ...[]byte) error {
+	list := pc.SecretList(secrets)
+	if len(list) == 0 {
 		return &SignatureError{Reason: "no webhook secret configured"}
 	}
 	got, err := hex.DecodeString(strings.TrimSpace(gotHex))
 	if err != nil {
 		return &SignatureError{Reason: "signature is not hex"}
 	}
-	if subtle.ConstantTimeCompare(got, SignHMAC(newHash, secret, parts...)) != 1 {
+	match := 0
+	for _, secret := range list {
+		match |= subtle.ConstantTimeCompare(got, SignHMAC(newHash, secret, parts...))
+	}
+	if match != 1 {
 		return &SignatureError{Reason: "signature does not match the body"}
 	}
 	return nil
@@ -194,15 +200,21 @@ func SignHMAC(newHash func() hash.Hash, secret string, parts ...[]byte) []byte {
 	return mac.Sum(nil)
 }
 
-// CompareSecret compares a shared secret in constant time.
+// CompareSecret compares a shared secret in constant time with every secret of a
+// comma-separated setting (any one matches: rotation without downtime).
 func CompareSecret(want, got string) error {
-	if want == "" {
+	list := pc.SecretList(want)
+	if len(list) == 0 {
 		return &SignatureError{Reason: "no webhook secret configured"}
 	}
 	if got == "" {
 		return &SignatureError{Reason: "missing secret header"}
 	}
-	if subtle.ConstantTimeCompare([]byte(want), []byte(got)) != 1 {
+	match := 0
+	for _, secret := range list {
+		match |= subtle.ConstantTimeCompare([]byte(secret), []byte(got))
+	}
+	if match != 1 {
 		return &SignatureError{Reason: "secret does not match"}
 	}
 	return nil

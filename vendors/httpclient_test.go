@@ -2,6 +2,8 @@ package vendors_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"net/http"
 	"net/http/httptest"
@@ -70,4 +72,18 @@ func TestPlatformHTTPHasTimeouts(t *testing.T) {
 	assert.Equal(t, vendors.HeaderTimeout, tr.ResponseHeaderTimeout)
 	assert.Equal(t, vendors.ConnectTimeout, tr.TLSHandshakeTimeout)
 	assert.Same(t, vendors.PlatformHTTP, vendors.HTTPOr(nil))
+}
+
+// A comma-separated secret setting verifies with any of its secrets (rotation).
+func TestSecretListsVerifyWithAny(t *testing.T) {
+	body := []byte(`{"event":"contract.started"}`)
+	for _, secret := range []string{"new-secret", "old-secret"} {
+		sig := hex.EncodeToString(vendors.SignHMAC(sha256.New, secret, body))
+		assert.NoError(t, vendors.VerifyHMAC(sha256.New, "new-secret, old-secret", sig, body), secret)
+		assert.NoError(t, vendors.CompareSecret("new-secret,old-secret", secret))
+	}
+	sig := hex.EncodeToString(vendors.SignHMAC(sha256.New, "retired", body))
+	assert.Error(t, vendors.VerifyHMAC(sha256.New, "new-secret,old-secret", sig, body))
+	assert.Error(t, vendors.CompareSecret("new-secret,old-secret", "new-secret,old-secret"))
+	assert.Error(t, vendors.CompareSecret(" , ", ""), "no secret configured")
 }
