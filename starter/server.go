@@ -277,7 +277,11 @@ func (s *Server) enroll(c echo.Context) error {
 	}
 	ctx, cancel := context.WithTimeout(c.Request().Context(), temporalTimeout)
 	defer cancel()
-	outcome, err := workflows.Enroll(ctx, s.Temporal, s.TaskQueue, vendor, id, refs)
+	enroll := workflows.Enroll
+	if c.QueryParam("reopen") == "true" { // the operator enrolls again an engagement closed by mistake
+		enroll = workflows.Reopen
+	}
+	outcome, err := enroll(ctx, s.Temporal, s.TaskQueue, vendor, id, refs)
 	if err != nil {
 		return temporalError(c, err)
 	}

@@ -262,6 +262,8 @@ func TestClosedEngagementIsNotRestarted(t *testing.T) {
 	}
 	status, _ := send(platformsim.HookStart, "wm-1")
 	require.Equal(t, 200, status)
+	ex.Status = platformsim.EndStatus("workmarket", platformsim.HookCancel) // the assignment is cancelled, then its event sent
+	require.NoError(t, e.platforms.Seed("workmarket", ex))
 	status, _ = send(platformsim.HookCancel, "wm-2")
 	require.Equal(t, 200, status)
 	id := "engagement:workmarket:wo_closed"

@@ -74,13 +74,7 @@ func DeliverPlatformEvent(ctx context.Context, c client.Client, taskQueue string
 	if ev.NoStart {
 		return SignalEngagement(ctx, c, id, SignalPlatformEvent, ev)
 	}
-	_, err := c.SignalWithStartWorkflow(ctx, id, SignalPlatformEvent, ev, client.StartWorkflowOptions{
-		ID: id, TaskQueue: taskQueue,
-		WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
-		StaticSummary:         ev.Vendor + " engagement " + ev.EngagementID,
-		TypedSearchAttributes: temporal.NewSearchAttributes(saVendor.ValueSet(ev.Vendor), saEngagementID.ValueSet(ev.EngagementID),
-			saCoverageStatus.ValueSet(string(StatusPending)), saCertificateStatus.ValueSet(string(CertificateNone))),
-	}, EngagementWorkflow, EngagementInput{Vendor: ev.Vendor, EngagementID: ev.EngagementID, StartedWithSearchAttributes: true})
+	err := signalWithStart(ctx, c, taskQueue, ev, enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE)
 	if temporal.IsWorkflowExecutionAlreadyStartedError(err) {
 		return Closed, nil
 	}
@@ -88,6 +82,19 @@ func DeliverPlatformEvent(ctx context.Context, c client.Client, taskQueue string
 		return "", err
 	}
 	return Accepted, nil
+}
+
+// signalWithStart signals the engagement's workflow, starting it when no run is open and
+// reuse allows a new one.
+func signalWithStart(ctx context.Context, c client.Client, taskQueue string, ev vendors.Event, reuse enumspb.WorkflowIdReusePolicy) error {
+	id := EngagementWorkflowID(ev.Vendor, ev.EngagementID)
+	_, err := c.SignalWithStartWorkflow(ctx, id, SignalPlatformEvent, ev, client.StartWorkflowOptions{
+		ID: id, TaskQueue: taskQueue, WorkflowIDReusePolicy: reuse,
+		StaticSummary: ev.Vendor + " engagement " + ev.EngagementID,
+		TypedSearchAttributes: temporal.NewSearchAttributes(saVendor.ValueSet(ev.Vendor), saEngagementID.ValueSet(ev.EngagementID),
+			saCoverageStatus.ValueSet(string(StatusPending)), saCertificateStatus.ValueSet(string(CertificateNone))),
+	}, EngagementWorkflow, EngagementInput{Vendor: ev.Vendor, EngagementID: ev.EngagementID, StartedWithSearchAttributes: true})
+	return err
 }
 
 // DeliverContractorUpdate hands a contractor change that names no engagement (a JobDiva

@@ -245,7 +245,9 @@ func TestQuoteSaysMatchingPolicyGoesToAssignment(t *testing.T) {
 	assert.Empty(t, f.posts("/apply/sessions"))
 }
 
-func TestDuplicateAndStaleEventsAreDropped(t *testing.T) {
+// Duplicates are dropped; a body's timestamp orders nothing (vendors.md Common rules): an old
+// one and a future one each re-read the record, and the future one freezes no later update.
+func TestDuplicatesDroppedAndBodyTimesOrderNothing(t *testing.T) {
 	f := newFixture(t)
 	f.engagement("ct_1", "")
 	f.at(time.Hour, func() {
@@ -255,10 +257,16 @@ func TestDuplicateAndStaleEventsAreDropped(t *testing.T) {
 	f.at(2*time.Hour, func() {
 		f.platformEvent(vendors.KindUpdate, "up-old", func(e *vendors.Event) { e.OccurredAt = f.start.Add(-time.Hour) })
 	})
-	var fetches int
-	f.at(3*time.Hour, func() { fetches = f.platform.Fetches("ct_1"); f.platformEvent(vendors.KindCancel, "c") })
-	f.run()
-	assert.Equal(t, 2, fetches, "initial sync + one for up-1; the duplicate and the stale update fetch nothing")
+	f.at(3*time.Hour, func() {
+		f.platformEvent(vendors.KindUpdate, "up-future", func(e *vendors.Event) { e.OccurredAt = f.start.AddDate(1, 0, 0) })
+	})
+	f.at(4*time.Hour, func() {
+		f.platform.Update("ct_1", func(x *vendors.Engagement) { x.Terminal, x.Status = vendors.KindCancel, "deleted" })
+		f.platformEvent(vendors.KindUpdate, "up-now")
+	})
+	final := f.run()
+	assert.Equal(t, 5, f.platform.Fetches("ct_1"), "initial sync + up-1, up-old, up-future and up-now; the duplicate fetches nothing")
+	assert.Equal(t, StatusCanceled, final.CoverageStatus, "the update after a future-dated one was applied: %s", causes(final))
 }
 
 func TestDateChangeBeforeBindingUpdatesQuote(t *testing.T) {
@@ -577,9 +585,9 @@ func TestOutOfScopeRecordEndsWithoutObjects(t *testing.T) {
 }
 
 func TestContinueAsNewKeepsStateAndDedupe(t *testing.T) {
-	forceContinueAsNew = func(s *EngagementState) bool { return !s.LastEventAt.IsZero() }
-	defer func() { forceContinueAsNew = nil }()
 	f := newFixture(t)
+	forceContinueAsNew = func(*EngagementState) bool { return f.platform.Fetches("ct_1") >= 2 } // after up-1's sync
+	defer func() { forceContinueAsNew = nil }()
 	f.engagement("ct_1", "")
 	f.at(time.Hour, func() { f.platformEvent(vendors.KindUpdate, "up-1") })
 	f.env.ExecuteWorkflow(EngagementWorkflow, EngagementInput{Vendor: "remote", EngagementID: "ct_1"})

@@ -122,6 +122,10 @@ func (e *engagement) applyInbox() {
 	}
 }
 
+// versionBodyTimeOrdersNothing: from version 1 a platform update always re-reads the record,
+// whatever time its event carries.
+const versionBodyTimeOrdersNothing = "body-time-orders-nothing"
+
 // ending reports an end already requested (or done): later events change nothing.
 func (s *EngagementState) ending() bool { return s.Phase == PhaseEnding || s.Phase == PhaseClosed }
 
@@ -152,6 +156,12 @@ func (e *engagement) applyPlatformEvent(ev PlatformEvent) {
 	}
 	switch ev.Kind {
 	case vendors.KindStart, vendors.KindUpdate, vendors.KindContractorUpdate:
+		// A body's timestamp orders nothing (a future one would make every later event look
+		// stale): each event re-reads the record, whose own last-modified time orders (sync).
+		if workflow.GetVersion(e.ctx, versionBodyTimeOrdersNothing, workflow.DefaultVersion, 1) == 1 {
+			s.SyncDue = true
+			return
+		}
 		if !ev.OccurredAt.IsZero() && ev.OccurredAt.Before(s.LastEventAt) {
 			e.logger.Info("stale platform update ignored", "event_id", ev.EventID)
 			return

@@ -46,13 +46,14 @@ func TestParseRelay(t *testing.T) {
 	assert.Equal(t, vendors.KindStart, evs[0].Kind)
 	assert.Equal(t, "41815410", evs[0].EngagementID)
 	assert.Equal(t, "evt_01J9", evs[0].EventID, "dedupe by event_id")
-	for event, kind := range map[string]vendors.EventKind{"contract.updated": vendors.KindUpdate, "contract.ended": vendors.KindEnd, "offer.accepted": vendors.KindIgnore} {
+	for event, kind := range map[string]vendors.EventKind{"contract.updated": vendors.KindUpdate, "contract.ended": vendors.KindUpdate, "offer.accepted": vendors.KindIgnore} {
 		evs, err := a.ParseWebhook(nil, []byte(`{"event":"`+event+`","event_id":"e","contract_id":"1"}`))
 		require.NoError(t, err)
 		assert.Equal(t, kind, evs[0].Kind, event)
 	}
 	ended, _ := a.ParseWebhook(nil, []byte(`{"event":"contract.ended","event_id":"e","contract_id":"1"}`))
 	assert.True(t, ended[0].NoStart, "an end never starts an engagement")
+	assert.True(t, ended[0].OccurredAt.IsZero(), "occurred_at orders nothing: the contract is re-read")
 	_, err = a.ParseWebhook(nil, []byte(`{"event":"contract.started","event_id":"e"}`))
 	var pe *vendors.ParseError
 	require.ErrorAs(t, err, &pe)

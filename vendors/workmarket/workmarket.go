@@ -240,9 +240,10 @@ func (a *Adapter) ParseWebhook(_ http.Header, body []byte) ([]vendors.Event, err
 	if w.Event == "" {
 		return nil, vendors.Missing("event")
 	}
-	at, _ := time.Parse(time.RFC3339, w.Now)
+	// The body's now dedupes (the same delivery twice) but orders nothing: anyone with the
+	// shared secret writes it (vendors.md Common rules).
 	ev := vendors.Event{Vendor: Vendor, Name: w.Event, EngagementID: w.AssignmentID, ContractorID: w.ResourceID,
-		OccurredAt: at.UTC(), EventID: vendors.HashEventID(Vendor, w.Event, w.AssignmentID, w.Now)}
+		EventID: vendors.HashEventID(Vendor, w.Event, w.AssignmentID, w.Now)}
 	if w.Event == EventAttachmentAdded && w.AttachmentUUID == "" && w.AssignmentID != "" {
 		ev.Kind = vendors.KindUpdate // the sync lists the attachments
 		return []vendors.Event{ev}, nil
@@ -251,7 +252,8 @@ func (a *Adapter) ParseWebhook(_ http.Header, body []byte) ([]vendors.Event, err
 	if err != nil {
 		return nil, err
 	}
-	if ev.Kind == vendors.KindEnd && w.Event == EventPaid {
+	ev = vendors.HintOnly(ev)
+	if w.Event == EventPaid {
 		inv := ev
 		inv.Kind, inv.InvoiceID, inv.EventID = vendors.KindInvoice, InvoiceID(w.AssignmentID), ev.EventID+":invoice"
 		return []vendors.Event{inv, ev}, nil // the invoice first: it is recorded before the end

@@ -66,22 +66,28 @@ func TestParseWebhook(t *testing.T) {
 	assert.Equal(t, vendors.HashEventID("workmarket", "assignment.attachment_added", "6029116324", "2026-11-20T10:00:00Z"), evs[0].EventID,
 		"dedupe key = hash of event, assignment_id and now")
 
+	// A body is a hint (vendors.md Common rules): every event re-reads the assignment, whose
+	// status decides; an end or cancel never starts an engagement; the body's now orders nothing.
 	for event, kind := range map[string]vendors.EventKind{
-		"assignment.accepted": vendors.KindStart, "assignment.rescheduled": vendors.KindUpdate, "assignment.completed": vendors.KindEnd,
-		"assignment.approved": vendors.KindEnd, "assignment.cancelled": vendors.KindCancel, "assignment.voided": vendors.KindCancel,
+		"assignment.accepted": vendors.KindStart, "assignment.rescheduled": vendors.KindUpdate, "assignment.completed": vendors.KindUpdate,
+		"assignment.approved": vendors.KindUpdate, "assignment.cancelled": vendors.KindUpdate, "assignment.voided": vendors.KindUpdate,
 		"assignment.unknown": vendors.KindIgnore,
 	} {
-		b := []byte(`{"event":"` + event + `","assignment_id":"6029116324","status":"active","resource_id":"98765432","now":"2026-11-20T10:00:00Z"}`)
+		b := []byte(`{"event":"` + event + `","assignment_id":"6029116324","status":"cancelled","resource_id":"98765432","now":"2099-11-20T10:00:00Z"}`)
 		evs, err := a.ParseWebhook(nil, b)
 		require.NoError(t, err, event)
 		assert.Equal(t, kind, evs[0].Kind, event)
+		assert.True(t, evs[0].OccurredAt.IsZero(), "%s: the body's now orders nothing", event)
+		ends := event != "assignment.accepted" && event != "assignment.rescheduled" && event != "assignment.unknown"
+		assert.Equal(t, ends, evs[0].NoStart, "%s: an end or cancel starts nothing", event)
 	}
 	paid, err := a.ParseWebhook(nil, []byte(`{"event":"assignment.paid","assignment_id":"6029116324","status":"paid","resource_id":"1","now":"2026-11-20T10:00:00Z"}`))
 	require.NoError(t, err)
 	require.Len(t, paid, 2)
 	assert.Equal(t, vendors.KindInvoice, paid[0].Kind, "the invoice is recorded before the end")
 	assert.Equal(t, "wm-6029116324", paid[0].InvoiceID)
-	assert.Equal(t, vendors.KindEnd, paid[1].Kind)
+	assert.Equal(t, vendors.KindUpdate, paid[1].Kind, "the assignment is re-read: its status decides")
+	assert.True(t, paid[0].NoStart && paid[1].NoStart, "a paid event for an unseen assignment starts nothing")
 	assert.NotEqual(t, paid[0].EventID, paid[1].EventID)
 
 	noUUID, err := a.ParseWebhook(nil, []byte(`{"event":"assignment.attachment_added","assignment_id":"6029116324","attachment_uuid":"","now":"x"}`))
