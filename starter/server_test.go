@@ -39,6 +39,10 @@ const (
 	policySecret = "whsec_ingress"
 )
 
+// wmAPISecret is the WorkMarket API secret the worker exchanges for an access token (it reads
+// assignments: a webhook only makes it re-read them).
+const wmAPISecret = "wm-api-secret"
+
 var secrets = map[string]string{"remote": "r-secret", "workmarket": "wm-secret", "jobdiva": "jd-secret"}
 
 // newServer builds the ingress on a Temporal client, with Remote, WorkMarket and JobDiva
@@ -112,14 +116,14 @@ func startEnv(dev *testenv.DevServer) (*env, func(), error) {
 	}
 	e := &env{client: c}
 	e.platforms = platformsim.New(platformsim.Config{Tokens: map[string]string{"remote": "tok", "workmarket": "tok"},
-		JobDivaLogin: [3]string{"c", "u", "p"}})
+		JobDivaLogin: [3]string{"c", "u", "p"}, WorkMarketSecret: wmAPISecret})
 	platSrv := httptest.NewServer(e.platforms)
 	e.policy = policysim.New(policysim.Config{APIKey: "k"})
 	polSrv := httptest.NewServer(e.policy)
 	e.srv = newServer(c, "ingress-test", platSrv.URL)
 	w := worker.New(c, "ingress-test", worker.Options{})
 	adapters := vendors.Registry{"remote": remote.New(remote.Config{APIURL: platSrv.URL + "/remote", Token: "tok"}),
-		"workmarket": workmarket.New(workmarket.Config{APIURL: platSrv.URL + "/workmarket", Token: "tok"})}
+		"workmarket": workmarket.New(workmarket.Config{APIURL: platSrv.URL + "/workmarket", Token: "tok", Secret: wmAPISecret})}
 	workflows.Register(w, &activities.Activities{Policy: pc.New(pc.Config{BaseURL: polSrv.URL, APIKey: "k"}), Vendors: adapters,
 		Mapping: config.Mapping{DefaultEntity: "en_1", DefaultCategoryCode: "jc_default"}, ProxyEmailDomain: "relay.example.com", Temporal: c})
 	if err := w.Start(); err != nil {

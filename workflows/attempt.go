@@ -73,6 +73,10 @@ func (e *engagement) awaitRetry(phase Phase) bool {
 			return true
 		case e.endDateDue():
 			continue
+		case e.updatesReceived > e.updatesRead:
+			e.updatesRead = e.updatesReceived
+			e.readForEnd()
+			continue
 		}
 		var end time.Time
 		if phase != PhaseEnding {

@@ -103,6 +103,9 @@ type engagement struct {
 	// causeNote is added to the cause of transitions made while applying one event (how
 	// that event arrived, when it matters to an operator).
 	causeNote string
+	// updatesReceived counts the platform updates applied in this run, updatesRead those a
+	// parked engagement has re-read its record for (attempt.go).
+	updatesReceived, updatesRead int
 }
 
 func newEngagement(ctx workflow.Context, in EngagementInput) *engagement {

@@ -701,3 +701,26 @@ func TestHorizonCountsFromNowWhenTheStartIsPast(t *testing.T) {
 	assert.Contains(t, quotes[0].Body, fmt.Sprintf(`"end_date":%d`, f.start.Unix()+60*dayS))
 	_ = e
 }
+
+// An engagement parked for an operator still follows its platform: an update (a webhook hint)
+// re-reads the record, and a record that shows the engagement over ends it.
+func TestParkedEngagementEndsWhenItsRecordSaysSo(t *testing.T) {
+	f := newFixture(t)
+	f.engagement("ct_1", "")
+	f.acts.Mapping = config.Mapping{DefaultEntity: "en_1"} // no category mapping: parks
+	var parked, afterActiveHint Status
+	f.at(time.Hour, func() {
+		parked = f.status()
+		f.platformEvent(vendors.KindUpdate, "hint-active") // the record still shows it in force
+	})
+	f.at(2*time.Hour, func() {
+		afterActiveHint = f.status()
+		f.platform.Update("ct_1", func(x *vendors.Engagement) { x.Terminal, x.Status = vendors.KindCancel, "deleted" })
+		f.platformEvent(vendors.KindUpdate, "hint-cancelled")
+	})
+	final := f.run()
+	assert.Equal(t, StatusNeedsAttention, parked.CoverageStatus)
+	assert.Equal(t, StatusNeedsAttention, afterActiveHint.CoverageStatus, "a hint alone changes nothing")
+	assert.Equal(t, StatusCanceled, final.CoverageStatus, causes(final))
+	assert.Contains(t, causes(final), "platform shows status deleted")
+}

@@ -160,6 +160,7 @@ func (e *engagement) applyPlatformEvent(ev PlatformEvent) {
 		// stale): each event re-reads the record, whose own last-modified time orders (sync).
 		if workflow.GetVersion(e.ctx, versionBodyTimeOrdersNothing, workflow.DefaultVersion, 1) == 1 {
 			s.SyncDue = true
+			e.updatesReceived++
 			return
 		}
 		if !ev.OccurredAt.IsZero() && ev.OccurredAt.Before(s.LastEventAt) {
