@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -278,4 +279,37 @@ func TestSimulatorAgreesWithTheAdapter(t *testing.T) {
 	sim.ExpireJobDivaTokens() // forgets every issued token: the next call gets 401 and re-authenticates
 	_, err = a.FetchEngagement(ctx, first.ID)
 	require.NoError(t, err)
+}
+
+// Per-unit pricing multiplies with exact big-number arithmetic: fractional units, no overflow
+// (the old int64 cents x units wrapped around), and an out-of-range product or a negative
+// count is an error naming the values, so the engagement parks with that reason.
+func TestPerUnitWageIsExact(t *testing.T) {
+	now := time.Unix(1796198400, 0)
+	wage := func(price, units any) (int64, error) {
+		e, err := workmarket.Map(assignment(t, func(m map[string]any) {
+			m["pricing"] = map[string]any{"type": "PER UNIT", "per_unit_price": price, "max_number_of_units": units}
+		}), now)
+		return e.Job.Wage, err
+	}
+	got, err := wage(json.Number("12.50"), json.Number("2.5"))
+	require.NoError(t, err)
+	assert.Equal(t, int64(3125), got, "12.50 x 2.5 = 31.25")
+	got, err = wage("1,000.00", json.Number("1000000"))
+	require.NoError(t, err)
+	assert.Equal(t, int64(100_000_000_000), got, "1,000.00 x 1,000,000 = 1,000,000,000.00")
+
+	_, err = wage(json.Number("1000000.00"), json.Number("100000000000"))
+	require.Error(t, err, "10^17 dollars")
+	assert.Contains(t, err.Error(), "rate 1000000.00 x 100000000000 units is out of range")
+	_, err = wage(json.Number("92233720368547758.07"), json.Number("1"))
+	assert.ErrorContains(t, err, "out of range")
+	_, err = wage(json.Number("0.03"), json.Number("0.5"))
+	assert.ErrorContains(t, err, "fraction of a cent")
+	_, err = wage(json.Number("10"), json.Number("-3"))
+	assert.ErrorContains(t, err, "unit count")
+	_, err = wage(json.Number("10"), json.Number("1e999999999"))
+	assert.ErrorContains(t, err, "unit count", "an absurd exponent is refused, never expanded")
+	_, err = wage(json.Number("10"), json.Number("1"+strings.Repeat("0", 60)))
+	assert.ErrorContains(t, err, "too long")
 }
