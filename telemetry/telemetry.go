@@ -150,6 +150,7 @@ func Start(logFormat string, opts client.Options) (*Runtime, error) {
 		return nil, err
 	}
 	opts.Logger, opts.MetricsHandler = NewTemporalLogger(logger), metrics.Handler
+	zap.ReplaceGlobals(logger) // for code without a logger of its own (outside activities)
 	return &Runtime{Logger: logger, Metrics: metrics, ClientOptions: opts}, nil
 }
 

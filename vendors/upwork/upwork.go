@@ -53,8 +53,8 @@ type Config struct {
 	TenantID      string
 	WebhookSecret string
 	HTTP          *http.Client
-	// OnRotate receives a new refresh token when Upwork rotates it (the worker persists it).
-	OnRotate func(refreshToken string)
+	// Store keeps the newest refresh token (Upwork rotates it): a TokenFile, or nil.
+	Store vendors.RefreshStore
 }
 
 // Adapter implements vendors.Adapter for Upwork.
@@ -69,7 +69,7 @@ func New(cfg Config) *Adapter {
 		Token: func(context.Context) (string, error) { return cfg.AccessToken, nil }}
 	if cfg.RefreshToken != "" {
 		grant := &vendors.RefreshToken{TokenURL: vendors.FirstNonEmpty(cfg.TokenURL, DefaultTokenURL), ClientID: cfg.ClientID,
-			ClientSecret: cfg.ClientSecret, HTTP: cfg.HTTP, Refresh: cfg.RefreshToken, OnRotate: cfg.OnRotate}
+			ClientSecret: cfg.ClientSecret, HTTP: cfg.HTTP, Refresh: cfg.RefreshToken, Store: cfg.Store}
 		api.Token, api.Reauth = grant.Token, grant.Invalidate
 	}
 	return &Adapter{cfg: cfg, api: api}

@@ -8,7 +8,6 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
@@ -113,8 +112,6 @@ func TestMapTheReferenceContract(t *testing.T) {
 // TestAgainstTheReferenceAnswers: the refresh-token grant (rotating the refresh token), the
 // tenant header, variables, and errors[] as a failure.
 func TestAgainstTheReferenceAnswers(t *testing.T) {
-	var mu sync.Mutex
-	var rotated []string
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /token", func(w http.ResponseWriter, r *http.Request) {
 		_ = r.ParseForm()
@@ -142,12 +139,15 @@ func TestAgainstTheReferenceAnswers(t *testing.T) {
 	})
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
+	store := &upwork.TokenFile{Path: filepath.Join(t.TempDir(), "upwork-refresh-token"), Configured: "first"}
 	a := upwork.New(upwork.Config{APIURL: srv.URL, TokenURL: srv.URL + "/token", ClientID: "cid", ClientSecret: "csec", RefreshToken: "first",
-		TenantID: "tenant-1", OnRotate: func(tok string) { mu.Lock(); rotated = append(rotated, tok); mu.Unlock() }})
+		TenantID: "tenant-1", Store: store})
 	e, err := a.FetchEngagement(context.Background(), "41815410")
 	require.NoError(t, err)
 	assert.Equal(t, int64(7500), e.Job.Wage)
-	assert.Equal(t, []string{"oauth2v2_r9s8t7"}, rotated, "the newest refresh token is handed over to be kept")
+	kept, err := store.Load()
+	require.NoError(t, err)
+	assert.Equal(t, "oauth2v2_r9s8t7", kept, "the newest refresh token is kept")
 	_, err = a.FetchEngagement(context.Background(), "404")
 	var nf *vendors.NotFoundError
 	assert.ErrorAs(t, err, &nf)
@@ -159,9 +159,9 @@ func TestSimulatorAgreesWithTheAdapter(t *testing.T) {
 	sim := platformsim.New(platformsim.Config{UpworkClient: [3]string{"cid", "csec", "rt0"}})
 	srv := httptest.NewServer(sim)
 	defer srv.Close()
-	var kept []string
+	store := &upwork.TokenFile{Path: filepath.Join(t.TempDir(), "upwork-refresh-token"), Configured: "rt0"}
 	a := upwork.New(upwork.Config{APIURL: srv.URL + "/upwork", TokenURL: srv.URL + "/upwork" + platformsim.UpworkTokenPath, ClientID: "cid",
-		ClientSecret: "csec", RefreshToken: "rt0", TenantID: "t", OnRotate: func(tok string) { kept = append(kept, tok) }})
+		ClientSecret: "csec", RefreshToken: "rt0", TenantID: "t", Store: store})
 	start := time.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, 3)
 	var ids []string
 	for i := range 12 {
@@ -174,7 +174,9 @@ func TestSimulatorAgreesWithTheAdapter(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "f@example.com", e.Contractor.Email)
 	assert.Equal(t, int64(7500), e.Job.Wage)
-	assert.Len(t, kept, 1)
+	kept, err := store.Load()
+	require.NoError(t, err)
+	assert.NotEqual(t, "rt0", kept, "the rotated refresh token is kept")
 	evs, err := a.Refresh(ctx, append(ids, "unknown"))
 	require.NoError(t, err)
 	assert.Len(t, evs, 12, "two batches; unknown ids are left out")
