@@ -13,8 +13,11 @@ import (
 )
 
 // Notifications (SPEC §8): the transitions that matter to a company are queued in the
-// engagement's state and sent, in order, by one coroutine, so a receiver that is down never
-// holds up the lifecycle and every notification is delivered at least once.
+// engagement's state and handed, in order, by one coroutine to the engagement's sender
+// workflow (notifysender.go), which keeps one queue per destination: a receiver that is down
+// holds up neither the lifecycle nor the other receivers, nor the engagement's completion, and
+// every notification is delivered at least once. (Runs started before the sender existed send
+// to every destination from here, as they did.)
 
 // NotifyFor is how long a notification is retried before it is given up (logged, counted).
 const NotifyFor = 24 * time.Hour
@@ -45,21 +48,37 @@ func (e *engagement) notify(eventType, reason string) {
 	})
 }
 
-// sendNotifications delivers the outbox in order, one at a time, for as long as the workflow
-// runs; the workflow waits for it to drain before it completes or continues as new.
+// versionNotificationSender: from version 1 the outbox goes to the sender workflow.
+const versionNotificationSender = "notification-sender"
+
+// sendNotifications hands the outbox over in order, one at a time, for as long as the workflow
+// runs; the workflow waits for it to drain (Temporal holds them) before it completes or
+// continues as new.
 func (e *engagement) sendNotifications() {
 	// Disconnected: a cancellation from Temporal becomes an end whose notification still goes out.
 	dctx, _ := workflow.NewDisconnectedContext(e.ctx)
 	workflow.Go(dctx, func(ctx workflow.Context) {
+		toSender := workflow.GetVersion(ctx, versionNotificationSender, workflow.DefaultVersion, 1) == 1
 		opts := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{StartToCloseTimeout: time.Minute,
 			ScheduleToCloseTimeout: NotifyFor, HeartbeatTimeout: time.Minute, RetryPolicy: notifyRetry})
+		if toSender { // Temporal's own answer: retried until it is up, never given up
+			opts = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{StartToCloseTimeout: 30 * time.Second,
+				RetryPolicy: &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: time.Minute}})
+		}
 		for {
 			if err := workflow.Await(ctx, func() bool { return len(e.s.Outbox) > 0 }); err != nil {
 				return // the workflow is being cancelled
 			}
 			ev := e.s.Outbox[0]
-			if err := workflow.ExecuteActivity(opts, (*activities.Activities).SendNotification,
-				activities.NotificationInput{Event: ev}).Get(ctx, nil); err != nil {
+			var err error
+			if toSender {
+				err = workflow.ExecuteActivity(opts, (*activities.Activities).EnqueueNotification,
+					activities.EnqueueInput{EngagementWorkflowID: e.s.WorkflowID, Event: ev}).Get(ctx, nil)
+			} else {
+				err = workflow.ExecuteActivity(opts, (*activities.Activities).SendNotification,
+					activities.NotificationInput{Event: ev}).Get(ctx, nil)
+			}
+			if err != nil {
 				e.logger.Error("notification given up", "notification_id", ev.ID, "type", ev.Type, "error", err)
 			}
 			e.s.Outbox = e.s.Outbox[1:]

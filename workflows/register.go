@@ -14,5 +14,6 @@ func Register(w worker.Registry, acts *activities.Activities) {
 	w.RegisterWorkflow(PollPlatformWorkflow)
 	w.RegisterWorkflow(PolicyEventsPollerWorkflow)
 	w.RegisterWorkflow(BackfillWorkflow)
+	w.RegisterWorkflow(NotificationSenderWorkflow)
 	w.RegisterActivity(acts)
 }
