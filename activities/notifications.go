@@ -78,7 +78,9 @@ const (
 )
 
 // NotificationSenderID is the sender workflow of one engagement.
-func NotificationSenderID(engagementWorkflowID string) string { return "notifications:" + engagementWorkflowID }
+func NotificationSenderID(engagementWorkflowID string) string {
+	return "notifications:" + engagementWorkflowID
+}
 
 // EnqueueInput hands one notification of an engagement to its sender workflow.
 type EnqueueInput struct {
