@@ -56,8 +56,8 @@ test: tools cluster-tools lint compose-check build
 # No Docker engine runs here: Debian's docker-compose validates the file instead.
 compose-check:
 	@command -v docker-compose >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-compose >/dev/null; }
-	POLICY_API_KEY=check POLICY_WEBHOOK_SECRET=check OPS_API_TOKEN=check docker-compose -f docker-compose.yml config -q
-	POLICY_API_KEY=check POLICY_WEBHOOK_SECRET=check OPS_API_TOKEN=check docker-compose -f docker-compose.yml --profile sandbox config --services | grep -qx sandbox
+	POLICY_API_KEY=check POLICY_WEBHOOK_SECRET=check OPS_API_TOKEN=check PAYLOAD_ENCRYPTION_KEYS=check POSTGRES_PASSWORD=check docker-compose -f docker-compose.yml config -q
+	POLICY_API_KEY=check POLICY_WEBHOOK_SECRET=check OPS_API_TOKEN=check PAYLOAD_ENCRYPTION_KEYS=check POSTGRES_PASSWORD=check docker-compose -f docker-compose.yml --profile sandbox config --services | grep -qx sandbox
 	@echo "docker-compose.yml is valid"
 
 # Quick loop without the dev-server suites.

@@ -158,6 +158,9 @@ type Config struct {
 
 	ListenAddr  string `env:"LISTEN_ADDR" envDefault:":8080"`
 	MetricsAddr string `env:"METRICS_ADDR" envDefault:":9090"`
+	// IngressMetricsAddr, when set, moves the ingress's /metrics off LISTEN_ADDR onto its own
+	// listener (kept off the public interface; docker-compose sets it).
+	IngressMetricsAddr string `env:"INGRESS_METRICS_ADDR"`
 	// WorkflowCacheSize bounds the worker's sticky workflow cache (memory per open engagement).
 	WorkflowCacheSize int    `env:"TEMPORAL_WORKFLOW_CACHE_SIZE" envDefault:"2000"`
 	OpsAPIToken       string `env:"OPS_API_TOKEN"`

@@ -76,7 +76,7 @@ func run() error {
 	srv := &Server{Temporal: c, TaskQueue: cfg.Temporal.TaskQueue, Adapters: all.Adapters(cfg),
 		PolicyVerify: pc.Verifier{Secret: cfg.Policy.WebhookSecret}, PolicyRefetch: cfg.Policy.WebhookVerify == config.VerifyRefetch, OpsToken: cfg.OpsAPIToken, Logger: logger,
 		Limits:   &SourceLimiter{Rate: rate.Limit(cfg.UnauthenticatedRate), Burst: cfg.UnauthenticatedBurst, MaxSources: 100_000},
-		Registry: metrics.Registry, MetricsHTTP: metrics.HTTPHandler(),
+		Registry: metrics.Registry, MetricsHTTP: metrics.HTTPHandler(), MetricsOwnListener: cfg.IngressMetricsAddr != "",
 		Policy: pc.New(pc.Config{BaseURL: cfg.Policy.APIURL, APIKey: cfg.Policy.APIKey, Environment: cfg.Policy.Environment}),
 		Codec:  CodecServer{Origins: cfg.CodecCORSOrigins, LocalUIWithoutToken: cfg.CodecLocalUIWithoutToken}}
 	if len(cfg.PayloadKeys) > 0 {
@@ -91,8 +91,13 @@ func run() error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	go srv.RefreshGauges(ctx, cfg.Notify.GaugeInterval)
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
 	go func() { errc <- httpServer.ListenAndServe() }()
+	if cfg.IngressMetricsAddr != "" {
+		metricsServer := &http.Server{Addr: cfg.IngressMetricsAddr, Handler: metricsOnly(srv.MetricsHTTP), ReadHeaderTimeout: 10 * time.Second}
+		go func() { errc <- metricsServer.ListenAndServe() }()
+		defer metricsServer.Close()
+	}
 	logger.Info("ingress listening", zap.String("addr", cfg.ListenAddr), zap.Strings("platforms", srv.Adapters.Names()))
 	select {
 	case err := <-errc:

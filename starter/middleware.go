@@ -212,3 +212,10 @@ func signatureInvalid(c echo.Context, err error) error {
 	c.Set("error", err.Error())
 	return fail(http.StatusUnauthorized, "signature invalid")
 }
+
+// metricsOnly serves GET /metrics on the ingress's own metrics listener (INGRESS_METRICS_ADDR).
+func metricsOnly(h http.Handler) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", h)
+	return mux
+}

@@ -213,3 +213,21 @@ func TestRotatedWebhookSecretVerifiesWithBoth(t *testing.T) {
 		assert.JSONEq(t, `{"error":"signature invalid"}`, body)
 	}
 }
+
+// With INGRESS_METRICS_ADDR the public listener has no /metrics; the metrics listener has only it.
+func TestMetricsOnTheirOwnListener(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	s := &Server{TaskQueue: "none", OpsToken: opsToken, Logger: zap.NewNop(), Registry: reg,
+		MetricsHTTP: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), MetricsOwnListener: true, Adapters: vendors.Registry{}}
+	public := httptest.NewServer(s.Handler())
+	defer public.Close()
+	metrics := httptest.NewServer(metricsOnly(s.MetricsHTTP))
+	defer metrics.Close()
+	resp, _ := do(t, http.MethodGet, public.URL+"/metrics", nil, nil)
+	assert.Equal(t, http.StatusNotFound, resp.StatusCode)
+	resp, body := do(t, http.MethodGet, metrics.URL+"/metrics", nil, nil)
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+	assert.Contains(t, body, "ingress_requests_total")
+	resp, _ = do(t, http.MethodPost, metrics.URL+"/webhooks/remote", []byte(`{}`), nil)
+	assert.NotEqual(t, http.StatusOK, resp.StatusCode, "nothing but metrics there")
+}

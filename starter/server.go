@@ -54,8 +54,10 @@ type Server struct {
 	Logger      *zap.Logger
 	Registry    *prometheus.Registry
 	MetricsHTTP http.Handler
-	requests    *prometheus.CounterVec
-	ackLatency  *prometheus.HistogramVec
+	// MetricsOwnListener serves /metrics only on INGRESS_METRICS_ADDR, not beside the webhooks.
+	MetricsOwnListener bool
+	requests           *prometheus.CounterVec
+	ackLatency         *prometheus.HistogramVec
 	// openEngagements is refreshed from visibility by RefreshGauges.
 	openEngagements *prometheus.GaugeVec
 	echo            *echo.Echo
@@ -92,7 +94,9 @@ func (s *Server) Handler() http.Handler {
 	e.Match([]string{http.MethodPost, http.MethodOptions}, codecRoutePath, s.codecRoute)
 	e.GET("/healthz", func(c echo.Context) error { return c.JSON(http.StatusOK, map[string]string{"status": "ok"}) })
 	e.GET("/readyz", s.ready)
-	e.GET("/metrics", echo.WrapHandler(s.MetricsHTTP))
+	if !s.MetricsOwnListener {
+		e.GET("/metrics", echo.WrapHandler(s.MetricsHTTP))
+	}
 	return e
 }
 
