@@ -223,6 +223,9 @@ func Load() (Config, error) {
 	if err := c.Notify.validate(); err != nil {
 		return c, err
 	}
+	if c.UnauthenticatedRate <= 0 || c.UnauthenticatedBurst < 1 {
+		return c, fmt.Errorf("configuration: INGRESS_UNAUTHENTICATED_RATE (%g) and INGRESS_UNAUTHENTICATED_BURST (%d) must be positive", c.UnauthenticatedRate, c.UnauthenticatedBurst)
+	}
 	var err error
 	if c.CoverageHorizon, err = ParseDays(c.CoverageHorizonText); err != nil || c.CoverageHorizon < 14*24*time.Hour {
 		return c, fmt.Errorf("configuration: COVERAGE_HORIZON is %q: want days like 90d (at least 14d, the notice before an extension)", c.CoverageHorizonText)

@@ -83,3 +83,11 @@ func TestSandboxKeepsLocalSettings(t *testing.T) {
 	_, err := Load()
 	assert.NoError(t, err)
 }
+
+func TestUnauthenticatedLimitMustBePositive(t *testing.T) {
+	t.Setenv("POLICY_API_KEY", "k")
+	t.Setenv("POLICY_WEBHOOK_SECRET", "s")
+	t.Setenv("INGRESS_UNAUTHENTICATED_BURST", "0")
+	_, err := Load()
+	assert.ErrorContains(t, err, "INGRESS_UNAUTHENTICATED_BURST")
+}

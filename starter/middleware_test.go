@@ -231,3 +231,23 @@ func TestMetricsOnTheirOwnListener(t *testing.T) {
 	resp, _ = do(t, http.MethodPost, metrics.URL+"/webhooks/remote", []byte(`{}`), nil)
 	assert.NotEqual(t, http.StatusOK, resp.StatusCode, "nothing but metrics there")
 }
+
+// In refetch mode every 1099Policy webhook costs a read and a router, signature or not: each
+// takes a token from its address's bucket.
+func TestRefetchWebhooksAreRateLimited(t *testing.T) {
+	e := realEnv(t)
+	reg := prometheus.NewRegistry()
+	s := &Server{Temporal: e.client, TaskQueue: "ingress-test", PolicyRefetch: true, OpsToken: opsToken, Logger: zap.NewNop(),
+		Registry: reg, MetricsHTTP: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), Adapters: vendors.Registry{},
+		Limits: &SourceLimiter{Rate: rate.Every(time.Hour), Burst: 3, MaxSources: 10}}
+	srv := httptest.NewServer(s.Handler())
+	defer srv.Close()
+	for i := range 3 {
+		body := []byte(fmt.Sprintf(`{"id":"ev_ratelimit_%d_%d"}`, time.Now().UnixNano(), i))
+		resp, answer := do(t, http.MethodPost, srv.URL+"/webhooks/1099policy", body, nil)
+		require.Equal(t, http.StatusOK, resp.StatusCode, answer)
+	}
+	resp, answer := do(t, http.MethodPost, srv.URL+"/webhooks/1099policy", []byte(`{"id":"ev_ratelimit_over"}`), nil)
+	assert.Equal(t, http.StatusTooManyRequests, resp.StatusCode, answer)
+	assert.NotEmpty(t, resp.Header.Get("Retry-After"))
+}
