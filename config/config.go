@@ -67,9 +67,10 @@ type Notify struct {
 }
 
 func (n Notify) validate() error {
-	for _, u := range n.WebhookURLs {
+	for i, u := range n.WebhookURLs {
 		if !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://") {
-			return fmt.Errorf("configuration: NOTIFY_WEBHOOK_URLS holds %q: want http(s) URLs, comma-separated", u)
+			// the value is not repeated: a receiver's URL may carry a token
+			return fmt.Errorf("configuration: NOTIFY_WEBHOOK_URLS entry %d is not an http(s) URL: want http(s) URLs, comma-separated", i+1)
 		}
 	}
 	if len(n.WebhookURLs) > 0 && strings.TrimSpace(n.Secret) == "" {
