@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"sort"
 	"strings"
 	"sync"
 )
@@ -41,31 +42,57 @@ var (
 
 var secrets struct {
 	sync.RWMutex
-	values []string // each secret and its encoded forms, longest first
+	configured []string // the configuration's secrets, kept for the process's life
+	tokens     []string // tokens handed out at run time, the newest maxTokens
+	values     []string // both, each with its encoded forms, longest first
 }
 
-// Register adds known secrets (empty and short values are ignored). The worker and the
-// ingress register every secret of their configuration when it is loaded.
+// maxTokens bounds the run-time tokens remembered (access tokens are renewed daily: the old
+// ones expire, and a longer list would slow every log line).
+const maxTokens = 32
+
+// Register adds the configuration's secrets (empty and short values are ignored). The worker
+// and the ingress register every secret of their configuration when it is loaded.
 func Register(values ...string) {
 	secrets.Lock()
 	defer secrets.Unlock()
+	secrets.configured = appendNew(secrets.configured, values)
+	rebuild()
+}
+
+// RegisterToken adds tokens a provider handed out at run time (access and refresh tokens);
+// only the newest maxTokens are kept.
+func RegisterToken(values ...string) {
+	secrets.Lock()
+	defer secrets.Unlock()
+	secrets.tokens = appendNew(secrets.tokens, values)
+	if extra := len(secrets.tokens) - maxTokens; extra > 0 {
+		secrets.tokens = append([]string(nil), secrets.tokens[extra:]...)
+	}
+	rebuild()
+}
+
+func appendNew(list, values []string) []string {
 	for _, v := range values {
-		v = strings.TrimSpace(v)
-		if len(v) < MinSecretLength {
-			continue
+		if v = strings.TrimSpace(v); len(v) >= MinSecretLength && !contains(list, v) {
+			list = append(list, v)
 		}
+	}
+	return list
+}
+
+// rebuild lists every secret in its plain and encoded forms, longest first (a secret that
+// contains another is replaced whole).
+func rebuild() {
+	secrets.values = secrets.values[:0]
+	for _, v := range append(append([]string(nil), secrets.configured...), secrets.tokens...) {
 		for _, form := range []string{v, url.QueryEscape(v), url.PathEscape(v)} {
 			if !contains(secrets.values, form) {
 				secrets.values = append(secrets.values, form)
 			}
 		}
 	}
-	// longest first, so a secret containing another is replaced whole
-	for i := 1; i < len(secrets.values); i++ {
-		for j := i; j > 0 && len(secrets.values[j]) > len(secrets.values[j-1]); j-- {
-			secrets.values[j], secrets.values[j-1] = secrets.values[j-1], secrets.values[j]
-		}
-	}
+	sort.SliceStable(secrets.values, func(i, j int) bool { return len(secrets.values[i]) > len(secrets.values[j]) })
 }
 
 func contains(list []string, v string) bool {

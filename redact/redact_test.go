@@ -104,3 +104,14 @@ func TestWriterRedactsEachLine(t *testing.T) {
 	assert.Equal(t, len(`{"msg":"failed","error":"log-secret-xyz for bob%40example.org"}`+"\n"), n)
 	assert.Equal(t, `{"msg":"failed","error":"[secret] for [email]"}`+"\n", buf.String())
 }
+
+// Tokens handed out at run time are remembered, the newest few only; configured secrets stay.
+func TestRunTimeTokensAreBounded(t *testing.T) {
+	redact.Register("configured-secret-keeps")
+	redact.RegisterToken("oldest-token-0000")
+	for i := range 40 {
+		redact.RegisterToken(fmt.Sprintf("access-token-%04d", i))
+	}
+	assert.Equal(t, "[secret] [secret]", redact.Text("configured-secret-keeps access-token-0039"))
+	assert.Equal(t, "oldest-token-0000", redact.Text("oldest-token-0000"), "an old token fell out of the list")
+}

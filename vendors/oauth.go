@@ -178,7 +178,7 @@ func (r *RefreshToken) grant(ctx context.Context, refresh string) (grantAnswer, 
 	if err := json.Unmarshal(data, &tok); err != nil || tok.AccessToken == "" {
 		return grantAnswer{}, &APIError{Status: resp.StatusCode, What: "token refresh", Body: "answer has no access_token"}
 	}
-	redact.Register(tok.AccessToken, tok.RefreshToken)
+	redact.RegisterToken(tok.AccessToken, tok.RefreshToken)
 	return tok, nil
 }
 

@@ -130,7 +130,7 @@ func (a *Adapter) authenticate(ctx context.Context) error {
 	if tok == "" {
 		return &vendors.APIError{Status: 200, What: "jobdiva authenticate", Body: "empty token"}
 	}
-	redact.Register(tok)
+	redact.RegisterToken(tok)
 	a.mu.Lock()
 	a.token = tok
 	a.mu.Unlock()

@@ -131,7 +131,7 @@ func (a *Adapter) token(ctx context.Context) (string, error) {
 	if resp.AccessToken == "" {
 		return "", &vendors.APIError{Status: 200, What: PathAuthorize, Body: "answer has no access_token"}
 	}
-	redact.Register(resp.AccessToken)
+	redact.RegisterToken(resp.AccessToken)
 	a.access = resp.AccessToken
 	return a.access, nil
 }
