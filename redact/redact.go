@@ -45,6 +45,7 @@ var secrets struct {
 	configured []string // the configuration's secrets, kept for the process's life
 	tokens     []string // tokens handed out at run time, the newest maxTokens
 	values     []string // both, each with its encoded forms, longest first
+	replacer   *strings.Replacer
 }
 
 // maxTokens bounds the run-time tokens remembered (access tokens are renewed daily: the old
@@ -93,6 +94,11 @@ func rebuild() {
 		}
 	}
 	sort.SliceStable(secrets.values, func(i, j int) bool { return len(secrets.values[i]) > len(secrets.values[j]) })
+	pairs := make([]string, 0, 2*len(secrets.values))
+	for _, v := range secrets.values {
+		pairs = append(pairs, v, Secret)
+	}
+	secrets.replacer = strings.NewReplacer(pairs...) // one pass; at each position the first (longest) match wins
 }
 
 func contains(list []string, v string) bool {
@@ -107,15 +113,21 @@ func contains(list []string, v string) bool {
 // PersonalData removes emails (plain and URL-encoded) and URL query strings. It depends on
 // nothing but its input, so workflow code may call it.
 func PersonalData(s string) string {
-	s = urlQuery.ReplaceAllString(s, "${1}"+Query)
-	return emailLike.ReplaceAllString(s, Email)
+	// the cheap checks first: most texts hold neither a URL with a query nor an at sign
+	if strings.Contains(s, "://") && strings.Contains(s, "?") {
+		s = urlQuery.ReplaceAllString(s, "${1}"+Query)
+	}
+	if strings.Contains(s, "@") || strings.Contains(s, "%40") || strings.Contains(s, "%2540") {
+		s = emailLike.ReplaceAllString(s, Email)
+	}
+	return s
 }
 
 // Text removes emails, URL query strings and every registered secret.
 func Text(s string) string {
 	secrets.RLock()
-	for _, v := range secrets.values {
-		s = strings.ReplaceAll(s, v, Secret)
+	if secrets.replacer != nil {
+		s = secrets.replacer.Replace(s)
 	}
 	secrets.RUnlock()
 	return PersonalData(s)

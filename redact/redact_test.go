@@ -115,3 +115,24 @@ func TestRunTimeTokensAreBounded(t *testing.T) {
 	assert.Equal(t, "[secret] [secret]", redact.Text("configured-secret-keeps access-token-0039"))
 	assert.Equal(t, "oldest-token-0000", redact.Text("oldest-token-0000"), "an old token fell out of the list")
 }
+
+// BenchmarkLogLine: the cost the redacting writer adds to one typical log line, with a
+// configuration's worth of secrets and a full list of run-time tokens registered.
+func BenchmarkLogLine(b *testing.B) {
+	for i := range 30 {
+		redact.Register(fmt.Sprintf("configured-secret-%02d-xxxxxxxx", i))
+	}
+	for i := range 32 {
+		redact.RegisterToken(fmt.Sprintf("oauth2v2_access_%04d", i))
+	}
+	plain := `{"level":"error","ts":"2026-12-04T18:48:13.508Z","caller":"internal/internal_task_handlers.go:2510","msg":"Activity error.","WorkflowID":"engagement:workmarket:6029116324","ActivityType":"FindContractor","Attempt":1,"Error":"1099policy GET /contractors: EOF"}`
+	leaky := strings.Replace(plain, "EOF", `Get \"https://api.1099policy.com/api/v1/contractors?email=ada%40example.com\": refused for ada@example.com`, 1)
+	for name, line := range map[string]string{"plain": plain, "email_and_url": leaky} {
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				_ = redact.Text(line)
+			}
+		})
+	}
+}
