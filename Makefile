@@ -77,8 +77,8 @@ test: tools cluster-tools chromium lint compose-check build
 # No Docker engine runs here: Debian's docker-compose validates the file instead.
 compose-check:
 	@command -v docker-compose >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-compose >/dev/null; }
-	POLICY_API_KEY=check POLICY_WEBHOOK_SECRET=check OPS_API_TOKEN=check WORKER_BUILD_ID=check docker-compose -f docker-compose.yml config -q
-	POLICY_API_KEY=check POLICY_WEBHOOK_SECRET=check OPS_API_TOKEN=check WORKER_BUILD_ID=check docker-compose -f docker-compose.yml --profile sandbox config --services | grep -qx sandbox
+	POLICY_API_KEY=check POLICY_WEBHOOK_SECRET=check OPS_API_TOKEN=check PAYLOAD_ENCRYPTION_KEYS=check POSTGRES_PASSWORD=check WORKER_BUILD_ID=check docker-compose -f docker-compose.yml config -q
+	POLICY_API_KEY=check POLICY_WEBHOOK_SECRET=check OPS_API_TOKEN=check PAYLOAD_ENCRYPTION_KEYS=check POSTGRES_PASSWORD=check WORKER_BUILD_ID=check docker-compose -f docker-compose.yml --profile sandbox config --services | grep -qx sandbox
 	@echo "docker-compose.yml is valid"
 
 # Quick loop without the dev-server suites.
@@ -115,6 +115,7 @@ fuzz:
 	$(GO) test ./policyclient -run '^$$' -fuzz FuzzParseEvent -fuzztime 30s
 	$(GO) test ./policyclient -run '^$$' -fuzz FuzzEventIDOf -fuzztime 15s
 	$(GO) test ./console -run '^$$' -fuzz FuzzSessionCookie -fuzztime 15s
+	$(GO) test ./vendors/all -run '^$$' -fuzz FuzzPathID -fuzztime 30s
 
 # The whole local stack; Ctrl-C stops it. State is kept in .data/ across restarts.
 run: tools build

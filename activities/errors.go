@@ -11,6 +11,7 @@ import (
 
 	"github.com/coverage-orchestrator/coverage/config"
 	pc "github.com/coverage-orchestrator/coverage/policyclient"
+	"github.com/coverage-orchestrator/coverage/redact"
 	"github.com/coverage-orchestrator/coverage/vendors"
 )
 
@@ -29,11 +30,13 @@ const (
 )
 
 // classify turns a client error into a Temporal error: business refusals are non-retryable
-// with a typed name; transient failures are retryable, honouring Retry-After.
+// with a typed name; transient failures are retryable, honouring Retry-After. Its text is
+// redacted first (redact.Error): the SDK logs it and the workflow may show it as a reason.
 func classify(err error) error {
 	if err == nil {
 		return nil
 	}
+	err = redact.Error(err)
 	var mm *config.MissingMappingError
 	if errors.As(err, &mm) {
 		return temporal.NewNonRetryableApplicationError(err.Error(), ErrMissingMapping, err)

@@ -18,6 +18,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/coverage-orchestrator/coverage/payloadcodec"
+	"github.com/coverage-orchestrator/coverage/redact"
 )
 
 // Temporal is how to reach Temporal.
@@ -29,6 +30,9 @@ type Temporal struct {
 	TLSCertFile string `env:"TEMPORAL_TLS_CERT"`
 	TLSKeyFile  string `env:"TEMPORAL_TLS_KEY"`
 	APIKey      string `env:"TEMPORAL_API_KEY"`
+	// AllowInsecure says a plain connection is intended (Temporal on a private network); only
+	// production asks.
+	AllowInsecure bool `env:"TEMPORAL_ALLOW_INSECURE" envDefault:"false"`
 }
 
 // Policy is how to reach 1099Policy.
@@ -63,9 +67,10 @@ type Notify struct {
 }
 
 func (n Notify) validate() error {
-	for _, u := range n.WebhookURLs {
+	for i, u := range n.WebhookURLs {
 		if !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://") {
-			return fmt.Errorf("configuration: NOTIFY_WEBHOOK_URLS holds %q: want http(s) URLs, comma-separated", u)
+			// the value is not repeated: a receiver's URL may carry a token
+			return fmt.Errorf("configuration: NOTIFY_WEBHOOK_URLS entry %d is not an http(s) URL: want http(s) URLs, comma-separated", i+1)
 		}
 	}
 	if len(n.WebhookURLs) > 0 && strings.TrimSpace(n.Secret) == "" {
@@ -155,13 +160,20 @@ type Config struct {
 
 	ListenAddr  string `env:"LISTEN_ADDR" envDefault:":8080"`
 	MetricsAddr string `env:"METRICS_ADDR" envDefault:":9090"`
+	// IngressMetricsAddr, when set, moves the ingress's /metrics off LISTEN_ADDR onto its own
+	// listener (kept off the public interface; docker-compose sets it).
+	IngressMetricsAddr string `env:"INGRESS_METRICS_ADDR"`
 	// WorkflowCacheSize bounds the worker's sticky workflow cache (memory per open engagement).
 	WorkflowCacheSize int    `env:"TEMPORAL_WORKFLOW_CACHE_SIZE" envDefault:"2000"`
 	OpsAPIToken       string `env:"OPS_API_TOKEN"`
-	ProxyEmailDomain  string `env:"PROXY_EMAIL_DOMAIN" envDefault:"relay.example.com"`
-	SessionSuccess    string `env:"SESSION_SUCCESS_URL" envDefault:"http://localhost:8080/v1/engagements/{vendor}/{engagement_id}?coverage=active"`
-	SessionCancel     string `env:"SESSION_CANCEL_URL" envDefault:"http://localhost:8080/v1/engagements/{vendor}/{engagement_id}?coverage=canceled"`
-	MappingFile       string `env:"MAPPING_FILE"`
+	// UnauthenticatedRate and UnauthenticatedBurst are the ingress's token bucket per source
+	// address for failed and unauthenticated requests (per second; bucket size).
+	UnauthenticatedRate  float64 `env:"INGRESS_UNAUTHENTICATED_RATE" envDefault:"10"`
+	UnauthenticatedBurst int     `env:"INGRESS_UNAUTHENTICATED_BURST" envDefault:"100"`
+	ProxyEmailDomain     string  `env:"PROXY_EMAIL_DOMAIN" envDefault:"relay.example.com"`
+	SessionSuccess       string  `env:"SESSION_SUCCESS_URL" envDefault:"http://localhost:8080/v1/engagements/{vendor}/{engagement_id}?coverage=active"`
+	SessionCancel        string  `env:"SESSION_CANCEL_URL" envDefault:"http://localhost:8080/v1/engagements/{vendor}/{engagement_id}?coverage=canceled"`
+	MappingFile          string  `env:"MAPPING_FILE"`
 	// CoverageHorizonText is COVERAGE_HORIZON: "90d" or a Go duration ("2160h").
 	CoverageHorizonText string        `env:"COVERAGE_HORIZON" envDefault:"90d"`
 	CoverageHorizon     time.Duration `env:"-"`
@@ -212,6 +224,9 @@ func Load() (Config, error) {
 		}
 		return c, fmt.Errorf("configuration: %w", err)
 	}
+	if err := c.checkEnvironment(); err != nil {
+		return c, err
+	}
 	if err := c.Policy.validate(); err != nil {
 		return c, err
 	}
@@ -223,6 +238,9 @@ func Load() (Config, error) {
 	}
 	if err := c.Notify.validate(); err != nil {
 		return c, err
+	}
+	if c.UnauthenticatedRate <= 0 || c.UnauthenticatedBurst < 1 {
+		return c, fmt.Errorf("configuration: INGRESS_UNAUTHENTICATED_RATE (%g) and INGRESS_UNAUTHENTICATED_BURST (%d) must be positive", c.UnauthenticatedRate, c.UnauthenticatedBurst)
 	}
 	var err error
 	if c.CoverageHorizon, err = ParseDays(c.CoverageHorizonText); err != nil || c.CoverageHorizon < 14*24*time.Hour {
@@ -245,6 +263,10 @@ func Load() (Config, error) {
 			TokenFile: p.UpworkTokenFile},
 		"jobdiva": {APIURL: p.JobDivaURL, WebhookSecret: p.JobDivaSecret, ClientID: p.JobDivaClientID, Username: p.JobDivaUsername, Password: p.JobDivaPassword, PollInterval: p.JobDivaPoll},
 	}
+	redact.Register(c.Secrets()...)
+	if err := c.checkProduction(); err != nil {
+		return c, err
+	}
 	if c.MappingFile != "" {
 		m, err := LoadMapping(c.MappingFile)
 		if err != nil {
@@ -261,14 +283,7 @@ func (c *Config) loadPayloadKeys() error {
 		return fmt.Errorf("configuration: %w", err)
 	}
 	c.PayloadKeys = keys
-	production := c.Policy.Environment == "production"
-	if production && len(keys) == 0 {
-		return errors.New("configuration: PAYLOAD_ENCRYPTION_KEYS is required with POLICY_ENVIRONMENT=production (contractors' personal data must not reach Temporal unencrypted)")
-	}
-	if c.CodecLocalUIWithoutToken {
-		if production {
-			return errors.New("configuration: CODEC_LOCAL_UI_WITHOUT_TOKEN is refused with POLICY_ENVIRONMENT=production")
-		}
+	if c.CodecLocalUIWithoutToken && !c.Production() {
 		if !loopback(c.ListenAddr) {
 			return fmt.Errorf("configuration: CODEC_LOCAL_UI_WITHOUT_TOKEN needs LISTEN_ADDR on loopback (127.0.0.1 or localhost), not %q", c.ListenAddr)
 		}

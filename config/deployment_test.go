@@ -1,7 +1,6 @@
 package config
 
 import (
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -25,8 +24,7 @@ func TestWorkerDeploymentSettings(t *testing.T) {
 	require.Equal(t, Deployment{Name: "coverage", BuildID: "v1.2.0"}, c.Deployment)
 
 	// In production: a build with uncommitted changes is refused; no versioning is a warning.
-	t.Setenv("PAYLOAD_ENCRYPTION_KEYS", "k1:"+strings.Repeat("A", 43)+"=")
-	t.Setenv("POLICY_ENVIRONMENT", "production")
+	setEnv(t, productionEnv) // every other production check satisfied
 	t.Setenv("WORKER_BUILD_ID", "8438df5-dirty")
 	_, err = Load()
 	require.EqualError(t, err, "configuration: the worker's build id 8438df5-dirty is a build with uncommitted changes: deploy a build of a clean commit (or tag) to production")

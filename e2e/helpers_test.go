@@ -29,9 +29,15 @@ func example(platform, id string, email string, hourly bool) platformsim.Example
 	return platformsim.Example{ID: id, ContractorID: "c-" + id, Email: email, Rate: rate, Hourly: hourly, Start: day(7), End: day(37)}
 }
 
-// hook sends a signed webhook of the example through the sandbox and returns the answer.
+// hook sends a signed webhook of the example through the sandbox and returns the answer. An
+// end or cancel first shows on the platform's record, as it would on the platform (the
+// product re-reads it: the body alone ends nothing).
 func hook(t *testing.T, s *testenv.Stack, platform, kind string, ex platformsim.Example, eventID, ref string) (int, map[string]any) {
 	t.Helper()
+	if status := platformsim.EndStatus(platform, kind); status != "" {
+		ex.Status = status
+		require.NoError(t, s.Platforms.Seed(platform, ex))
+	}
 	body, err := platformsim.WebhookBody(platform, kind, ex, eventID, ref, time.Now())
 	require.NoError(t, err)
 	status, resp, err := s.Platforms.SendWebhook(context.Background(), platform, body)

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coverage-orchestrator/coverage/workflows"
+
 	"github.com/coverage-orchestrator/coverage/webhooksig"
 
 	"github.com/coverage-orchestrator/coverage/engagement"
@@ -18,6 +20,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
 
 	pc "github.com/coverage-orchestrator/coverage/policyclient"
 	"github.com/coverage-orchestrator/coverage/testenv"
@@ -188,12 +191,24 @@ func TestPolicyWebhookRefetch(t *testing.T) {
 		ids, _ := body["workflow_ids"].([]any)
 		require.Len(t, ids, 1)
 		run := s.Client.GetWorkflow(context.Background(), ids[0].(string), "")
-		var delivered []string
-		require.NoError(t, run.Get(context.Background(), &delivered))
-		assert.Empty(t, delivered, "nothing delivered for an unknown event")
+		err := run.Get(context.Background(), nil)
+		var notFound *temporal.ApplicationError
+		require.ErrorAs(t, err, &notFound, "the router fails: nothing delivered for an unknown event")
+		assert.Equal(t, workflows.ErrEventNotFound, notFound.Type())
 		now, _ := s.Status(pcase.name, ex.ID)
 		assert.Equal(t, engagement.StatusApplicationInProgress, now.CoverageStatus)
 		assert.Empty(t, now.Policy.PolicyID)
+
+		// The id stays free: a later delivery under it is routed again, not answered duplicate.
+		code, body = policyWebhook(t, s, forged, false)
+		require.Equal(t, http.StatusOK, code, "%v", body)
+		assert.Equal(t, engagement.Accepted, body["status"], "a not-found router does not occupy the event id")
+	})
+
+	t.Run("an id of another shape is refused before anything reads it", func(t *testing.T) {
+		code, body := policyWebhook(t, s, []byte(`{"id":"../../admin","type":"policy.active"}`), false)
+		assert.Equal(t, http.StatusBadRequest, code)
+		assert.Contains(t, fmt.Sprint(body["error"]), "event id")
 	})
 
 	t.Run("a tampered body with a real id acts on the true event", func(t *testing.T) {

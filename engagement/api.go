@@ -15,6 +15,7 @@ const (
 	WorkflowPollPlatform       = "PollPlatformWorkflow"
 	WorkflowPolicyEventsPoller = "PolicyEventsPollerWorkflow"
 	WorkflowBackfill           = "BackfillWorkflow"
+	WorkflowNotificationSender = "NotificationSenderWorkflow"
 )
 
 // Start is what a client starts an engagement workflow with (the workflow's input adds what

@@ -59,13 +59,7 @@ func DeliverPlatformEvent(ctx context.Context, c client.Client, taskQueue string
 	if ev.NoStart {
 		return SignalEngagement(ctx, c, id, SignalPlatformEvent, ev)
 	}
-	_, err := c.SignalWithStartWorkflow(ctx, id, SignalPlatformEvent, ev, client.StartWorkflowOptions{
-		ID: id, TaskQueue: taskQueue,
-		WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
-		StaticSummary:         ev.Vendor + " engagement " + ev.EngagementID,
-		TypedSearchAttributes: temporal.NewSearchAttributes(KeyVendor.ValueSet(ev.Vendor), KeyEngagementID.ValueSet(ev.EngagementID),
-			KeyCoverageStatus.ValueSet(string(StatusPending)), KeyCertificateStatus.ValueSet(string(CertificateNone))),
-	}, WorkflowEngagement, Start{Vendor: ev.Vendor, EngagementID: ev.EngagementID, StartedWithSearchAttributes: true})
+	err := signalWithStart(ctx, c, taskQueue, ev, enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE)
 	if temporal.IsWorkflowExecutionAlreadyStartedError(err) {
 		return Closed, nil
 	}
@@ -73,6 +67,19 @@ func DeliverPlatformEvent(ctx context.Context, c client.Client, taskQueue string
 		return "", err
 	}
 	return Accepted, nil
+}
+
+// signalWithStart signals the engagement's workflow, starting it when no run is open and
+// reuse allows a new one.
+func signalWithStart(ctx context.Context, c client.Client, taskQueue string, ev vendors.Event, reuse enumspb.WorkflowIdReusePolicy) error {
+	id := WorkflowID(ev.Vendor, ev.EngagementID)
+	_, err := c.SignalWithStartWorkflow(ctx, id, SignalPlatformEvent, ev, client.StartWorkflowOptions{
+		ID: id, TaskQueue: taskQueue, WorkflowIDReusePolicy: reuse,
+		StaticSummary: ev.Vendor + " engagement " + ev.EngagementID,
+		TypedSearchAttributes: temporal.NewSearchAttributes(KeyVendor.ValueSet(ev.Vendor), KeyEngagementID.ValueSet(ev.EngagementID),
+			KeyCoverageStatus.ValueSet(string(StatusPending)), KeyCertificateStatus.ValueSet(string(CertificateNone))),
+	}, WorkflowEngagement, Start{Vendor: ev.Vendor, EngagementID: ev.EngagementID, StartedWithSearchAttributes: true})
+	return err
 }
 
 // DeliverContractorUpdate hands a contractor change that names no engagement (a JobDiva
@@ -132,7 +139,8 @@ func RoutePolicyEvent(ctx context.Context, c client.Client, taskQueue string, ev
 	id := PolicyEventWorkflowID(ev.EventID)
 	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID: id, TaskQueue: taskQueue, StaticSummary: routeSummary(ev),
-		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+		// a failed router (its event not found in refetch mode) leaves the id to the real event
+		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
 		// Without it the SDK hands back the existing run silently: a redelivery must be told apart.
 		WorkflowExecutionErrorWhenAlreadyStarted: true,

@@ -9,16 +9,15 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/coverage-orchestrator/coverage/redact"
 	"github.com/coverage-orchestrator/coverage/webhooksig"
 )
 
@@ -67,12 +66,6 @@ func EventID(workflowID string, seq int) string {
 	sum := sha256.Sum256([]byte(workflowID + "#" + strconv.Itoa(seq)))
 	return "ntf_" + hex.EncodeToString(sum[:12])
 }
-
-var emailLike = regexp.MustCompile(`[^\s"'<>(),;:]+@[^\s"'<>(),;:]+`)
-
-// Redact removes anything shaped like an email address from a reason text: a refusal quoted
-// from 1099Policy or a platform could name the contractor's address.
-func Redact(reason string) string { return emailLike.ReplaceAllString(reason, "[email]") }
 
 // SlackText is the one-line Slack message, with a link to the engagement in the Temporal UI.
 func SlackText(ev Event, uiURL, namespace string) string {
@@ -144,11 +137,8 @@ func (s *Sender) Send(ctx context.Context, destination string, ev Event) error {
 	}
 	resp, err := client.Do(req)
 	if err != nil {
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			err = ue.Err // the URL itself may hold a secret (Slack's does): never in an error text
-		}
-		return fmt.Errorf("notification to %s: %w", hostOf(destination), err)
+		// the host only: the URL's path may hold a secret (Slack's does)
+		return fmt.Errorf("notification to %s: %w", hostOf(destination), redact.Cause(err))
 	}
 	defer resp.Body.Close()
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))

@@ -28,12 +28,6 @@ func TestEventIDIsStable(t *testing.T) {
 	assert.True(t, strings.HasPrefix(a, "ntf_"))
 }
 
-func TestRedact(t *testing.T) {
-	assert.Equal(t, "contractor: duplicate_email for [email] (DuplicateEmail)",
-		Redact("contractor: duplicate_email for jordan.cruz@private.example (DuplicateEmail)"))
-	assert.Equal(t, "no entity mapping for \"remote/acct_1\"", Redact("no entity mapping for \"remote/acct_1\""))
-}
-
 func TestSenderSignsWebhooksAndFormatsSlack(t *testing.T) {
 	var hook, slack []byte
 	var sig string

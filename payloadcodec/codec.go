@@ -16,8 +16,11 @@ import (
 	"strings"
 
 	commonpb "go.temporal.io/api/common/v1"
+	failurepb "go.temporal.io/api/failure/v1"
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
+
+	"github.com/coverage-orchestrator/coverage/redact"
 )
 
 // Metadata of an encrypted payload. The encoding name follows Temporal's samples, so the
@@ -167,9 +170,39 @@ func DataConverter(keys Keys) converter.DataConverter {
 	return converter.NewCodecDataConverter(converter.GetDefaultDataConverter(), &Codec{keys: keys})
 }
 
-// FailureConverter moves failure messages and stack traces into an encoded payload, so an
-// error text (which may quote a 1099Policy or platform answer) is encrypted like the rest.
+// FailureConverter redacts every failure message and stack trace (emails, URL queries, known
+// secrets: redact.Text) and then moves them into an encoded payload, so an error text (which
+// may quote a 1099Policy or platform answer) is encrypted like the rest.
 func FailureConverter(keys Keys) converter.FailureConverter {
-	return temporal.NewDefaultFailureConverter(temporal.DefaultFailureConverterOptions{
-		DataConverter: DataConverter(keys), EncodeCommonAttributes: len(keys) > 0})
+	dc := DataConverter(keys)
+	return &redactingFailureConverter{
+		plain:   temporal.NewDefaultFailureConverter(temporal.DefaultFailureConverterOptions{DataConverter: dc}),
+		decoder: temporal.NewDefaultFailureConverter(temporal.DefaultFailureConverterOptions{DataConverter: dc, EncodeCommonAttributes: true}),
+		dc:      dc, encode: len(keys) > 0,
+	}
+}
+
+type redactingFailureConverter struct {
+	plain, decoder converter.FailureConverter
+	dc             converter.DataConverter
+	encode         bool
+}
+
+func (c *redactingFailureConverter) ErrorToFailure(err error) *failurepb.Failure {
+	f := c.plain.ErrorToFailure(err)
+	for level := f; level != nil; level = level.GetCause() {
+		if level.GetEncodedAttributes() != nil {
+			continue // already encoded (a failure passed through from another service)
+		}
+		level.Message, level.StackTrace = redact.Text(level.Message), redact.Text(level.StackTrace)
+		if c.encode {
+			_ = converter.EncodeCommonFailureAttributes(c.dc, level)
+		}
+	}
+	return f
+}
+
+// FailureToError decodes encoded attributes when there are any (plain failures pass as they are).
+func (c *redactingFailureConverter) FailureToError(f *failurepb.Failure) error {
+	return c.decoder.FailureToError(f)
 }

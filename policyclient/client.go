@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/coverage-orchestrator/coverage/redact"
 )
 
 // Header names of the 1099Policy API.
@@ -95,12 +97,12 @@ func (c *Client) do(ctx context.Context, r request, out any) error {
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return &Error{Method: r.method, Path: r.path, Err: err, Retryable: ctx.Err() == nil}
+		return &Error{Method: r.method, Path: r.path, Err: redact.Cause(err), Retryable: ctx.Err() == nil}
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
 	if err != nil {
-		return &Error{Method: r.method, Path: r.path, Err: err, Retryable: true}
+		return &Error{Method: r.method, Path: r.path, Err: redact.Cause(err), Retryable: true}
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return errorFromResponse(r.method, r.path, resp.StatusCode, resp.Header, data)

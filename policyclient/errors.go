@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/coverage-orchestrator/coverage/redact"
 )
 
 // Error codes and messages the workflow branches on.
@@ -39,7 +41,11 @@ type Error struct {
 	Err        error // the network error, when StatusCode is 0
 }
 
-func (e *Error) Error() string {
+// Error says method, path, status and the API's message, redacted (a message may quote the
+// contractor's email); never the query string.
+func (e *Error) Error() string { return redact.Text(e.text()) }
+
+func (e *Error) text() string {
 	if e.StatusCode == 0 {
 		return fmt.Sprintf("1099policy %s %s: %v", e.Method, e.Path, e.Err)
 	}

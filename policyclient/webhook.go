@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 	"time"
 
@@ -20,7 +21,7 @@ var (
 
 // Verifier checks Ten99Policy-Signature headers (the webhooksig scheme).
 type Verifier struct {
-	Secret    string
+	Secret    string           // comma-separated: any one verifies (rotation)
 	Tolerance time.Duration    // webhooksig.DefaultTolerance when 0
 	Now       func() time.Time // time.Now when nil; injectable for tests
 }
@@ -31,7 +32,7 @@ func (v Verifier) Verify(header string, body []byte) error {
 	if v.Now != nil {
 		now = v.Now
 	}
-	return webhooksig.Verify(header, body, now(), v.Tolerance, v.Secret)
+	return webhooksig.Verify(header, body, now(), v.Tolerance, SecretList(v.Secret)...)
 }
 
 // Canonical event types (the guides' aliases are mapped onto these).
@@ -146,6 +147,10 @@ func ParseEvent(body []byte) (Event, error) {
 	return ev, nil
 }
 
+// EventIDShape is the shape of a 1099Policy event id ("ev_…"): refetch mode reads nothing
+// for an id of another shape.
+var EventIDShape = regexp.MustCompile(`^ev_[A-Za-z0-9_-]{1,64}$`)
+
 // EventIDOf reads only the top-level event id of a webhook body (refetch mode, where nothing
 // else in the body is trusted).
 func EventIDOf(body []byte) (string, error) {
@@ -156,13 +161,13 @@ func EventIDOf(body []byte) (string, error) {
 		return "", fmt.Errorf("%w: %v", ErrEventMalformed, err)
 	}
 	id := strings.TrimSpace(env.ID)
-	if len(id) > 200 || strings.ContainsFunc(id, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
-		return "", fmt.Errorf("%w: field \"id\" is not an event id", ErrEventMalformed)
+	if id == "" {
+		return "", fmt.Errorf("%w: missing field \"id\" (refetch mode reads the event by its id)", ErrEventMalformed)
 	}
-	if id != "" {
-		return id, nil
+	if !EventIDShape.MatchString(id) {
+		return "", fmt.Errorf("%w: field \"id\" is not a 1099Policy event id (ev_ and up to 64 letters, digits, _ or -)", ErrEventMalformed)
 	}
-	return "", fmt.Errorf("%w: missing field \"id\" (refetch mode reads the event by its id)", ErrEventMalformed)
+	return id, nil
 }
 
 // refID reads a reference that is an id string or an expanded object with an id.

@@ -146,8 +146,18 @@ func FuzzEventIDOf(f *testing.F) {
 	f.Add([]byte(`{"id":"ev\u0000"}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		id, err := pc.EventIDOf(body)
-		if err == nil && (id == "" || len(id) > 200) {
+		if err == nil && !pc.EventIDShape.MatchString(id) {
 			t.Fatalf("accepted id %q", id)
 		}
 	})
+}
+
+func TestVerifierAcceptsEveryRotatedSecret(t *testing.T) {
+	body := []byte(`{"id":"ev_1","type":"policy.active","data":{"id":"pl_1"}}`)
+	v := pc.Verifier{Secret: "whsec_new,whsec_old"}
+	for _, secret := range []string{"whsec_new", "whsec_old"} {
+		assert.NoError(t, v.Verify(webhooksig.Sign(secret, time.Now(), body), body), secret)
+	}
+	assert.ErrorIs(t, v.Verify(webhooksig.Sign("whsec_gone", time.Now(), body), body), pc.ErrNoMatch)
+	assert.Equal(t, []string{"a", "b"}, pc.SecretList(" a, ,b ,"))
 }

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/coverage-orchestrator/coverage/vendors/all"
+
 	"github.com/coverage-orchestrator/coverage/engagement"
 	"github.com/coverage-orchestrator/coverage/vendors"
 	"github.com/labstack/echo/v4"
@@ -43,7 +45,11 @@ func (s *Server) enroll(c echo.Context) error {
 	}
 	ctx, cancel := context.WithTimeout(c.Request().Context(), temporalTimeout)
 	defer cancel()
-	outcome, err := engagement.Enroll(ctx, s.Temporal, s.TaskQueue, vendor, id, refs)
+	enroll := engagement.Enroll
+	if c.QueryParam("reopen") == "true" { // the operator enrolls again an engagement closed by mistake
+		enroll = engagement.Reopen
+	}
+	outcome, err := enroll(ctx, s.Temporal, s.TaskQueue, vendor, id, refs)
 	if err != nil {
 		return temporalError(c, err)
 	}
@@ -96,6 +102,14 @@ func (s *Server) backfill(c echo.Context) error {
 	}
 	if _, lists := adapter.(vendors.Lister); !lists && len(body.ContractIDs) == 0 {
 		return fail(http.StatusBadRequest, `field "contract_ids": missing (%s offers no listing of its engagements)`, vendor)
+	}
+	if len(body.ContractIDs) > MaxBackfillIDs {
+		return fail(http.StatusBadRequest, `field "contract_ids": %d ids; at most %d per request`, len(body.ContractIDs), MaxBackfillIDs)
+	}
+	for _, id := range body.ContractIDs {
+		if err := all.CheckEngagementID(vendor, id); err != nil {
+			return fail(http.StatusBadRequest, `field "contract_ids": %v`, err)
+		}
 	}
 	requestID := c.Request().Header.Get("Idempotency-Key")
 	if requestID == "" {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"go.uber.org/zap"
+	"golang.org/x/time/rate"
 
 	"github.com/coverage-orchestrator/coverage/config"
 	"github.com/coverage-orchestrator/coverage/console"
@@ -28,7 +29,8 @@ func run(ctx context.Context, svc *startup.Service) error {
 
 	srv := &Server{Temporal: c, TaskQueue: cfg.Temporal.TaskQueue, Adapters: all.Adapters(cfg),
 		PolicyVerify: pc.Verifier{Secret: cfg.Policy.WebhookSecret}, PolicyRefetch: cfg.Policy.WebhookVerify == config.VerifyRefetch, OpsToken: cfg.OpsAPIToken, Logger: logger,
-		Registry: metrics.Registry, MetricsHTTP: metrics.HTTPHandler(),
+		Limits:   &SourceLimiter{Rate: rate.Limit(cfg.UnauthenticatedRate), Burst: cfg.UnauthenticatedBurst, MaxSources: 100_000},
+		Registry: metrics.Registry, MetricsHTTP: metrics.HTTPHandler(), MetricsOwnListener: cfg.IngressMetricsAddr != "",
 		Policy: pc.New(pc.Config{BaseURL: cfg.Policy.APIURL, APIKey: cfg.Policy.APIKey, Environment: cfg.Policy.Environment}),
 		Codec:  CodecServer{Origins: cfg.CodecCORSOrigins, LocalUIWithoutToken: cfg.CodecLocalUIWithoutToken}}
 	if len(cfg.PayloadKeys) > 0 {
@@ -45,11 +47,16 @@ func run(ctx context.Context, svc *startup.Service) error {
 		}
 	}
 	httpServer := &http.Server{Addr: cfg.ListenAddr, Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second}
+		ReadTimeout: 30 * time.Second, WriteTimeout: WriteTimeout}
 
 	go srv.RefreshGauges(ctx, cfg.Notify.GaugeInterval)
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
 	go func() { errc <- httpServer.ListenAndServe() }()
+	if cfg.IngressMetricsAddr != "" {
+		metricsServer := &http.Server{Addr: cfg.IngressMetricsAddr, Handler: metricsOnly(srv.MetricsHTTP), ReadHeaderTimeout: 10 * time.Second}
+		go func() { errc <- metricsServer.ListenAndServe() }()
+		defer metricsServer.Close()
+	}
 	logger.Info("ingress listening", zap.String("addr", cfg.ListenAddr), zap.Strings("platforms", srv.Adapters.Names()))
 	if srv.Console != nil {
 		logger.Info("operations console enabled", zap.String("path", console.Prefix))

@@ -39,14 +39,18 @@ type Server struct {
 	// webhook; the worker reads the event itself from 1099Policy.
 	PolicyRefetch bool
 	// Policy uploads certificates an operator hands in (nil: intake answers 503).
-	Policy      *pc.Client
-	Codec       CodecServer
-	OpsToken    string
+	Policy   *pc.Client
+	Codec    CodecServer
+	OpsToken string
+	// Limits throttles failed and unauthenticated requests per source address (nil: none).
+	Limits      *SourceLimiter
 	Logger      *zap.Logger
 	Registry    *prometheus.Registry
 	MetricsHTTP http.Handler
-	requests    *prometheus.CounterVec
-	ackLatency  *prometheus.HistogramVec
+	// MetricsOwnListener serves /metrics only on INGRESS_METRICS_ADDR, not beside the webhooks.
+	MetricsOwnListener bool
+	requests           *prometheus.CounterVec
+	ackLatency         *prometheus.HistogramVec
 	// openEngagements is refreshed from visibility by RefreshGauges.
 	openEngagements *prometheus.GaugeVec
 	echo            *echo.Echo
@@ -71,21 +75,21 @@ func (s *Server) Handler() http.Handler {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.errorHandler
-	e.Use(s.observe)
-	e.POST("/webhooks/1099policy", s.policyWebhook)
+	e.Use(s.observe, s.recoverPanics(), s.limitUnauthenticated, s.capBodies)
+	e.POST(policyWebhookRoute, s.policyWebhook)
 	e.POST("/webhooks/:vendor", s.platformWebhook)
-	ops := e.Group("/v1", s.requireOpsToken)
+	ops := e.Group("/v1", s.requireOpsToken, s.checkPathID)
 	ops.GET("/engagements", s.listEngagements)
 	ops.GET("/engagements/:vendor/:id", s.getEngagement)
 	ops.POST("/engagements/:vendor/:id/actions/:action", s.operatorAction)
 	ops.POST("/engagements/:vendor/:id", s.enroll)
 	ops.PUT("/engagements/:vendor/:id/contractor", s.contractorDetails)
-	ops.POST("/engagements/:vendor/:id/certificates", s.certificateIntake)
+	ops.POST(strings.TrimPrefix(certificatesRoute, "/v1"), s.certificateIntake)
 	ops.POST("/backfill/:vendor", s.backfill)
 	if s.Codec.Codec != nil {
 		s.Codec.handler = converter.NewPayloadCodecHTTPHandler(s.Codec.Codec)
 	}
-	e.Match([]string{http.MethodPost, http.MethodOptions}, "/codec/:op", s.codecRoute)
+	e.Match([]string{http.MethodPost, http.MethodOptions}, codecRoutePath, s.codecRoute)
 	if s.Console != nil {
 		ui := console.New(*s.Console, s.ops)
 		e.Any(console.Prefix+"*", echo.WrapHandler(ui))
@@ -93,7 +97,9 @@ func (s *Server) Handler() http.Handler {
 	}
 	e.GET("/healthz", func(c echo.Context) error { return c.JSON(http.StatusOK, map[string]string{"status": "ok"}) })
 	e.GET("/readyz", s.ready)
-	e.GET("/metrics", echo.WrapHandler(s.MetricsHTTP))
+	if !s.MetricsOwnListener {
+		e.GET("/metrics", echo.WrapHandler(s.MetricsHTTP))
+	}
 	return e
 }
 
@@ -134,9 +140,9 @@ func (s *Server) observe(next echo.HandlerFunc) echo.HandlerFunc {
 		if err != nil {
 			c.Error(err)
 		}
-		route, platform := c.Path(), c.Param("vendor")
-		if route == "/webhooks/1099policy" {
-			platform = "1099policy"
+		route, platform := c.Path(), metricPlatform(c.Param("vendor"))
+		if route == policyWebhookRoute {
+			platform = policyPlatform
 		}
 		outcome, _ := c.Get("outcome").(string)
 		if outcome == "" {

@@ -9,6 +9,7 @@ import (
 	"github.com/coverage-orchestrator/coverage/engagement"
 	pc "github.com/coverage-orchestrator/coverage/policyclient"
 	"github.com/coverage-orchestrator/coverage/vendors"
+	"github.com/coverage-orchestrator/coverage/vendors/all"
 	"github.com/labstack/echo/v4"
 )
 
@@ -25,7 +26,7 @@ func (s *Server) platformWebhook(c echo.Context) error {
 		return err
 	}
 	if err := adapter.VerifyWebhook(c.Request().Header, body); err != nil {
-		return fail(http.StatusUnauthorized, "%v", err)
+		return signatureInvalid(c, err)
 	}
 	events, err := adapter.ParseWebhook(c.Request().Header, body)
 	if err != nil {
@@ -41,6 +42,11 @@ func (s *Server) platformWebhook(c echo.Context) error {
 	var reasons []string
 	closed := 0
 	for _, ev := range events {
+		if ev.EngagementID != "" {
+			if err := all.CheckEngagementID(adapter.Vendor(), ev.EngagementID); err != nil {
+				return fail(http.StatusBadRequest, "malformed %s webhook: %v", adapter.Vendor(), err)
+			}
+		}
 		if ev.Kind == vendors.KindIgnore {
 			reasons = append(reasons, ev.Reason)
 			continue
@@ -131,7 +137,7 @@ func (s *Server) policyEventOf(c echo.Context, body []byte) (engagement.PolicyEv
 		return engagement.PolicyEvent{EventID: id, Refetch: true, Source: engagement.SourceWebhook}, nil
 	}
 	if err := s.PolicyVerify.Verify(c.Request().Header.Get(pc.HeaderSignature), body); err != nil {
-		return engagement.PolicyEvent{}, fail(http.StatusUnauthorized, "%v", err)
+		return engagement.PolicyEvent{}, signatureInvalid(c, err)
 	}
 	parsed, err := pc.ParseEvent(body)
 	if err != nil {

@@ -4,7 +4,9 @@ package telemetry
 
 import (
 	"fmt"
+	"io"
 	"net/http"
+	"os"
 	"strings"
 	"time"
 
@@ -17,20 +19,30 @@ import (
 	"go.temporal.io/sdk/log"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
+
+	"github.com/coverage-orchestrator/coverage/redact"
 )
 
-// NewLogger returns a zap logger: JSON in production, console locally.
+// NewLogger returns a zap logger: JSON in production, console locally. Every line passes
+// through redact.Writer (emails, URL queries and registered secrets removed), whoever wrote it:
+// our code, the Temporal SDK (which logs every failed activity attempt with its error) or echo.
 func NewLogger(format string) (*zap.Logger, error) {
+	return newLogger(format, os.Stderr)
+}
+
+func newLogger(format string, out io.Writer) (*zap.Logger, error) {
+	sink := zapcore.AddSync(redact.Writer(out))
 	if format == "console" {
 		cfg := zap.NewDevelopmentConfig()
-		cfg.Level = zap.NewAtomicLevelAt(zap.InfoLevel)
 		cfg.EncoderConfig.EncodeLevel = zapcore.CapitalColorLevelEncoder
-		return cfg.Build()
+		return zap.New(zapcore.NewCore(zapcore.NewConsoleEncoder(cfg.EncoderConfig), sink, zap.InfoLevel),
+			zap.AddCaller(), zap.ErrorOutput(sink)), nil
 	}
 	cfg := zap.NewProductionConfig()
 	cfg.EncoderConfig.TimeKey = "ts"
 	cfg.EncoderConfig.EncodeTime = zapcore.ISO8601TimeEncoder
-	return cfg.Build()
+	return zap.New(zapcore.NewCore(zapcore.NewJSONEncoder(cfg.EncoderConfig), sink, zap.InfoLevel),
+		zap.AddCaller(), zap.AddStacktrace(zap.ErrorLevel), zap.ErrorOutput(sink)), nil
 }
 
 // TemporalLogger adapts zap to the SDK's log.Logger (workflow and activity logs then carry
@@ -138,6 +150,7 @@ func Start(logFormat string, opts client.Options) (*Runtime, error) {
 		return nil, err
 	}
 	opts.Logger, opts.MetricsHandler = NewTemporalLogger(logger), metrics.Handler
+	zap.ReplaceGlobals(logger) // for code without a logger of its own (outside activities)
 	return &Runtime{Logger: logger, Metrics: metrics, ClientOptions: opts}, nil
 }
 

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	pc "github.com/coverage-orchestrator/coverage/policyclient"
+	"github.com/coverage-orchestrator/coverage/redact"
 )
 
 // APIError is a platform answer that retrying cannot change (4xx other than 429).
@@ -25,7 +26,10 @@ type APIError struct {
 	Body   string
 }
 
-func (e *APIError) Error() string { return fmt.Sprintf("%s: HTTP %d: %s", e.What, e.Status, e.Body) }
+// Error quotes the platform's answer, redacted: an answer may echo an email or a credential.
+func (e *APIError) Error() string {
+	return redact.Text(fmt.Sprintf("%s: HTTP %d: %s", e.What, e.Status, e.Body))
+}
 
 // HTTPClient calls a platform's REST or GraphQL API with one set of rules: bearer auth,
 // 429 and 5xx as RetryableError (with the delay the platform asks for), 404 as
@@ -116,18 +120,14 @@ func (c *HTTPClient) once(ctx context.Context, method, path string, query url.Va
 	if bearer != "" {
 		req.Header.Set("Authorization", "Bearer "+bearer)
 	}
-	hc := c.HTTP
-	if hc == nil {
-		hc = http.DefaultClient
-	}
-	resp, err := hc.Do(req)
+	resp, err := HTTPOr(c.HTTP).Do(req)
 	if err != nil {
-		return nil, nil, 0, &RetryableError{Err: err}
+		return nil, nil, 0, &RetryableError{Err: redact.Request(req, err)}
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, 32<<20))
 	if err != nil {
-		return nil, nil, 0, &RetryableError{Err: err}
+		return nil, nil, 0, &RetryableError{Err: redact.Request(req, err)}
 	}
 	return data, resp.Header, resp.StatusCode, nil
 }
@@ -170,16 +170,22 @@ func RetryAfterSeconds(h http.Header, now time.Time) time.Duration {
 	return pc.ParseRetryAfter(h.Get("Retry-After"), now)
 }
 
-// VerifyHMAC compares a hex signature with HMAC(secret, parts…) in constant time.
-func VerifyHMAC(newHash func() hash.Hash, secret string, gotHex string, parts ...[]byte) error {
-	if secret == "" {
+// VerifyHMAC compares a hex signature with HMAC(secret, parts…) in constant time, for every
+// secret of a comma-separated setting (any one verifies: rotation without downtime).
+func VerifyHMAC(newHash func() hash.Hash, secrets string, gotHex string, parts ...[]byte) error {
+	list := pc.SecretList(secrets)
+	if len(list) == 0 {
 		return &SignatureError{Reason: "no webhook secret configured"}
 	}
 	got, err := hex.DecodeString(strings.TrimSpace(gotHex))
 	if err != nil {
 		return &SignatureError{Reason: "signature is not hex"}
 	}
-	if subtle.ConstantTimeCompare(got, SignHMAC(newHash, secret, parts...)) != 1 {
+	match := 0
+	for _, secret := range list {
+		match |= subtle.ConstantTimeCompare(got, SignHMAC(newHash, secret, parts...))
+	}
+	if match != 1 {
 		return &SignatureError{Reason: "signature does not match the body"}
 	}
 	return nil
@@ -194,15 +200,21 @@ func SignHMAC(newHash func() hash.Hash, secret string, parts ...[]byte) []byte {
 	return mac.Sum(nil)
 }
 
-// CompareSecret compares a shared secret in constant time.
+// CompareSecret compares a shared secret in constant time with every secret of a
+// comma-separated setting (any one matches: rotation without downtime).
 func CompareSecret(want, got string) error {
-	if want == "" {
+	list := pc.SecretList(want)
+	if len(list) == 0 {
 		return &SignatureError{Reason: "no webhook secret configured"}
 	}
 	if got == "" {
 		return &SignatureError{Reason: "missing secret header"}
 	}
-	if subtle.ConstantTimeCompare([]byte(want), []byte(got)) != 1 {
+	match := 0
+	for _, secret := range list {
+		match |= subtle.ConstantTimeCompare([]byte(secret), []byte(got))
+	}
+	if match != 1 {
 		return &SignatureError{Reason: "secret does not match"}
 	}
 	return nil

@@ -10,14 +10,28 @@ import (
 	"time"
 )
 
+// MaxCents bounds every amount the product sends as a wage or gross pay: $10 billion. Past it
+// a value is a platform's mistake (or a forged record), never a contractor's pay; an
+// engagement with such an amount parks with the reason.
+const MaxCents = 1_000_000_000_000
+
 // Cents turns a money amount into integer cents with exact decimal arithmetic: "19.99" ->
 // 1999, "1,250.50" -> 125050, 75 -> 7500. It accepts a JSON number or string, refuses
-// fractions of a cent, negative amounts and anything that is not a number.
+// fractions of a cent, negative amounts, amounts above MaxCents and anything that is not a number.
 func Cents(v any) (int64, error) {
+	r, text, err := decimal(v)
+	if err != nil {
+		return 0, err
+	}
+	return centsOf(r, fmt.Sprintf("amount %q", text))
+}
+
+// decimal reads a money value or a quantity exactly (never through a float64's rounding).
+func decimal(v any) (*big.Rat, string, error) {
 	var s string
 	switch x := v.(type) {
 	case nil:
-		return 0, fmt.Errorf("amount is missing")
+		return nil, "", fmt.Errorf("amount is missing")
 	case string:
 		s = x
 	case json.Number:
@@ -36,29 +50,42 @@ func Cents(v any) (int64, error) {
 			s = string(x)
 		}
 	default:
-		return 0, fmt.Errorf("amount %v: unsupported type %T", v, v)
+		return nil, "", fmt.Errorf("amount %v: unsupported type %T", v, v)
 	}
 	s = strings.TrimSpace(strings.ReplaceAll(s, ",", ""))
 	s = strings.TrimPrefix(s, "$")
 	if s == "" || s == "null" {
-		return 0, fmt.Errorf("amount is missing")
+		return nil, "", fmt.Errorf("amount is missing")
+	}
+	if len(s) > maxDecimalText { // "1e999999999" would make a number of a billion digits
+		return nil, "", fmt.Errorf("amount %.20q… is too long to be a number", s)
 	}
 	r, ok := new(big.Rat).SetString(s)
 	if !ok {
-		return 0, fmt.Errorf("amount %q is not a number", s)
+		return nil, "", fmt.Errorf("amount %q is not a number", s)
 	}
 	if r.Sign() < 0 {
-		return 0, fmt.Errorf("amount %q is negative", s)
+		return nil, "", fmt.Errorf("amount %q is negative", s)
 	}
-	r.Mul(r, big.NewRat(100, 1))
-	if !r.IsInt() {
-		return 0, fmt.Errorf("amount %q has a fraction of a cent", s)
-	}
-	if !r.Num().IsInt64() {
-		return 0, fmt.Errorf("amount %q is too large", s)
-	}
-	return r.Num().Int64(), nil
+	return r, s, nil
 }
+
+// maxDecimalText bounds the text of a number read as a decimal (an exponent counts too).
+const maxDecimalText = 40
+
+// centsOf turns a value in major units into cents: whole cents, at most MaxCents.
+func centsOf(r *big.Rat, what string) (int64, error) {
+	c := new(big.Rat).Mul(r, big.NewRat(100, 1))
+	if !c.IsInt() {
+		return 0, fmt.Errorf("%s has a fraction of a cent", what)
+	}
+	if c.Num().Cmp(big.NewInt(MaxCents)) > 0 {
+		return 0, fmt.Errorf("%s is out of range (more than %s)", what, formatCents(MaxCents))
+	}
+	return c.Num().Int64(), nil
+}
+
+func formatCents(c int64) string { return fmt.Sprintf("%d.%02d", c/100, c%100) }
 
 // Amount holds a money value exactly as JSON sent it (number or string), for Cents.
 type Amount struct{ raw json.RawMessage }
@@ -75,21 +102,19 @@ func (a Amount) Set() bool { return len(a.raw) > 0 && string(a.raw) != "null" }
 // Cents converts the amount.
 func (a Amount) Cents() (int64, error) { return Cents(a.raw) }
 
-// Multiply returns the amount times n in cents, exactly.
+// Multiply returns the amount (a price) times n (a quantity, which may be fractional) in
+// cents, with exact big-number arithmetic: no intermediate can overflow, and a product that is
+// not whole cents or is above MaxCents is an error naming both values.
 func (a Amount) Multiply(n Amount) (int64, error) {
-	cents, err := a.Cents()
+	price, priceText, err := decimal(a.raw)
 	if err != nil {
 		return 0, err
 	}
-	units, err := n.Cents()
+	units, unitsText, err := decimal(n.raw)
 	if err != nil {
-		return 0, err
+		return 0, fmt.Errorf("unit count: %w", err)
 	}
-	r := new(big.Rat).SetFrac64(cents*units, 100)
-	if !r.IsInt() {
-		return 0, fmt.Errorf("amount x units has a fraction of a cent")
-	}
-	return r.Num().Int64(), nil
+	return centsOf(new(big.Rat).Mul(price, units), fmt.Sprintf("rate %s x %s units", priceText, unitsText))
 }
 
 // Date layouts the platforms use.

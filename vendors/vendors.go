@@ -250,6 +250,17 @@ func ParseEventTime(field, value string) (time.Time, error) {
 	return t.UTC(), nil
 }
 
+// HintOnly makes an end or cancel event of a webhook a hint (vendors.md Common rules): the
+// engagement re-reads its record, whose status decides, and an engagement not running yet is
+// not started (nor its workflow id closed) by it. A forged or stale end can make the product
+// read, never end coverage.
+func HintOnly(ev Event) Event {
+	if ev.Kind == KindEnd || ev.Kind == KindCancel {
+		ev.Kind, ev.NoStart = KindUpdate, true
+	}
+	return ev
+}
+
 // Classify sets an event's kind from a platform's event table. An unknown event is ignored
 // with a reason; a known one needs its engagement id, and a COI its document id (the field
 // names are the platform's, for the 400 answer).

@@ -10,6 +10,7 @@ import (
 
 	"github.com/coverage-orchestrator/coverage/activities"
 	"github.com/coverage-orchestrator/coverage/engagement"
+	"github.com/coverage-orchestrator/coverage/redact"
 )
 
 // stepError is a step that failed for good: its name and why.
@@ -56,7 +57,7 @@ func (e *engagementRun) park(step string, err error) {
 		s.Parked = &Parked{From: s.CoverageStatus}
 	}
 	s.Parked.Step = step
-	s.AttentionReason = attentionReason(step, err)
+	s.AttentionReason = redact.PersonalData(attentionReason(step, err))
 	e.transition(engagement.StatusNeedsAttention, s.AttentionReason)
 }
 
@@ -71,6 +72,10 @@ func (e *engagementRun) awaitRetry(phase Phase) bool {
 		case e.s.Parked == nil:
 			return true
 		case e.endDateDue():
+			continue
+		case e.updatesReceived > e.updatesRead:
+			e.updatesRead = e.updatesReceived
+			e.readForEnd()
 			continue
 		}
 		var end time.Time

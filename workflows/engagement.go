@@ -106,6 +106,9 @@ type engagementRun struct {
 	// causeNote is added to the cause of transitions made while applying one event (how
 	// that event arrived, when it matters to an operator).
 	causeNote string
+	// updatesReceived counts the platform updates applied in this run, updatesRead those a
+	// parked engagement has re-read its record for (attempt.go).
+	updatesReceived, updatesRead int
 }
 
 func newEngagement(ctx workflow.Context, in EngagementInput) *engagementRun {
@@ -161,7 +164,7 @@ func (e *engagementRun) waitForWork(deadline time.Time) {
 }
 
 func (e *engagementRun) shouldContinueAsNew() bool {
-	due := workflow.GetInfo(e.ctx).GetContinueAsNewSuggested() || (e.continueAsNewAfterUpdate && !e.s.LastEventAt.IsZero())
+	due := workflow.GetInfo(e.ctx).GetContinueAsNewSuggested() || (e.continueAsNewAfterUpdate && (e.updatesReceived > 0 || !e.s.LastEventAt.IsZero()))
 	return due && len(e.inbox) == 0 && e.notificationsSent() && workflow.AllHandlersFinished(e.ctx)
 }
 

@@ -247,7 +247,9 @@ func TestQuoteSaysMatchingPolicyGoesToAssignment(t *testing.T) {
 	assert.Empty(t, f.posts("/apply/sessions"))
 }
 
-func TestDuplicateAndStaleEventsAreDropped(t *testing.T) {
+// Duplicates are dropped; a body's timestamp orders nothing (vendors.md Common rules): an old
+// one and a future one each re-read the record, and the future one freezes no later update.
+func TestDuplicatesDroppedAndBodyTimesOrderNothing(t *testing.T) {
 	f := newFixture(t)
 	f.engagement("ct_1", "")
 	f.at(time.Hour, func() {
@@ -257,10 +259,16 @@ func TestDuplicateAndStaleEventsAreDropped(t *testing.T) {
 	f.at(2*time.Hour, func() {
 		f.platformEvent(vendors.KindUpdate, "up-old", func(e *vendors.Event) { e.OccurredAt = f.start.Add(-time.Hour) })
 	})
-	var fetches int
-	f.at(3*time.Hour, func() { fetches = f.platform.Fetches("ct_1"); f.platformEvent(vendors.KindCancel, "c") })
-	f.run()
-	assert.Equal(t, 2, fetches, "initial sync + one for up-1; the duplicate and the stale update fetch nothing")
+	f.at(3*time.Hour, func() {
+		f.platformEvent(vendors.KindUpdate, "up-future", func(e *vendors.Event) { e.OccurredAt = f.start.AddDate(1, 0, 0) })
+	})
+	f.at(4*time.Hour, func() {
+		f.platform.Update("ct_1", func(x *vendors.Engagement) { x.Terminal, x.Status = vendors.KindCancel, "deleted" })
+		f.platformEvent(vendors.KindUpdate, "up-now")
+	})
+	final := f.run()
+	assert.Equal(t, 5, f.platform.Fetches("ct_1"), "initial sync + up-1, up-old, up-future and up-now; the duplicate fetches nothing")
+	assert.Equal(t, engagement.StatusCanceled, final.CoverageStatus, "the update after a future-dated one was applied: %s", causes(final))
 }
 
 func TestDateChangeBeforeBindingUpdatesQuote(t *testing.T) {
@@ -695,4 +703,27 @@ func TestHorizonCountsFromNowWhenTheStartIsPast(t *testing.T) {
 	require.NotEmpty(t, quotes, causes(waiting))
 	assert.Contains(t, quotes[0].Body, fmt.Sprintf(`"end_date":%d`, f.start.Unix()+60*dayS))
 	_ = e
+}
+
+// An engagement parked for an operator still follows its platform: an update (a webhook hint)
+// re-reads the record, and a record that shows the engagement over ends it.
+func TestParkedEngagementEndsWhenItsRecordSaysSo(t *testing.T) {
+	f := newFixture(t)
+	f.engagement("ct_1", "")
+	f.acts.Mapping = config.Mapping{DefaultEntity: "en_1"} // no category mapping: parks
+	var parked, afterActiveHint engagement.Status
+	f.at(time.Hour, func() {
+		parked = f.status()
+		f.platformEvent(vendors.KindUpdate, "hint-active") // the record still shows it in force
+	})
+	f.at(2*time.Hour, func() {
+		afterActiveHint = f.status()
+		f.platform.Update("ct_1", func(x *vendors.Engagement) { x.Terminal, x.Status = vendors.KindCancel, "deleted" })
+		f.platformEvent(vendors.KindUpdate, "hint-cancelled")
+	})
+	final := f.run()
+	assert.Equal(t, engagement.StatusNeedsAttention, parked.CoverageStatus)
+	assert.Equal(t, engagement.StatusNeedsAttention, afterActiveHint.CoverageStatus, "a hint alone changes nothing")
+	assert.Equal(t, engagement.StatusCanceled, final.CoverageStatus, causes(final))
+	assert.Contains(t, causes(final), "platform shows status deleted")
 }

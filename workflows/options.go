@@ -27,10 +27,11 @@ var callRetry = &temporal.RetryPolicy{
 type activityKind int
 
 const (
-	callKind   activityKind = iota // one platform or 1099Policy call: 30 s a try, 30 min in all
-	uploadKind                     // a certificate fetched and sent (up to 15 MB): 3 min a try
-	batchKind                      // a heartbeating batch (a poll, a delivery, a backfill): 10 min a try
-	notifyKind                     // one notification: 1 min a try, for NotifyFor
+	callKind    activityKind = iota // one platform or 1099Policy call: 30 s a try, 30 min in all
+	uploadKind                      // a certificate fetched and sent (up to 15 MB): 3 min a try
+	batchKind                       // a heartbeating batch (a poll, a delivery, a backfill): 10 min a try
+	notifyKind                      // one notification: 1 min a try, for NotifyFor
+	enqueueKind                     // a hand-over to Temporal itself: retried until it answers, never given up
 )
 
 func (k activityKind) options() workflow.ActivityOptions {
@@ -39,6 +40,9 @@ func (k activityKind) options() workflow.ActivityOptions {
 		return workflow.ActivityOptions{StartToCloseTimeout: 3 * time.Minute, ScheduleToCloseTimeout: 30 * time.Minute, RetryPolicy: callRetry}
 	case batchKind:
 		return workflow.ActivityOptions{StartToCloseTimeout: 10 * time.Minute, HeartbeatTimeout: time.Minute, RetryPolicy: callRetry}
+	case enqueueKind:
+		return workflow.ActivityOptions{StartToCloseTimeout: 30 * time.Second,
+			RetryPolicy: &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: time.Minute}}
 	case notifyKind:
 		return workflow.ActivityOptions{StartToCloseTimeout: time.Minute, ScheduleToCloseTimeout: NotifyFor,
 			HeartbeatTimeout: time.Minute, RetryPolicy: notifyRetry}

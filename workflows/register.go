@@ -29,6 +29,9 @@ var workflowTypes = []struct {
 	{engagement.WorkflowPollPlatform, PollPlatformWorkflow, workflow.VersioningBehaviorPinned},
 	{engagement.WorkflowPolicyEventsPoller, PolicyEventsPollerWorkflow, workflow.VersioningBehaviorPinned},
 	{engagement.WorkflowBackfill, BackfillWorkflow, workflow.VersioningBehaviorPinned},
+	// One engagement's notifications: lives while a receiver is retried, up to NotifyFor (24 h)
+	// after the last one: must not strand on a retired build.
+	{engagement.WorkflowNotificationSender, NotificationSenderWorkflow, workflow.VersioningBehaviorAutoUpgrade},
 }
 
 // WorkflowRegistry is where workflows are registered: a worker or a replayer.

@@ -3,11 +3,15 @@ package workflows
 import (
 	"time"
 
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/coverage-orchestrator/coverage/activities"
 	"github.com/coverage-orchestrator/coverage/engagement"
 )
+
+// ErrEventNotFound fails a refetch-mode router whose event 1099Policy does not have.
+const ErrEventNotFound = "EventNotFound"
 
 // RouterRetryEvery is how often an unroutable event is tried again by itself.
 const RouterRetryEvery = 10 * time.Minute
@@ -40,6 +44,11 @@ func PolicyEventRouterWorkflow(ctx workflow.Context, ev engagement.PolicyEvent) 
 		}
 		if !fetched.Found {
 			workflow.SetCurrentDetails(ctx, "1099Policy has no event "+ev.EventID+": a forged or mistaken webhook; nothing changed")
+			// A failed run leaves the workflow id free (the start allows a duplicate of a failed
+			// run only): the real event, once 1099Policy has it, is routed, not answered duplicate.
+			if atLeast(ctx, versionRefetchNotFoundFrees) {
+				return nil, temporal.NewNonRetryableApplicationError("1099Policy has no event "+ev.EventID+"; nothing changed", ErrEventNotFound, nil)
+			}
 			return []string{}, nil
 		}
 		ev = fetched.Event

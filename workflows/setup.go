@@ -37,10 +37,7 @@ func (e *engagementRun) readPlatform() error {
 	switch {
 	case !eng.UpdatedAt.IsZero() && eng.UpdatedAt.Before(s.LastSourceUpdate):
 		e.logger.Info("platform record older than the state; not applied")
-	case eng.OutOfScope != "":
-		e.requestEnd(vendors.KindIgnore, e.now().Unix(), "out of scope: "+eng.OutOfScope)
-	case eng.Terminal != "":
-		e.requestEnd(eng.Terminal, e.now().Unix(), "platform shows status "+eng.Status)
+	case e.endIfRecordSaysSo(eng):
 	case s.Phase == PhaseSetUp:
 		s.Contractor = fetched.Engagement.Contractor
 		if err := e.createContractorAndJob(eng, fetched.Fingerprint); err != nil {
@@ -57,6 +54,36 @@ func (e *engagementRun) readPlatform() error {
 	}
 	s.SyncDue = false
 	return nil
+}
+
+// endIfRecordSaysSo requests the end when the platform's record shows the engagement over or
+// out of scope; it reports whether it did.
+func (e *engagementRun) endIfRecordSaysSo(eng vendors.Engagement) bool {
+	switch {
+	case eng.OutOfScope != "":
+		e.requestEnd(vendors.KindIgnore, e.now().Unix(), "out of scope: "+eng.OutOfScope)
+	case eng.Terminal != "":
+		e.requestEnd(eng.Terminal, e.now().Unix(), "platform shows status "+eng.Status)
+	default:
+		return false
+	}
+	return true
+}
+
+// readForEnd re-reads a parked engagement's record after a platform update: the platform may
+// have ended it, and an end does not wait for the operator. Other changes wait for the parked
+// step's retry (SyncDue stays set); a failed read is left to that retry too.
+func (e *engagementRun) readForEnd() {
+	s := e.s
+	fetched, err := call(e, (*activities.Activities).FetchEngagement, activities.FetchEngagementInput{Vendor: s.Vendor,
+		EngagementID: s.EngagementID, Refs: s.SourceRefs})
+	if err != nil {
+		e.logger.Info("re-read of a parked engagement failed; the retry reads it again", "error", err)
+		return
+	}
+	if eng := fetched.Engagement; eng.UpdatedAt.IsZero() || !eng.UpdatedAt.Before(s.LastSourceUpdate) {
+		e.endIfRecordSaysSo(eng)
+	}
 }
 
 // createContractorAndJob creates what 1099Policy needs before coverage can be bound.

@@ -12,11 +12,23 @@ const (
 	// testdata/golden/v1.0.0): runs that recorded no marker follow it.
 	versionBaseline = workflow.DefaultVersion
 
+	// Issue 21 (hardening), one step for three changes:
+	//  - versionBodyTimeOrdersNothing: every platform update re-reads the record, whatever time
+	//    its body carries (handlers.go);
+	//  - versionNotificationSender: the outbox goes to the engagement's sender workflow, one
+	//    queue per destination (notifications.go);
+	//  - versionRefetchNotFoundFrees: a refetch-mode router whose event 1099Policy does not have
+	//    fails, leaving its id free for the real event (router.go).
+	versionHardening             workflow.Version = 1
+	versionBodyTimeOrdersNothing                  = versionHardening
+	versionNotificationSender                     = versionHardening
+	versionRefetchNotFoundFrees                   = versionHardening
+
 	// A new step: `versionWhatChanged workflow.Version = <previous + 1>`, then point
 	// latestVersion at it.
 
 	// latestVersion is what a run records when it first reaches a marker.
-	latestVersion = versionBaseline
+	latestVersion = versionHardening
 	// oldestVersion is the oldest step an open run may still follow; raised when a step
 	// retires (its old branch is deleted).
 	oldestVersion = versionBaseline

@@ -289,6 +289,12 @@ func (d *runner) enroll(platform, id string, body map[string]string) error {
 
 // hook asks the simulator to sign and send a webhook to the ingress.
 func (d *runner) hook(platform, kind string, x platformsim.Example, eventID, ref string) error {
+	if status := platformsim.EndStatus(platform, kind); status != "" { // the platform's record shows the end first
+		x.Status = status
+		if err := d.put(platform, x); err != nil {
+			return err
+		}
+	}
 	body, err := platformsim.WebhookBody(platform, kind, x, d.cfg.Prefix+eventID+"-"+x.ID, ref, time.Now())
 	if err != nil {
 		return err

@@ -63,6 +63,7 @@ type Server struct {
 
 type fault struct {
 	status, retryAfter, left int
+	drop                     bool // close the connection without an answer
 }
 
 // Request is one API call the simulator received.
@@ -121,6 +122,14 @@ func (s *Server) AddFault(platform string, status, retryAfterSeconds, count int)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.faults[platform] = &fault{status: status, retryAfter: retryAfterSeconds, left: count}
+}
+
+// DropConnections makes the next count API calls of a platform lose their connection: the
+// simulator closes it without answering (a network fault).
+func (s *Server) DropConnections(platform string, count int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults[platform] = &fault{drop: true, left: count}
 }
 
 // ExpireJobDivaTokens invalidates every issued JobDiva token (the next call gets 401).
@@ -207,6 +216,11 @@ func (s *Server) api(platform string, auth bool, h http.HandlerFunc) http.Handle
 			hit = &cp
 		}
 		s.mu.Unlock()
+		if hit != nil && hit.drop {
+			dropConnection(w)
+			rec.status = 0
+			return
+		}
 		if hit != nil {
 			if platform == remote.Vendor { // Remote also sends its reset time (Unix ms)
 				rec.Header().Set("x-ratelimit-reset", fmt.Sprint(s.cfg.Now().Add(time.Duration(hit.retryAfter)*time.Second).UnixMilli()))
@@ -235,6 +249,13 @@ func (s *Server) authorized(platform string, r *http.Request) bool {
 		return issued
 	}
 	return issued || tok == s.cfg.Tokens[platform]
+}
+
+// dropConnection closes the client's connection without an answer.
+func dropConnection(w http.ResponseWriter) {
+	if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
+		conn.Close()
+	}
 }
 
 type statusRecorder struct {

@@ -32,6 +32,10 @@ type Fault struct {
 	// failed); without it nothing was created.
 	Stored   bool `json:"stored,omitempty"`
 	Executed bool `json:"executed,omitempty"`
+	// Drop closes the connection without an answer (a network fault; Status is not used).
+	Drop bool `json:"drop,omitempty"`
+	// Message replaces the answer's message (an API that quotes the request in its refusal).
+	Message string `json:"message,omitempty"`
 }
 
 type fault struct {
@@ -308,8 +312,8 @@ func (s *Server) reviewCertificateHandler(w http.ResponseWriter, r *http.Request
 
 func (s *Server) addFaultHandler(w http.ResponseWriter, r *http.Request) {
 	var f Fault
-	if err := json.NewDecoder(r.Body).Decode(&f); err != nil || f.Status < 400 {
-		writeErr(w, badRequest("invalid_request", "body must be a fault with a status >= 400"))
+	if err := json.NewDecoder(r.Body).Decode(&f); err != nil || (f.Status < 400 && !f.Drop) {
+		writeErr(w, badRequest("invalid_request", "body must be a fault with a status >= 400 or drop: true"))
 		return
 	}
 	s.AddFault(f)

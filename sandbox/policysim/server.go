@@ -188,11 +188,22 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, h func(http.Re
 	}
 
 	f := s.takeFault(r.URL.Path)
+	if f != nil && f.Drop {
+		if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
+			conn.Close()
+		}
+		rec.status = 0
+		return
+	}
 	if f != nil && !f.Stored {
 		if f.RetryAfter > 0 {
 			rec.Header().Set("Retry-After", fmt.Sprint(f.RetryAfter))
 		}
-		writeJSON(rec, f.Status, map[string]string{"message": "injected fault", "error_code": "sandbox_fault"})
+		message := "injected fault"
+		if f.Message != "" {
+			message = f.Message
+		}
+		writeJSON(rec, f.Status, map[string]string{"message": message, "error_code": "sandbox_fault"})
 		return
 	}
 	if r.Header.Get("Authorization") != "Bearer "+s.cfg.APIKey || s.cfg.APIKey == "" {

@@ -3,9 +3,6 @@
 package all
 
 import (
-	"os"
-	"strings"
-
 	"github.com/coverage-orchestrator/coverage/config"
 	"github.com/coverage-orchestrator/coverage/vendors"
 	"github.com/coverage-orchestrator/coverage/vendors/jobdiva"
@@ -28,7 +25,7 @@ func Adapters(cfg config.Config) vendors.Registry {
 	if p := cfg.Platforms[upwork.Vendor]; p.Enabled() {
 		r[upwork.Vendor] = upwork.New(upwork.Config{APIURL: p.APIURL, AccessToken: p.Token, TenantID: p.TenantID, WebhookSecret: p.WebhookSecret,
 			TokenURL: p.TokenURL, ClientID: p.ClientID, ClientSecret: p.ClientSecret,
-			RefreshToken: newestRefreshToken(p.TokenFile, p.RefreshToken), OnRotate: keepRefreshToken(p.TokenFile)})
+			RefreshToken: p.RefreshToken, Store: upworkTokenFile(p)})
 	}
 	if p := cfg.Platforms[jobdiva.Vendor]; p.Enabled() {
 		r[jobdiva.Vendor] = jobdiva.New(jobdiva.Config{APIURL: p.APIURL, ClientID: p.ClientID, Username: p.Username, Password: p.Password, WebhookSecret: p.WebhookSecret})
@@ -36,29 +33,11 @@ func Adapters(cfg config.Config) vendors.Registry {
 	return r
 }
 
-// newestRefreshToken is the refresh token kept in file (the newest Upwork handed out), else
-// the configured one. Upwork may rotate refresh tokens: the newest must survive a restart,
-// and replicas sharing the file (a shared volume) start from the same one.
-func newestRefreshToken(file, configured string) string {
-	if file == "" {
-		return configured
-	}
-	data, err := os.ReadFile(file)
-	if err != nil || strings.TrimSpace(string(data)) == "" {
-		return configured
-	}
-	return strings.TrimSpace(string(data))
-}
-
-// keepRefreshToken writes a rotated refresh token to file (atomically, owner-only).
-func keepRefreshToken(file string) func(string) {
-	if file == "" {
+// upworkTokenFile is where Upwork's newest refresh token is kept (UPWORK_REFRESH_TOKEN_FILE),
+// or nil: the configured token is then used after every restart.
+func upworkTokenFile(p config.Platform) vendors.RefreshStore {
+	if p.TokenFile == "" {
 		return nil
 	}
-	return func(token string) {
-		tmp := file + ".tmp"
-		if os.WriteFile(tmp, []byte(token+"\n"), 0o600) == nil {
-			_ = os.Rename(tmp, file)
-		}
-	}
+	return &upwork.TokenFile{Path: p.TokenFile, Configured: p.RefreshToken}
 }

@@ -20,6 +20,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/coverage-orchestrator/coverage/redact"
 	"github.com/coverage-orchestrator/coverage/vendors"
 )
 
@@ -129,6 +130,7 @@ func (a *Adapter) authenticate(ctx context.Context) error {
 	if tok == "" {
 		return &vendors.APIError{Status: 200, What: "jobdiva authenticate", Body: "empty token"}
 	}
+	redact.RegisterToken(tok)
 	a.mu.Lock()
 	a.token = tok
 	a.mu.Unlock()

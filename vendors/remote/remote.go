@@ -194,8 +194,9 @@ func (a *Adapter) ParseWebhook(h http.Header, body []byte) ([]vendors.Event, err
 	if err != nil {
 		return nil, err
 	}
-	// An end for an employment this service does not cover yet starts nothing (assumed, 4).
-	ev.NoStart = ev.Kind == vendors.KindEnd || endEvents[w.EventType]
+	// An end or cancel for an employment this service does not cover yet starts nothing, so it
+	// closes no workflow id (assumed, 4; vendors.md Common rules).
+	ev.NoStart = ev.Kind == vendors.KindEnd || ev.Kind == vendors.KindCancel || endEvents[w.EventType]
 	if ev.Kind == vendors.KindInvoice {
 		if w.ContractorInvoiceID == "" {
 			return nil, vendors.Missing(invoiceIDField)

@@ -112,6 +112,9 @@ func TestParseWebhook(t *testing.T) {
 		if tc.kind != vendors.KindIgnore {
 			assert.Equal(t, "e1", evs[0].EngagementID)
 		}
+		if tc.kind == vendors.KindEnd || tc.kind == vendors.KindCancel {
+			assert.True(t, evs[0].NoStart, "%s: an end or cancel for an unseen employment starts nothing (and closes no id)", tc.event)
+		}
 	}
 
 	body := fixture(t, "webhook_invoice_paid_out.json")

@@ -56,8 +56,8 @@ type Config struct {
 	WebhookSecret string
 	HTTP          *http.Client
 	Now           func() time.Time // decides whether a closed contract was cancelled or ended
-	// OnRotate receives a new refresh token when Upwork rotates it (the worker persists it).
-	OnRotate func(refreshToken string)
+	// Store keeps the newest refresh token (Upwork rotates it): a TokenFile, or nil.
+	Store vendors.RefreshStore
 }
 
 // Adapter implements vendors.Adapter for Upwork.
@@ -75,7 +75,7 @@ func New(cfg Config) *Adapter {
 		Token: func(context.Context) (string, error) { return cfg.AccessToken, nil }}
 	if cfg.RefreshToken != "" {
 		grant := &vendors.RefreshToken{TokenURL: vendors.FirstNonEmpty(cfg.TokenURL, DefaultTokenURL), ClientID: cfg.ClientID,
-			ClientSecret: cfg.ClientSecret, HTTP: cfg.HTTP, Refresh: cfg.RefreshToken, OnRotate: cfg.OnRotate}
+			ClientSecret: cfg.ClientSecret, HTTP: cfg.HTTP, Refresh: cfg.RefreshToken, Store: cfg.Store}
 		api.Token, api.Reauth = grant.Token, grant.Invalidate
 	}
 	return &Adapter{cfg: cfg, api: api}
@@ -115,9 +115,9 @@ type Relay struct {
 	OccurredAt string `json:"occurred_at"`
 }
 
-// ParseWebhook turns a relayed event into one event: started and updated sync the contract
-// (its status decides); ended ends the engagement (a cancellation when before its start) and
-// never starts one.
+// ParseWebhook turns a relayed event into one event: every one syncs the contract, whose
+// status decides (an ended contract ends the engagement, a cancellation when before its
+// start); contract.ended never starts one. occurred_at must be a time but orders nothing.
 func (a *Adapter) ParseWebhook(_ http.Header, body []byte) ([]vendors.Event, error) {
 	var w Relay
 	if err := vendors.DecodeWebhook(body, &w); err != nil {
@@ -126,20 +126,18 @@ func (a *Adapter) ParseWebhook(_ http.Header, body []byte) ([]vendors.Event, err
 	if w.Event == "" {
 		return nil, vendors.Missing("event")
 	}
-	occurred, err := vendors.ParseEventTime("occurred_at", w.OccurredAt)
-	if err != nil {
+	if _, err := vendors.ParseEventTime("occurred_at", w.OccurredAt); err != nil {
 		return nil, err
 	}
-	ev := vendors.Event{Vendor: Vendor, Name: w.Event, EngagementID: w.ContractID, EventID: w.EventID, OccurredAt: occurred,
-		NoStart: w.Event == EventEnded}
+	ev := vendors.Event{Vendor: Vendor, Name: w.Event, EngagementID: w.ContractID, EventID: w.EventID}
 	if ev.EventID == "" {
 		ev.EventID = vendors.HashEventID(Vendor, string(body))
 	}
-	ev, err = vendors.Classify(ev, kinds, "contract_id", "", "")
+	ev, err := vendors.Classify(ev, kinds, "contract_id", "", "")
 	if err != nil {
 		return nil, err
 	}
-	return []vendors.Event{ev}, nil
+	return []vendors.Event{vendors.HintOnly(ev)}, nil
 }
 
 // GraphQLError is the errors[] of an answer; with it the data is never used.

@@ -8,7 +8,6 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
@@ -46,13 +45,14 @@ func TestParseRelay(t *testing.T) {
 	assert.Equal(t, vendors.KindStart, evs[0].Kind)
 	assert.Equal(t, "41815410", evs[0].EngagementID)
 	assert.Equal(t, "evt_01J9", evs[0].EventID, "dedupe by event_id")
-	for event, kind := range map[string]vendors.EventKind{"contract.updated": vendors.KindUpdate, "contract.ended": vendors.KindEnd, "offer.accepted": vendors.KindIgnore} {
+	for event, kind := range map[string]vendors.EventKind{"contract.updated": vendors.KindUpdate, "contract.ended": vendors.KindUpdate, "offer.accepted": vendors.KindIgnore} {
 		evs, err := a.ParseWebhook(nil, []byte(`{"event":"`+event+`","event_id":"e","contract_id":"1"}`))
 		require.NoError(t, err)
 		assert.Equal(t, kind, evs[0].Kind, event)
 	}
 	ended, _ := a.ParseWebhook(nil, []byte(`{"event":"contract.ended","event_id":"e","contract_id":"1"}`))
 	assert.True(t, ended[0].NoStart, "an end never starts an engagement")
+	assert.True(t, ended[0].OccurredAt.IsZero(), "occurred_at orders nothing: the contract is re-read")
 	_, err = a.ParseWebhook(nil, []byte(`{"event":"contract.started","event_id":"e"}`))
 	var pe *vendors.ParseError
 	require.ErrorAs(t, err, &pe)
@@ -120,8 +120,6 @@ func TestMapTheReferenceContract(t *testing.T) {
 // TestAgainstTheReferenceAnswers: the refresh-token grant (rotating the refresh token), the
 // tenant header, variables, and errors[] as a failure.
 func TestAgainstTheReferenceAnswers(t *testing.T) {
-	var mu sync.Mutex
-	var rotated []string
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /token", func(w http.ResponseWriter, r *http.Request) {
 		_ = r.ParseForm()
@@ -153,14 +151,17 @@ func TestAgainstTheReferenceAnswers(t *testing.T) {
 	})
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
+	store := &upwork.TokenFile{Path: filepath.Join(t.TempDir(), "upwork-refresh-token"), Configured: "first"}
 	a := upwork.New(upwork.Config{APIURL: srv.URL, TokenURL: srv.URL + "/token", ClientID: "cid", ClientSecret: "csec", RefreshToken: "first",
-		TenantID: "tenant-1", OnRotate: func(tok string) { mu.Lock(); rotated = append(rotated, tok); mu.Unlock() }})
+		TenantID: "tenant-1", Store: store})
 	e, err := a.FetchEngagement(context.Background(), "41815410")
 	require.NoError(t, err)
 	assert.Equal(t, int64(7500), e.Job.Wage)
 	assert.Equal(t, vendors.Contractor{SourceID: "~01abc2def3", FirstName: "Ava", LastName: "Nguyen", Line1: "1 Market St", City: "San Francisco",
 		Region: "CA", PostalCode: "94107", Country: "US"}, e.Contractor, "the address from userDetails(id).location")
-	assert.Equal(t, []string{"oauth2v2_r9s8t7"}, rotated, "the newest refresh token is handed over to be kept")
+	kept, err := store.Load()
+	require.NoError(t, err)
+	assert.Equal(t, "oauth2v2_r9s8t7", kept, "the newest refresh token is kept")
 	_, err = a.FetchEngagement(context.Background(), "404")
 	var nf *vendors.NotFoundError
 	assert.ErrorAs(t, err, &nf)
@@ -172,9 +173,9 @@ func TestSimulatorAgreesWithTheAdapter(t *testing.T) {
 	sim := platformsim.New(platformsim.Config{UpworkClient: [3]string{"cid", "csec", "rt0"}})
 	srv := httptest.NewServer(sim)
 	defer srv.Close()
-	var kept []string
+	store := &upwork.TokenFile{Path: filepath.Join(t.TempDir(), "upwork-refresh-token"), Configured: "rt0"}
 	a := upwork.New(upwork.Config{APIURL: srv.URL + "/upwork", TokenURL: srv.URL + "/upwork" + platformsim.UpworkTokenPath, ClientID: "cid",
-		ClientSecret: "csec", RefreshToken: "rt0", TenantID: "t", OnRotate: func(tok string) { kept = append(kept, tok) }})
+		ClientSecret: "csec", RefreshToken: "rt0", TenantID: "t", Store: store})
 	start := time.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, 3)
 	var ids []string
 	for i := range 12 {
@@ -188,7 +189,9 @@ func TestSimulatorAgreesWithTheAdapter(t *testing.T) {
 	assert.Empty(t, e.Contractor.Email, "the activity gives the proxy")
 	assert.Empty(t, e.Contractor.Line1, "userDetails not readable: no address, nothing fails")
 	assert.Equal(t, int64(7500), e.Job.Wage)
-	assert.Len(t, kept, 1)
+	kept, err := store.Load()
+	require.NoError(t, err)
+	assert.NotEqual(t, "rt0", kept, "the rotated refresh token is kept")
 	evs, err := a.Refresh(ctx, append(ids, "unknown"))
 	require.NoError(t, err)
 	assert.Len(t, evs, 12, "two batches; unknown ids are left out")

@@ -21,6 +21,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/coverage-orchestrator/coverage/redact"
 	"github.com/coverage-orchestrator/coverage/vendors"
 )
 
@@ -113,13 +114,9 @@ func (a *Adapter) token(ctx context.Context) (string, error) {
 		return "", err
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	hc := a.cfg.HTTP
-	if hc == nil {
-		hc = http.DefaultClient
-	}
-	res, err := hc.Do(req)
+	res, err := vendors.HTTPOr(a.cfg.HTTP).Do(req)
 	if err != nil {
-		return "", &vendors.RetryableError{Err: fmt.Errorf("%s: %w", PathAuthorize, err)}
+		return "", &vendors.RetryableError{Err: redact.Request(req, err)}
 	}
 	defer res.Body.Close()
 	data, _ := io.ReadAll(io.LimitReader(res.Body, 1<<20))
@@ -139,6 +136,7 @@ func (a *Adapter) token(ctx context.Context) (string, error) {
 	if resp.AccessToken == "" {
 		return "", &vendors.APIError{Status: 200, What: PathAuthorize, Body: "answer has no access_token"}
 	}
+	redact.RegisterToken(resp.AccessToken)
 	a.access = resp.AccessToken
 	return a.access, nil
 }
@@ -247,9 +245,10 @@ func (a *Adapter) ParseWebhook(_ http.Header, body []byte) ([]vendors.Event, err
 	if w.Event == "" {
 		return nil, vendors.Missing("event")
 	}
-	at, _ := time.Parse(time.RFC3339, w.Now)
+	// The body's now dedupes (the same delivery twice) but orders nothing: anyone with the
+	// shared secret writes it (vendors.md Common rules).
 	ev := vendors.Event{Vendor: Vendor, Name: w.Event, EngagementID: w.AssignmentID, ContractorID: w.ResourceID,
-		OccurredAt: at.UTC(), EventID: vendors.HashEventID(Vendor, w.Event, w.AssignmentID, w.Now)}
+		EventID: vendors.HashEventID(Vendor, w.Event, w.AssignmentID, w.Now)}
 	if strings.HasPrefix(w.FileUUID, unexpanded) {
 		w.FileUUID = ""
 	}
@@ -261,7 +260,8 @@ func (a *Adapter) ParseWebhook(_ http.Header, body []byte) ([]vendors.Event, err
 	if err != nil {
 		return nil, err
 	}
-	if ev.Kind == vendors.KindEnd && w.Event == EventPaid {
+	ev = vendors.HintOnly(ev)
+	if w.Event == EventPaid {
 		inv := ev
 		inv.Kind, inv.InvoiceID, inv.EventID = vendors.KindInvoice, InvoiceID(w.AssignmentID), ev.EventID+":invoice"
 		return []vendors.Event{inv, ev}, nil // the invoice first: it is recorded before the end

@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -66,22 +67,28 @@ func TestParseWebhook(t *testing.T) {
 	assert.Equal(t, vendors.HashEventID("workmarket", "assignment.attachment_added", "6029116324", "2026-11-20T10:00:00Z"), evs[0].EventID,
 		"dedupe key = hash of event, assignment_id and now")
 
+	// A body is a hint (vendors.md Common rules): every event re-reads the assignment, whose
+	// status decides; an end or cancel never starts an engagement; the body's now orders nothing.
 	for event, kind := range map[string]vendors.EventKind{
-		"assignment.accepted": vendors.KindStart, "assignment.rescheduled": vendors.KindUpdate, "assignment.completed": vendors.KindEnd,
-		"assignment.approved": vendors.KindEnd, "assignment.cancelled": vendors.KindCancel, "assignment.voided": vendors.KindCancel,
+		"assignment.accepted": vendors.KindStart, "assignment.rescheduled": vendors.KindUpdate, "assignment.completed": vendors.KindUpdate,
+		"assignment.approved": vendors.KindUpdate, "assignment.cancelled": vendors.KindUpdate, "assignment.voided": vendors.KindUpdate,
 		"assignment.unknown": vendors.KindIgnore,
 	} {
-		b := []byte(`{"event":"` + event + `","assignment_id":"6029116324","status":"active","resource_id":"98765432","now":"2026-11-20T10:00:00Z"}`)
+		b := []byte(`{"event":"` + event + `","assignment_id":"6029116324","status":"cancelled","resource_id":"98765432","now":"2099-11-20T10:00:00Z"}`)
 		evs, err := a.ParseWebhook(nil, b)
 		require.NoError(t, err, event)
 		assert.Equal(t, kind, evs[0].Kind, event)
+		assert.True(t, evs[0].OccurredAt.IsZero(), "%s: the body's now orders nothing", event)
+		ends := event != "assignment.accepted" && event != "assignment.rescheduled" && event != "assignment.unknown"
+		assert.Equal(t, ends, evs[0].NoStart, "%s: an end or cancel starts nothing", event)
 	}
 	paid, err := a.ParseWebhook(nil, []byte(`{"event":"assignment.paid","assignment_id":"6029116324","status":"paid","resource_id":"1","now":"2026-11-20T10:00:00Z"}`))
 	require.NoError(t, err)
 	require.Len(t, paid, 2)
 	assert.Equal(t, vendors.KindInvoice, paid[0].Kind, "the invoice is recorded before the end")
 	assert.Equal(t, "wm-6029116324", paid[0].InvoiceID)
-	assert.Equal(t, vendors.KindEnd, paid[1].Kind)
+	assert.Equal(t, vendors.KindUpdate, paid[1].Kind, "the assignment is re-read: its status decides")
+	assert.True(t, paid[0].NoStart && paid[1].NoStart, "a paid event for an unseen assignment starts nothing")
 	assert.NotEqual(t, paid[0].EventID, paid[1].EventID)
 
 	for _, uuid := range []string{"", "${file_uuid}"} {
@@ -290,4 +297,37 @@ func TestSimulatorAgreesWithTheAdapter(t *testing.T) {
 	sim.ExpireJobDivaTokens() // forgets every issued token: the next call gets 401 and re-authenticates
 	_, err = a.FetchEngagement(ctx, first.ID)
 	require.NoError(t, err)
+}
+
+// Per-unit pricing multiplies with exact big-number arithmetic: fractional units, no overflow
+// (the old int64 cents x units wrapped around), and an out-of-range product or a negative
+// count is an error naming the values, so the engagement parks with that reason.
+func TestPerUnitWageIsExact(t *testing.T) {
+	now := time.Unix(1796198400, 0)
+	wage := func(price, units any) (int64, error) {
+		e, err := workmarket.Map(assignment(t, func(m map[string]any) {
+			m["pricing"] = map[string]any{"type": "PER UNIT", "per_unit_price": price, "max_number_of_units": units}
+		}), now)
+		return e.Job.Wage, err
+	}
+	got, err := wage(json.Number("12.50"), json.Number("2.5"))
+	require.NoError(t, err)
+	assert.Equal(t, int64(3125), got, "12.50 x 2.5 = 31.25")
+	got, err = wage("1,000.00", json.Number("1000000"))
+	require.NoError(t, err)
+	assert.Equal(t, int64(100_000_000_000), got, "1,000.00 x 1,000,000 = 1,000,000,000.00")
+
+	_, err = wage(json.Number("1000000.00"), json.Number("100000000000"))
+	require.Error(t, err, "10^17 dollars")
+	assert.Contains(t, err.Error(), "rate 1000000.00 x 100000000000 units is out of range")
+	_, err = wage(json.Number("92233720368547758.07"), json.Number("1"))
+	assert.ErrorContains(t, err, "out of range")
+	_, err = wage(json.Number("0.03"), json.Number("0.5"))
+	assert.ErrorContains(t, err, "fraction of a cent")
+	_, err = wage(json.Number("10"), json.Number("-3"))
+	assert.ErrorContains(t, err, "unit count")
+	_, err = wage(json.Number("10"), json.Number("1e999999999"))
+	assert.ErrorContains(t, err, "unit count", "an absurd exponent is refused, never expanded")
+	_, err = wage(json.Number("10"), json.Number("1"+strings.Repeat("0", 60)))
+	assert.ErrorContains(t, err, "too long")
 }
