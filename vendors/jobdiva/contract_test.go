@@ -52,13 +52,6 @@ func TestExtractJobDivaSchema(t *testing.T) {
 	require.NoError(t, os.WriteFile(filepath.Join(schemaDir, webhookSyncTypeFile), raw, 0o644))
 }
 
-func spring(t *testing.T) *vendorstest.Spring {
-	t.Helper()
-	s, err := vendorstest.LoadSpring(schemaDir)
-	require.NoError(t, err)
-	return s
-}
-
 func recordCalls(t *testing.T) []vendorstest.Exchange {
 	t.Helper()
 	sim := platformsim.New(platformsim.Config{JobDivaLogin: [3]string{"7", "u", "p"}})
@@ -81,7 +74,7 @@ func recordCalls(t *testing.T) []vendorstest.Exchange {
 // TestCallsExistInTheControllers: every path, method and parameter the adapter sends is
 // mapped by JobDiva's controllers; searchStart's body keys are SearchStartDef's fields.
 func TestCallsExistInTheControllers(t *testing.T) {
-	s := spring(t)
+	s := vendorstest.MustLoadSpring(t, schemaDir)
 	seen := map[string]bool{}
 	for _, c := range recordCalls(t) {
 		assert.NoError(t, s.CheckCall(c.Method, c.Path, c.Params))
@@ -102,7 +95,7 @@ func TestCallsExistInTheControllers(t *testing.T) {
 // are List<Activity> (field names with their spaces, types), and the adapter's Start decodes
 // only Activity fields.
 func TestSearchStartAnswersAreActivities(t *testing.T) {
-	s := spring(t)
+	s := vendorstest.MustLoadSpring(t, schemaDir)
 	e, ok := s.Endpoint(http.MethodPost, jobdiva.PathSearchStart)
 	require.True(t, ok)
 	unknowns := map[string]bool{}

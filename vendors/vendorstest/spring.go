@@ -9,6 +9,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"testing"
 )
 
 // Spring-extracted API descriptions (WorkMarket's and JobDiva's server code, mechanically
@@ -277,4 +278,14 @@ func (s *Spring) Write(dir string) error {
 		}
 	}
 	return nil
+}
+
+// MustLoadSpring is LoadSpring for a test: a description that does not load fails it.
+func MustLoadSpring(t testing.TB, dir string) *Spring {
+	t.Helper()
+	s, err := LoadSpring(dir)
+	if err != nil {
+		t.Fatalf("loading the extracted description in %s: %v", dir, err)
+	}
+	return s
 }

@@ -48,13 +48,6 @@ func TestExtractWorkMarketSchema(t *testing.T) {
 	require.NoError(t, os.WriteFile(filepath.Join(schemaDir, webhookVariablesFile), vars, 0o644))
 }
 
-func spring(t *testing.T) *vendorstest.Spring {
-	t.Helper()
-	s, err := vendorstest.LoadSpring(schemaDir)
-	require.NoError(t, err)
-	return s
-}
-
 // recordCalls runs every adapter call against the simulator and records each exchange.
 func recordCalls(t *testing.T) []vendorstest.Exchange {
 	t.Helper()
@@ -83,7 +76,7 @@ func recordCalls(t *testing.T) []vendorstest.Exchange {
 // TestCallsExistInTheControllers: every path, method and parameter the adapter sends is
 // mapped by WorkMarket's controllers (access_token is the authentication, read by a filter).
 func TestCallsExistInTheControllers(t *testing.T) {
-	s := spring(t)
+	s := vendorstest.MustLoadSpring(t, schemaDir)
 	seen := map[string]bool{}
 	for _, c := range recordCalls(t) {
 		assert.NoError(t, s.CheckCall(c.Method, c.Path, c.Params, "access_token"))
@@ -139,7 +132,7 @@ func checkEnvelope(t *testing.T, s *vendorstest.Spring, method, path string, ans
 // DTO its endpoint returns, with their types (location.id is a Long, attachments carry
 // filename and size, pricing only ApiPricingDTO's fields).
 func TestAnswersMatchTheDTOs(t *testing.T) {
-	s := spring(t)
+	s := vendorstest.MustLoadSpring(t, schemaDir)
 	unknowns := map[string]bool{}
 	for name, path := range map[string]string{"assignment.json": workmarket.PathAssignment, "attachments.json": workmarket.PathAttachments,
 		"attachment.json": workmarket.PathAttachment, "list_updated.json": workmarket.PathListUpdated, "authorization.json": workmarket.PathAuthorize,
@@ -158,7 +151,7 @@ func TestAnswersMatchTheDTOs(t *testing.T) {
 
 // TestAdapterReadsOnlyDTOFields: every JSON field the adapter's types decode exists in the DTO.
 func TestAdapterReadsOnlyDTOFields(t *testing.T) {
-	s := spring(t)
+	s := vendorstest.MustLoadSpring(t, schemaDir)
 	unknowns := map[string]bool{}
 	for dto, v := range map[string]any{"ApiAssignmentDetailsDTO": workmarket.Assignment{}, "ApiAttachmentDTO": workmarket.Attachment{},
 		"ApiAssignmentListItemDTO": workmarket.Updated{}} {
