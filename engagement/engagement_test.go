@@ -27,7 +27,8 @@ func TestQueryStripsQuotesFromOutsideValues(t *testing.T) {
 	assert.Equal(t, Engagements().String(), Engagements().WhereAny(KeyVendor, nil).String())
 }
 
-// The registration list as SPEC's configuration section and docker-compose name it.
+// The registration list as SPEC's configuration section and docker-compose name it, with
+// issue 25's SourceVersion (the version of the platform record last applied).
 func TestSearchAttributesAsRegistered(t *testing.T) {
 	got := map[string]string{}
 	for _, sa := range SearchAttributes() {
@@ -35,5 +36,5 @@ func TestSearchAttributesAsRegistered(t *testing.T) {
 	}
 	assert.Equal(t, map[string]string{"Vendor": "Keyword", "EngagementID": "Keyword", "CoverageStatus": "Keyword",
 		"CertificateStatus": "Keyword", "PolicyContractorID": "Keyword", "SourceContractorID": "Keyword",
-		"CoverageStart": "Datetime", "CoverageEnd": "Datetime"}, got)
+		"CoverageStart": "Datetime", "CoverageEnd": "Datetime", "SourceVersion": "Keyword"}, got)
 }
