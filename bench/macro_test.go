@@ -389,6 +389,7 @@ type costResult struct {
 	Billable, Minimal                          int
 	MinimalNote                                string
 	Tasks                                      int // workflow tasks completed (the cost-while-waiting counts)
+	FirstSignal                                time.Time
 }
 
 // endToEndBench: 1,000 returning-contractor engagements from webhook to INSURED, against the
