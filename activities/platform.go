@@ -5,7 +5,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"sort"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/coverage-orchestrator/coverage/engagement"
@@ -86,45 +87,57 @@ type ListChangesInput struct {
 
 // ListChangesOutput is the changes as events, and the new watermark.
 type ListChangesOutput struct {
+	// Events are the changes to deliver: those of engagements that applied another version of
+	// the record (or none yet), and those of records no engagement runs for.
 	Events    []vendors.Event
 	Watermark time.Time
+	// Unchanged counts the records listed that their running engagement already applied
+	// (left out: no signal, no workflow task).
+	Unchanged int `json:",omitempty"`
 }
 
-// ListPlatformChanges lists what changed on a platform since the watermark.
+// ListPlatformChanges lists what changed on a platform since the watermark, keeping only what
+// its engagements have not applied: the running engagements and the version of the record
+// each last applied come from one visibility listing.
 func (a *Activities) ListPlatformChanges(ctx context.Context, in ListChangesInput) (ListChangesOutput, error) {
 	ad, err := a.Vendors.Get(in.Vendor)
 	if err != nil {
 		return ListChangesOutput{}, classify(err)
 	}
-	if rf, ok := ad.(vendors.Refresher); ok {
-		ids, err := a.runningEngagements(ctx, in.Vendor)
-		if err != nil {
-			return ListChangesOutput{}, err
-		}
-		evs, err := rf.Refresh(ctx, ids)
-		if err != nil {
-			return ListChangesOutput{}, classify(err)
-		}
-		return ListChangesOutput{Events: evs, Watermark: a.now()}, nil
+	applied, err := engagement.RunningSourceVersions(ctx, a.Temporal, in.Vendor)
+	if err != nil {
+		return ListChangesOutput{}, err
 	}
-	evs, mark, err := ad.ListChanges(ctx, in.Since)
+	var evs []vendors.Event
+	var mark time.Time
+	if rf, ok := ad.(vendors.Refresher); ok {
+		// No listing of its own (Upwork): the running engagements are re-read.
+		evs, mark = nil, a.now()
+		if len(applied) > 0 {
+			evs, err = rf.Refresh(ctx, slices.Sorted(maps.Keys(applied)))
+		}
+	} else {
+		evs, mark, err = ad.ListChanges(ctx, in.Since)
+	}
 	if err != nil {
 		return ListChangesOutput{}, classify(err)
 	}
-	return ListChangesOutput{Events: evs, Watermark: mark}, nil
+	out := ListChangesOutput{Watermark: mark}
+	out.Events, out.Unchanged = notYetApplied(evs, applied)
+	return out, nil
 }
 
-// runningEngagements lists the engagement ids of a platform's running engagements, from
-// visibility (Upwork's poller re-reads them, having no listing of its own).
-func (a *Activities) runningEngagements(ctx context.Context, vendor string) ([]string, error) {
-	ids, err := engagement.EngagementIDs(ctx, a.Temporal, engagement.Engagements().Running().Where(engagement.KeyVendor, vendor))
-	out := make([]string, 0, len(ids))
-	for _, id := range ids {
-		_, engagementID, _ := engagement.ParseWorkflowID(id)
-		out = append(out, engagementID)
+// notYetApplied drops the events whose record version the engagement, running, already
+// applied; an event without a version, or for an engagement not running, is kept.
+func notYetApplied(evs []vendors.Event, applied map[string]string) ([]vendors.Event, int) {
+	out := make([]vendors.Event, 0, len(evs))
+	for _, ev := range evs {
+		if version, running := applied[ev.EngagementID]; running && ev.Version != "" && ev.Version == version {
+			continue
+		}
+		out = append(out, ev)
 	}
-	sort.Strings(out)
-	return out, err
+	return out, len(evs) - len(out)
 }
 
 // DeliverEventsInput is a batch of platform events to hand to their engagements.

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"sort"
@@ -55,19 +56,31 @@ func TestMacroBenchmarks(t *testing.T) {
 				t.Fatalf("the cluster backend needs %s: run `make cluster-tools`", missing)
 			}
 		} else {
-			t.Run("dev/ingress-durable", func(t *testing.T) { r.IngressDurable = ingressBench(t, b, 1) })
+			t.Run("dev/ingress-durable", func(t *testing.T) { r.IngressDurable, _ = ingressBench(t, b, 1, false) })
 			// The dev server's default SQLite fsyncs every commit (~60 workflow starts/s here):
 			// the other phases run it in WAL mode without an fsync per commit.
 			testenv.DevServerArgs = fastSQLite
 		}
 		br := backendReport{Name: b.Name}
-		t.Run(b.Key+"/ingress", func(t *testing.T) { br.Ingress = ingressBench(t, b, 2) })
+		t.Run(b.Key+"/ingress", func(t *testing.T) {
+			var profile string
+			br.Ingress, profile = ingressBench(t, b, 2, !b.Cluster)
+			if profile != "" {
+				r.IngressProfile = profile
+			}
+		})
 		t.Run(b.Key+"/end-to-end", func(t *testing.T) { br.EndToEnd, br.Cost = endToEndBench(t, b, e2eN) })
 		n := scaleN
 		if b.Cluster {
 			n = envInt("BENCH_CLUSTER_SCALE_N", scaleN) // PostgreSQL with fsync on starts workflows slower here
 		}
 		t.Run(b.Key+"/scale", func(t *testing.T) { br.Scale = scaleBench(t, b, n) })
+		if !b.Cluster {
+			// Counted from histories, so the figures do not depend on the backend: one is enough.
+			t.Run(b.Key+"/waiting", func(t *testing.T) {
+				r.Waiting = waitingBench(t, b, envInt("BENCH_WAITING_N", 1000), envInt("BENCH_WAITING_ROUNDS", 10), 3)
+			})
+		}
 		testenv.DevServerArgs = nil
 		r.Backends = append(r.Backends, br)
 	}
@@ -220,15 +233,37 @@ func signedRemote(s *testenv.Stack, contractID string) error {
 	return nil
 }
 
-type ingressResult struct{ Ingress, Direct loadResult }
+type ingressResult struct {
+	Ingress, Direct loadResult
+	// IngressCPU is the ingress process's CPU time over its halves (its own cost per webhook).
+	IngressCPU time.Duration
+}
+
+// cpuPerWebhook is the ingress's CPU time per accepted webhook.
+func (r ingressResult) cpuPerWebhook() time.Duration {
+	if ok := r.Ingress.Requests - r.Ingress.Errors; ok > 0 {
+		return r.IngressCPU / time.Duration(ok)
+	}
+	return 0
+}
 
 // ingressBench: signed Remote webhooks through the ingress against the same signal-with-start
 // made directly with the SDK client, on one dev server, with no worker (nothing else runs).
-func ingressBench(t *testing.T, b backend, scale int) []ingressResult {
-	s, _ := b.stack(t, testenv.StackOptions{NoWorker: true})
+// With profile, the ingress writes a CPU profile of the run, summarised by `go tool pprof`.
+func ingressBench(t *testing.T, b backend, scale int, profile bool) ([]ingressResult, string) {
+	var opts testenv.StackOptions
+	opts.NoWorker = true
+	profilePath := filepath.Join(t.TempDir(), "ingress.pprof")
+	if profile {
+		opts.ExtraEnv = []string{"CPU_PROFILE=" + profilePath}
+	}
+	s, _ := b.stack(t, opts)
 	var out []ingressResult
 	for _, lvl := range []struct{ c, n int }{{1, 100 * scale}, {16, 500 * scale}, {64, 1000 * scale}} {
+		var cpu time.Duration
 		viaIngress := func(half int) loadResult {
+			before := s.Ingress.CPUTime()
+			defer func() { cpu += s.Ingress.CPUTime() - before }()
 			return load(lvl.c, lvl.n/2, func(i int) error { return signedRemote(s, fmt.Sprintf("in-%d-%d-%d", lvl.c, half, i)) })
 		}
 		viaSDK := func(half int) loadResult {
@@ -243,10 +278,32 @@ func ingressBench(t *testing.T, b backend, scale int) []ingressResult {
 		in1, direct1 := viaIngress(1), viaSDK(1)
 		direct2, in2 := viaSDK(2), viaIngress(2)
 		in, direct := in1.merge(in2), direct1.merge(direct2)
-		t.Logf("ingress c=%d: %.0f/s p50 %s p99 %s (errors %d); direct %.0f/s", lvl.c, in.perSecond(), in.P50, in.P99, in.Errors, direct.perSecond())
-		out = append(out, ingressResult{Ingress: in, Direct: direct})
+		res := ingressResult{Ingress: in, Direct: direct, IngressCPU: cpu}
+		t.Logf("ingress c=%d: %.0f/s p50 %s p99 %s (errors %d), CPU %s per webhook; direct %.0f/s p50 %s", lvl.c, in.perSecond(), in.P50, in.P99,
+			in.Errors, res.cpuPerWebhook(), direct.perSecond(), direct.P50)
+		out = append(out, res)
 	}
-	return out
+	if !profile {
+		return out, ""
+	}
+	s.Ingress.Stop() // the profile is written as the ingress stops
+	return out, pprofTop(t, filepath.Join(testenv.Binaries(t), "starter"), profilePath)
+}
+
+// pprofTop summarises a CPU profile: the functions with the most time of their own, and those
+// with the most time under them.
+func pprofTop(t *testing.T, binary, profile string) string {
+	var b strings.Builder
+	for _, args := range [][]string{{"-top", "-nodecount=15"}, {"-top", "-cum", "-nodecount=25"}} {
+		out, err := exec.Command("go", append(append([]string{"tool", "pprof"}, args...), binary, profile)...).Output()
+		if err != nil {
+			t.Logf("go tool pprof %v: %v", args, err)
+			return ""
+		}
+		b.Write(out)
+		b.WriteString("\n")
+	}
+	return b.String()
 }
 
 // seedReturning makes n returning contractors with Remote contracts starting in a week.
@@ -331,6 +388,8 @@ type costResult struct {
 	Upserts, ExternalSignals, WorkflowsStarted int
 	Billable, Minimal                          int
 	MinimalNote                                string
+	Tasks                                      int // workflow tasks completed (the cost-while-waiting counts)
+	FirstSignal                                time.Time
 }
 
 // endToEndBench: 1,000 returning-contractor engagements from webhook to INSURED, against the
@@ -437,6 +496,7 @@ func (c *costResult) add(o costResult) {
 	c.ExternalSignals += o.ExternalSignals
 	c.WorkflowsStarted += o.WorkflowsStarted
 	c.Billable += o.Billable
+	c.Tasks += o.Tasks
 }
 
 // countHistory counts a workflow's history events. Billable actions follow Temporal Cloud's
@@ -566,6 +626,8 @@ type report struct {
 	Started        time.Time
 	Took           time.Duration
 	IngressDurable []ingressResult // the dev server with its default SQLite settings
+	IngressProfile string          // go tool pprof's summary of the ingress on the dev server
+	Waiting        *waitingResult  // cost while waiting (dev server)
 	Backends       []backendReport
 	Micro          []microResult
 }
@@ -614,10 +676,10 @@ func (r *report) markdown() string {
 	w("## 1. Ingress: webhooks to their 2xx\n\nCommand: `make bench` (bench.ingressBench). Signed Remote `employment.onboarding.completed` webhooks, each for a new engagement, POSTed to the ingress; it verifies, parses and signal-with-starts before answering. The limit is the same `engagement.DeliverPlatformEvent` signal-with-start made directly with the SDK client against the same server. No worker runs, so only the ack path is measured; the two are interleaved in halves so a growing database touches both alike.\n\n")
 	errs := 0
 	table := func(title string, rows []ingressResult) {
-		w("%s:\n\n| concurrency | requests | ingress req/s | ingress p50 | ingress p99 | ingress errors | direct SDK req/s | direct p50 | direct p99 | direct errors | ingress / direct throughput |\n|---|---|---|---|---|---|---|---|---|---|---|\n", title)
+		w("%s:\n\n| concurrency | requests | ingress req/s | ingress p50 | ingress p99 | ingress errors | ingress CPU per webhook | direct SDK req/s | direct p50 | direct p99 | direct errors | added p50 | ingress / direct throughput |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|\n", title)
 		for _, x := range rows {
-			w("| %d | %d | %.0f | %s | %s | %d | %.0f | %s | %s | %d | **%.2f** |\n", x.Ingress.Concurrency, x.Ingress.Requests, x.Ingress.perSecond(), ms(x.Ingress.P50), ms(x.Ingress.P99), x.Ingress.Errors,
-				x.Direct.perSecond(), ms(x.Direct.P50), ms(x.Direct.P99), x.Direct.Errors, x.Ingress.perSecond()/x.Direct.perSecond())
+			w("| %d | %d | %.0f | %s | %s | %d | %d µs | %.0f | %s | %s | %d | %s | **%.2f** |\n", x.Ingress.Concurrency, x.Ingress.Requests, x.Ingress.perSecond(), ms(x.Ingress.P50), ms(x.Ingress.P99), x.Ingress.Errors,
+				x.cpuPerWebhook().Microseconds(), x.Direct.perSecond(), ms(x.Direct.P50), ms(x.Direct.P99), x.Direct.Errors, ms(x.Ingress.P50-x.Direct.P50), x.Ingress.perSecond()/x.Direct.perSecond())
 			errs += x.Ingress.Errors + x.Direct.Errors
 		}
 		w("\n")
@@ -629,6 +691,10 @@ func (r *report) markdown() string {
 		table("dev server with its default SQLite (fsync per commit), for reference", r.IngressDurable)
 	}
 	w("Non-2xx answers or failed requests, all tables: %d (a sender retries those; the ingress answers 503 when Temporal does not accept the signal within its deadline).\n\n", errs)
+	w("Ingress CPU per webhook is the ingress process's own CPU time (all its threads, from `/proc/<pid>/task/*/schedstat`) over its halves of each row, divided by the webhooks it accepted; added p50 is ingress p50 minus direct p50 (the extra HTTP hop, verification, parsing, the answer). Goals (issue 25): at most 100 µs of CPU per webhook, at most 0.5 ms added p50 at concurrency 1.\n\n")
+	if r.IngressProfile != "" {
+		w("Where the ingress's CPU time goes, dev server run above (the process writes a CPU profile with `CPU_PROFILE`; summary by `go tool pprof -top`, own time first, then time under each function):\n\n```\n%s```\n\n", r.IngressProfile)
+	}
 
 	w("## 2. End to end: webhook to INSURED\n\nCommand: `make bench` (bench.endToEndBench). Returning-contractor Remote engagements (contractor found by email and updated, job, assignment) sent at concurrency 16; done when visibility counts them all INSURED. Latency per engagement: from its webhook to its INSURED transition. The limit: a skeleton workflow running the same number of no-op activities, started with signal-with-start at the same concurrency against the same server.\n\n")
 	w("| backend | engagements | orchestrator engagements/s | p50 | p99 | skeleton workflows/s | skeleton p50 | skeleton p99 | orchestrator / skeleton throughput |\n|---|---|---|---|---|---|---|---|---|\n")
@@ -680,7 +746,11 @@ func (r *report) markdown() string {
 	})
 	row("reaction p50 / p99", func(sc scaleResult) string { return ms(sc.ReactP50) + " / " + ms(sc.ReactP99) })
 
-	w("\n## 5. Micro benchmarks\n\nCommand: `go test -run '^$' -bench . -benchmem ./bench` (the same functions, run here with `testing.Benchmark`). Webhook verification + parsing of the reference's example body, and mapping of the reference's example records (JSON decode included), per platform; the payload codec's AES-256-GCM round trip on one contractor-sized payload (every payload the service writes pays the encode, every read the decode).\n\n")
+	if r.Waiting != nil {
+		r.Waiting.markdown(w)
+	}
+
+	w("\n## 6. Micro benchmarks\n\nCommand: `go test -run '^$' -bench . -benchmem ./bench` (the same functions, run here with `testing.Benchmark`). Webhook verification + parsing of the reference's example body, and mapping of the reference's example records (JSON decode included), per platform; the payload codec's AES-256-GCM round trip on one contractor-sized payload (every payload the service writes pays the encode, every read the decode).\n\n")
 	w("| benchmark | ns/op | B/op | allocs/op |\n|---|---|---|---|\n")
 	for _, m := range r.Micro {
 		w("| %s | %.0f | %d | %d |\n", m.Name, m.NsPerOp, m.BytesPerOp, m.AllocsPerOp)

@@ -182,6 +182,9 @@ type Config struct {
 	// struct tag, whose unquoting would turn \b into a backspace).
 	WorkMarketCOIPattern string `env:"WORKMARKET_COI_PATTERN"`
 	LogFormat            string `env:"LOG_FORMAT" envDefault:"json"` // json (production) or console
+	// CPUProfile is CPU_PROFILE: a file the process writes a pprof CPU profile of its whole
+	// run to when it stops (off when empty; make bench profiles the ingress with it).
+	CPUProfile string `env:"CPU_PROFILE"`
 
 	// PayloadKeys is PAYLOAD_ENCRYPTION_KEYS ("<id>:<base64 32 bytes>,…"; the first encrypts).
 	PayloadKeySpec string `env:"PAYLOAD_ENCRYPTION_KEYS"`

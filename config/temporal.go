@@ -8,9 +8,12 @@ import (
 )
 
 // ClientOptions are the Temporal client options for these settings: plain for the dev
-// server, mTLS with a client certificate, or an API key (Temporal Cloud).
+// server, mTLS with a client certificate, or an API key (Temporal Cloud). Requests go
+// uncompressed: their payloads are encrypted (incompressible), and the SDK's default gzip cost
+// the ingress most of its CPU per webhook (BENCHMARKS.md, section 1).
 func (t Temporal) ClientOptions() (client.Options, error) {
-	opts := client.Options{HostPort: t.Address, Namespace: t.Namespace}
+	opts := client.Options{HostPort: t.Address, Namespace: t.Namespace,
+		ConnectionOptions: client.ConnectionOptions{GrpcCompression: &client.GrpcCompressionNone{}}}
 	switch {
 	case t.TLSCertFile != "" || t.TLSKeyFile != "":
 		cert, err := tls.LoadX509KeyPair(t.TLSCertFile, t.TLSKeyFile)

@@ -2,8 +2,12 @@ package e2e
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/coverage-orchestrator/coverage/sandbox/platformsim"
 
 	"github.com/coverage-orchestrator/coverage/engagement"
 
@@ -38,5 +42,76 @@ func TestPollingFindsChangesWithoutWebhooks(t *testing.T) {
 		desc, err := s.Client.ScheduleClient().GetHandle(context.Background(), engagement.PollerWorkflowID(c.name)).Describe(context.Background())
 		require.NoError(t, err)
 		assert.NotEmpty(t, desc.Info.RecentActions, "the %s schedule ran", c.name)
+	}
+}
+
+// TestPollsOfUnchangedRecordsCostNothing: with the pollers running every 2 s, three poll rounds
+// over unchanged Upwork, Remote (its feed showing a failed delivery, so every round hands over
+// every open employment), WorkMarket and JobDiva records (both re-listed within their overlap)
+// add no event to the engagements' histories; a changed record is applied in the next round.
+func TestPollsOfUnchangedRecordsCostNothing(t *testing.T) {
+	const interval = 2 * time.Second
+	s := testenv.NewStack(t, testenv.StackOptions{AutoCompleteAfter: time.Second, PollInterval: interval.String()})
+	ctx := context.Background()
+	records := map[string]platformsim.Example{}
+	for _, c := range cases {
+		email := c.name + "-waiting@example.com"
+		returning(t, s, email, true)
+		ex := example(c.name, c.name+"-waiting", email, c.hourly)
+		start(t, s, c, ex)
+		s.WaitStatus(t, c.name, ex.ID, time.Minute, "INSURED", is(engagement.StatusInsured))
+		records[c.name] = ex
+	}
+	s.Platforms.RecordRemoteDelivery("employment.updated", false)
+
+	historyLength := func(platform string) int64 {
+		desc, err := s.Client.DescribeWorkflowExecution(ctx, engagement.WorkflowID(platform, records[platform].ID), "")
+		require.NoError(t, err)
+		return desc.GetWorkflowExecutionInfo().GetHistoryLength()
+	}
+	pollRuns := func(platform string) int {
+		desc, err := s.Client.ScheduleClient().GetHandle(ctx, engagement.PollerWorkflowID(platform)).Describe(ctx)
+		require.NoError(t, err)
+		return desc.Info.NumActions
+	}
+	// Settled: every engagement published the version of the record it applied, and its
+	// history stood still over a poll round.
+	lengths := map[string]int64{}
+	for _, c := range cases {
+		require.Eventually(t, func() bool {
+			versions, err := engagement.RunningSourceVersions(ctx, s.Client, c.name)
+			require.NoError(t, err)
+			if versions[records[c.name].ID] == "" {
+				return false
+			}
+			before := historyLength(c.name)
+			time.Sleep(interval + time.Second)
+			lengths[c.name] = historyLength(c.name)
+			return lengths[c.name] == before
+		}, time.Minute, 100*time.Millisecond, "%s: a version published and the history settled", c.name)
+	}
+	runs := map[string]int{}
+	for _, c := range cases {
+		runs[c.name] = pollRuns(c.name)
+	}
+	for _, c := range cases {
+		// Four more runs started: three of them ran to the end.
+		require.Eventually(t, func() bool { return pollRuns(c.name) >= runs[c.name]+4 }, time.Minute, 200*time.Millisecond, c.name)
+	}
+	for _, c := range cases {
+		assert.Equal(t, lengths[c.name], historyLength(c.name), "%s: three polls of an unchanged record add no event", c.name)
+	}
+
+	// A changed record (a new rate) reaches its engagement in the next round.
+	newRate := map[string]string{"remote": "6000.00", "workmarket": "350.00", "upwork": "80.00", "jobdiva": "99.00"}
+	for _, c := range cases {
+		ex := records[c.name]
+		ex.Rate = newRate[c.name]
+		require.NoError(t, s.Platforms.Seed(c.name, ex))
+	}
+	for _, c := range cases {
+		s.WaitStatus(t, c.name, records[c.name].ID, 2*interval+15*time.Second, "the new rate applied", func(st engagement.Status) bool {
+			return strings.Contains(fmt.Sprint(st.Transitions), "job updated")
+		})
 	}
 }

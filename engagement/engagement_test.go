@@ -33,7 +33,8 @@ func TestQueryOfSeveralTypes(t *testing.T) {
 	assert.Equal(t, `WorkflowType IN ('EngagementWorkflow', 'ContractorSessionWorkflow') AND ExecutionStatus = 'Running'`, q.String())
 }
 
-// The registration list as SPEC's configuration section and docker-compose name it.
+// The registration list as SPEC's configuration section and docker-compose name it, with
+// issue 25's SourceVersion (the version of the platform record last applied).
 func TestSearchAttributesAsRegistered(t *testing.T) {
 	got := map[string]string{}
 	for _, sa := range SearchAttributes() {
@@ -41,5 +42,5 @@ func TestSearchAttributesAsRegistered(t *testing.T) {
 	}
 	assert.Equal(t, map[string]string{"Vendor": "Keyword", "EngagementID": "Keyword", "CoverageStatus": "Keyword",
 		"CertificateStatus": "Keyword", "PolicyContractorID": "Keyword", "SourceContractorID": "Keyword",
-		"CoverageStart": "Datetime", "CoverageEnd": "Datetime"}, got)
+		"CoverageStart": "Datetime", "CoverageEnd": "Datetime", "SourceVersion": "Keyword"}, got)
 }

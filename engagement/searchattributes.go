@@ -23,9 +23,12 @@ var (
 	KeySourceContractorID = temporal.NewSearchAttributeKeyKeyword("SourceContractorID")
 	KeyCoverageStart      = temporal.NewSearchAttributeKeyTime("CoverageStart")
 	KeyCoverageEnd        = temporal.NewSearchAttributeKeyTime("CoverageEnd")
+	// KeySourceVersion is the version of the platform record the engagement last applied
+	// (vendors.RecordVersion): a poller signals only engagements whose version differs.
+	KeySourceVersion = temporal.NewSearchAttributeKeyKeyword("SourceVersion")
 
 	SearchAttributeKeys = []temporal.SearchAttributeKey{KeyVendor, KeyEngagementID, KeyCoverageStatus,
-		KeyCertificateStatus, KeyPolicyContractorID, KeySourceContractorID, KeyCoverageStart, KeyCoverageEnd}
+		KeyCertificateStatus, KeyPolicyContractorID, KeySourceContractorID, KeyCoverageStart, KeyCoverageEnd, KeySourceVersion}
 )
 
 // SearchAttribute is one attribute as an operator registers it.

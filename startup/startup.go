@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 	"time"
 
@@ -108,9 +109,29 @@ func bootAndRun(mode Mode, run func(context.Context, *Service) error, require []
 		return err
 	}
 	defer svc.Close()
+	if path := svc.Config.CPUProfile; path != "" {
+		stopProfile, err := profileCPU(path)
+		if err != nil {
+			return err
+		}
+		defer stopProfile()
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	return run(ctx, svc)
+}
+
+// profileCPU starts a pprof CPU profile written to path when the returned func runs.
+func profileCPU(path string) (func(), error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("CPU_PROFILE: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("CPU_PROFILE: %w", err)
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
 
 // Close closes the client, then flushes logs and metrics.

@@ -294,3 +294,24 @@ func (p *Process) RSS() int64 {
 	}
 	return 0
 }
+
+// CPUTime is the CPU time the process's threads have run so far (Linux schedstat, in
+// nanoseconds), 0 when unknown.
+func (p *Process) CPUTime() time.Duration {
+	if p.cmd.Process == nil {
+		return 0
+	}
+	stats, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/schedstat", p.cmd.Process.Pid))
+	var total int64
+	for _, f := range stats {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		var ns int64
+		if _, err := fmt.Sscan(string(data), &ns); err == nil {
+			total += ns
+		}
+	}
+	return time.Duration(total)
+}

@@ -205,6 +205,13 @@ func HashEventID(parts ...string) string {
 	return "h:" + hex.EncodeToString(h.Sum(nil))[:32]
 }
 
+// RecordVersion is a short, fixed-size version of a platform record from the fields an
+// engagement acts on (status, dates, terms, the platform's last-modified time). It carries no
+// personal data: pass none in.
+func RecordVersion(parts ...string) string {
+	return "v:" + strings.TrimPrefix(HashEventID(parts...), "h:")[:16]
+}
+
 // FirstNonEmpty returns the first value that is not blank.
 func FirstNonEmpty(vals ...string) string {
 	for _, v := range vals {

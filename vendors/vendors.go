@@ -46,6 +46,10 @@ type Event struct {
 	// Refs are keys beside the engagement id that the platform needs to read the record
 	// (JobDiva: candidate_id and job_id); the workflow keeps them.
 	Refs map[string]string `json:"refs,omitempty"`
+	// Version is the platform record's version as a poll listed it (RecordVersion of what the
+	// engagement acts on), so a poller signals only engagements that applied another one.
+	// Empty when the source gives none (webhooks): such an event is always delivered.
+	Version string `json:"version,omitempty"`
 }
 
 // Contractor is the person, as the platform knows them. Personal data: never log it.
@@ -102,6 +106,9 @@ type Engagement struct {
 	UpdatedAt time.Time `json:"updated_at,omitzero"`
 	// OutOfScope names why the record is not a contractor engagement (employee, W-2, internal).
 	OutOfScope string `json:"out_of_scope,omitempty"`
+	// Version is the record's version, computed as the platform's poll computes Event.Version
+	// (empty when the record as read has none, JobDiva's).
+	Version string `json:"version,omitempty"`
 	// Documents are the platform's certificate documents on the engagement (WorkMarket
 	// attachments matching WORKMARKET_COI_PATTERN); each is uploaded once.
 	Documents []string `json:"documents,omitempty"`

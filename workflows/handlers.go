@@ -185,6 +185,9 @@ func (e *engagementRun) applyPlatformEvent(ev vendors.Event) {
 		if ev.OccurredAt.After(s.LastEventAt) {
 			s.LastEventAt = ev.OccurredAt
 		}
+		if ev.Version != "" {
+			s.SourceVersion = ev.Version // the read that follows applies it (readPlatform may name a newer one)
+		}
 		s.SyncDue = true
 	case vendors.KindEnd, vendors.KindCancel:
 		at := ev.OccurredAt.Unix()

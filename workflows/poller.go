@@ -15,11 +15,14 @@ type PollResult struct {
 	Watermark time.Time `json:"watermark"`
 	Delivered int       `json:"delivered"`
 	Closed    int       `json:"closed"`
+	// Unchanged counts the records listed that their engagement had already applied.
+	Unchanged int `json:"unchanged,omitempty"`
 }
 
 // PollPlatformWorkflow lists what changed on a platform since the stored watermark and
 // signal-with-starts the same engagement workflows the webhooks reach, with the same dedupe
-// keys, so a lost webhook costs at most one interval.
+// keys, so a lost webhook costs at most one interval. A record its engagement already applied
+// is left out by the listing activity: waiting engagements cost nothing per poll.
 func PollPlatformWorkflow(ctx workflow.Context, in engagement.PollInput) (PollResult, error) {
 	since := workflow.Now(ctx).Add(-in.FirstLookback)
 	var last PollResult
@@ -41,5 +44,5 @@ func PollPlatformWorkflow(ctx workflow.Context, in engagement.PollInput) (PollRe
 	if mark.Before(since) {
 		mark = since
 	}
-	return PollResult{Watermark: mark, Delivered: delivered.Accepted, Closed: delivered.Closed}, nil
+	return PollResult{Watermark: mark, Delivered: delivered.Accepted, Closed: delivered.Closed, Unchanged: changes.Unchanged}, nil
 }

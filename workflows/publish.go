@@ -51,6 +51,12 @@ func (e *engagementRun) publish() {
 		updates = append(updates, engagement.KeyCoverageStart.ValueSet(time.Unix(s.CoverageStart, 0).UTC()),
 			engagement.KeyCoverageEnd.ValueSet(time.Unix(s.CoverageEnd, 0).UTC()))
 	}
+	// No GetVersion guard: SourceVersion is set only from a Version that the platform event or
+	// the fetched record carries, and no history recorded before it existed carries one, so
+	// their replay makes the same commands.
+	if s.SourceVersion != "" {
+		updates = append(updates, engagement.KeySourceVersion.ValueSet(s.SourceVersion))
+	}
 	if err := workflow.UpsertTypedSearchAttributes(e.ctx, updates...); err != nil {
 		e.logger.Warn("search attributes not upserted", "error", err)
 	}
@@ -58,6 +64,6 @@ func (e *engagementRun) publish() {
 
 // publishedValues is what the search attributes say, to tell whether an upsert changes them.
 func publishedValues(s *EngagementState) string {
-	return fmt.Sprintf("%s|%s|%s|%s|%s|%s|%d|%d", s.Vendor, s.EngagementID, s.CoverageStatus, s.CertificateStatus,
-		s.Policy.ContractorID, s.SourceContractorID, s.CoverageStart, s.CoverageEnd)
+	return fmt.Sprintf("%s|%s|%s|%s|%s|%s|%d|%d|%s", s.Vendor, s.EngagementID, s.CoverageStatus, s.CertificateStatus,
+		s.Policy.ContractorID, s.SourceContractorID, s.CoverageStart, s.CoverageEnd, s.SourceVersion)
 }

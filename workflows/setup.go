@@ -34,8 +34,9 @@ func (e *engagementRun) readPlatform() error {
 	eng := fetched.Engagement
 	eng.Contractor = s.withDetails(eng.Contractor)
 	s.WorkerSettings = fetched.WorkerSettings
+	stale := !eng.UpdatedAt.IsZero() && eng.UpdatedAt.Before(s.LastSourceUpdate)
 	switch {
-	case !eng.UpdatedAt.IsZero() && eng.UpdatedAt.Before(s.LastSourceUpdate):
+	case stale:
 		e.logger.Info("platform record older than the state; not applied")
 	case e.endIfRecordSaysSo(eng):
 	case s.Phase == PhaseSetUp:
@@ -51,6 +52,9 @@ func (e *engagementRun) readPlatform() error {
 	}
 	if eng.UpdatedAt.After(s.LastSourceUpdate) {
 		s.LastSourceUpdate = eng.UpdatedAt
+	}
+	if eng.Version != "" && !stale {
+		s.SourceVersion = eng.Version
 	}
 	s.SyncDue = false
 	return nil

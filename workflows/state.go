@@ -67,31 +67,34 @@ type EngagementState struct {
 	Lease   Lease   `json:"lease,omitempty"`
 	Parked  *Parked `json:"parked,omitempty"`
 	// SyncDue says the platform's record changed (or was never read): read and apply it.
-	SyncDue             bool                          `json:"sync_due,omitempty"`
-	BindAttempt         int                           `json:"bind_attempt"`
-	RenewReason         string                        `json:"renew_reason,omitempty"` // why the session is replaced
-	AssignmentTries     int                           `json:"assignment_tries,omitempty"`
-	ReviewedSession     string                        `json:"reviewed_session,omitempty"` // the session whose application went to manual review
-	SessionCount        int                           `json:"session_count,omitempty"`
-	SessionCreatedAt    time.Time                     `json:"session_created_at,omitzero"`
-	ExpiredSessions     []string                      `json:"expired_sessions,omitempty"`
-	PolicyExpiresAt     int64                         `json:"policy_expires_at,omitempty"`
-	NextCertificatePoll time.Time                     `json:"next_certificate_poll,omitzero"`
-	PendingCOIs         []string                      `json:"pending_cois,omitempty"`
-	UploadedDocuments   []string                      `json:"uploaded_documents,omitempty"`
-	PendingInvoices     []string                      `json:"pending_invoices,omitempty"`
-	RecordedInvoices    []string                      `json:"recorded_invoices,omitempty"`
-	StartChecked        bool                          `json:"start_checked,omitempty"`
-	LastEventAt         time.Time                     `json:"last_event_at,omitzero"` // newest platform update event applied
-	LastSourceUpdate    time.Time                     `json:"last_source_update,omitzero"`
-	SourceFingerprint   activities.Fingerprint        `json:"source_fingerprint"`
-	ClientID            string                        `json:"client_id,omitempty"`
-	SourceContractorID  string                        `json:"source_contractor_id,omitempty"`
-	Contractor          vendors.Contractor            `json:"contractor,omitzero"`          // as the platform gave it (personal data: QueryDetail only)
-	SourceRefs          map[string]string             `json:"source_refs,omitempty"`        // keys beside the id the platform needs (JobDiva)
-	ContractorDetails   *engagement.ContractorDetails `json:"contractor_details,omitempty"` // an operator's additions
-	End                 *EndRequest                   `json:"end,omitempty"`
-	KeyGeneration       int                           `json:"key_generation"`
+	SyncDue             bool                   `json:"sync_due,omitempty"`
+	BindAttempt         int                    `json:"bind_attempt"`
+	RenewReason         string                 `json:"renew_reason,omitempty"` // why the session is replaced
+	AssignmentTries     int                    `json:"assignment_tries,omitempty"`
+	ReviewedSession     string                 `json:"reviewed_session,omitempty"` // the session whose application went to manual review
+	SessionCount        int                    `json:"session_count,omitempty"`
+	SessionCreatedAt    time.Time              `json:"session_created_at,omitzero"`
+	ExpiredSessions     []string               `json:"expired_sessions,omitempty"`
+	PolicyExpiresAt     int64                  `json:"policy_expires_at,omitempty"`
+	NextCertificatePoll time.Time              `json:"next_certificate_poll,omitzero"`
+	PendingCOIs         []string               `json:"pending_cois,omitempty"`
+	UploadedDocuments   []string               `json:"uploaded_documents,omitempty"`
+	PendingInvoices     []string               `json:"pending_invoices,omitempty"`
+	RecordedInvoices    []string               `json:"recorded_invoices,omitempty"`
+	StartChecked        bool                   `json:"start_checked,omitempty"`
+	LastEventAt         time.Time              `json:"last_event_at,omitzero"` // newest platform update event applied
+	LastSourceUpdate    time.Time              `json:"last_source_update,omitzero"`
+	SourceFingerprint   activities.Fingerprint `json:"source_fingerprint"`
+	// SourceVersion is the version of the platform record last applied (published as the
+	// SourceVersion search attribute, which the pollers compare against).
+	SourceVersion      string                        `json:"source_version,omitempty"`
+	ClientID           string                        `json:"client_id,omitempty"`
+	SourceContractorID string                        `json:"source_contractor_id,omitempty"`
+	Contractor         vendors.Contractor            `json:"contractor,omitzero"`          // as the platform gave it (personal data: QueryDetail only)
+	SourceRefs         map[string]string             `json:"source_refs,omitempty"`        // keys beside the id the platform needs (JobDiva)
+	ContractorDetails  *engagement.ContractorDetails `json:"contractor_details,omitempty"` // an operator's additions
+	End                *EndRequest                   `json:"end,omitempty"`
+	KeyGeneration      int                           `json:"key_generation"`
 	// WorkEnd is the engagement's own end (0: open-ended); CoverageEnd is the covered part,
 	// extended at the horizon (WorkerSettings.Horizon).
 	WorkEnd    int64 `json:"work_end,omitempty"`

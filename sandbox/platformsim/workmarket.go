@@ -104,8 +104,13 @@ func (s *Server) workmarketListUpdated(w http.ResponseWriter, r *http.Request) {
 		var a map[string]any
 		_ = json.Unmarshal(all[i].raw, &a)
 		resource, _ := a["active_resource"].(map[string]any)
+		modified, ok := a["last_modified_on"]
+		if !ok {
+			modified = all[i].at.Unix()
+		}
+		// The row's last_modified_on is the assignment's own, as on the live API.
 		rows = append(rows, map[string]any{"id": a["id"], "title": a["title"], "status": a["status"], "modified_status": "Assigned",
-			"client": "Acme Retail", "resource_user_number": resource["id"], "last_modified_on": all[i].at.Unix()})
+			"client": "Acme Retail", "resource_user_number": resource["id"], "last_modified_on": modified})
 	}
 	raw, _ := json.Marshal(map[string]any{"total_results": len(all), "count": len(rows), "start": start, "limit": limit, "data": rows})
 	wmAnswer(w, raw)

@@ -512,6 +512,17 @@ func (a *Adapter) Hires(ctx context.Context, metric string, from, to time.Time) 
 	return out, nil
 }
 
+// Version is a start's version as the BI reports give it (DATEUPDATED, and the termination
+// date of a terminated one). The start's own record has no such date: an engagement remembers
+// the version of the report row that it applied.
+func (h HireRow) Version() string {
+	var terminated string
+	if !h.Termination.IsZero() {
+		terminated = h.Termination.UTC().Format(time.RFC3339)
+	}
+	return vendors.RecordVersion(Vendor, h.StartID, h.Updated.UTC().Format(time.RFC3339), terminated)
+}
+
 // Refs are a start's lookup keys.
 func (h HireRow) Refs() map[string]string {
 	return map[string]string{RefCandidate: h.CandidateID, RefJob: h.JobID}
@@ -533,18 +544,20 @@ func (a *Adapter) ListChanges(ctx context.Context, since time.Time) ([]vendors.E
 	}
 	var out []vendors.Event
 	for _, h := range hires {
+		version := h.Version()
 		out = append(out, vendors.Event{Vendor: Vendor, Kind: vendors.KindStart, Name: "poll:" + ReportHires, EngagementID: h.StartID,
 			ContractorID: h.CandidateID, OccurredAt: h.Updated, Refs: h.Refs(),
-			EventID: vendors.HashEventID(Vendor, ReportHires, h.StartID, h.Updated.String())})
+			EventID: vendors.HashEventID(Vendor, ReportHires, h.StartID, version), Version: version})
 	}
 	for _, h := range terms {
 		at := h.Termination
 		if at.IsZero() {
 			at = h.Updated
 		}
+		version := h.Version()
 		out = append(out, vendors.Event{Vendor: Vendor, Kind: vendors.KindEnd, Name: "poll:" + ReportTerminations, EngagementID: h.StartID,
 			ContractorID: h.CandidateID, OccurredAt: at, Refs: h.Refs(), NoStart: true,
-			EventID: vendors.HashEventID(Vendor, ReportTerminations, h.StartID, h.Updated.String())})
+			EventID: vendors.HashEventID(Vendor, ReportTerminations, h.StartID, version), Version: version})
 	}
 	return out, to, nil
 }

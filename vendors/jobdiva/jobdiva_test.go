@@ -150,6 +150,8 @@ func TestAgainstTheReferenceAnswers(t *testing.T) {
 		require.Len(t, evs, 3, "the row in each of the three windows")
 		assert.Equal(t, vendors.KindStart, evs[0].Kind)
 		assert.Equal(t, map[string]string{jobdiva.RefCandidate: "456", jobdiva.RefJob: "123"}, evs[0].Refs)
+		assert.NotEmpty(t, evs[0].Version)
+		assert.Equal(t, evs[0].Version, evs[1].Version, "the same row (DATEUPDATED) is the same version in each window")
 	}
 }
 

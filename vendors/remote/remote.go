@@ -7,6 +7,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -227,6 +228,14 @@ type Employment struct {
 	UpdatedAt            string           `json:"updated_at"`
 }
 
+// Version is what an engagement acts on (status, dates, rate, updated_at), as
+// platforms-live.md says to diff an employment; the same for the poll and the fetch.
+func (m Employment) Version() string {
+	rate, _ := json.Marshal(m.ContractorRate)
+	return vendors.RecordVersion(Vendor, m.ID, m.Status, m.UpdatedAt, string(rate), m.ProvisionalStartDate,
+		str(m.ExpirationDate), str(m.TerminationDate))
+}
+
 // Country is an employment's country.
 type Country struct {
 	Alpha2 string `json:"alpha_2_code"`
@@ -270,7 +279,7 @@ func str(p *string) string {
 
 // Map turns an employment into the normalised engagement (vendors.md "Remote").
 func Map(m Employment) (vendors.Engagement, error) {
-	e := vendors.Engagement{Vendor: Vendor, EngagementID: m.ID, Status: m.Status}
+	e := vendors.Engagement{Vendor: Vendor, EngagementID: m.ID, Status: m.Status, Version: m.Version()}
 	if !inScopeType(m.Type) {
 		e.OutOfScope = "employment type " + m.Type + " (only contractors are covered)"
 		return e, nil
@@ -376,7 +385,8 @@ type page struct {
 // ListChanges lists the open contractor employments (Remote has no modified-since filter),
 // reads each one, and returns those updated since the watermark. The webhook-events feed is
 // the hint: when it shows a delivery that did not succeed since the last run, every open
-// employment is handed over (a rescan), so a missed webhook still arrives within one poll.
+// employment is handed over (a rescan), so a missed webhook still arrives within one poll;
+// each carries its Version, so only the engagements that applied another one are signalled.
 func (a *Adapter) ListChanges(ctx context.Context, since time.Time) ([]vendors.Event, time.Time, error) {
 	rescan, err := a.failedDeliveriesSince(ctx, since)
 	if err != nil {
@@ -407,9 +417,10 @@ func (a *Adapter) ListChanges(ctx context.Context, since time.Time) ([]vendors.E
 		if !rescan && !at.After(since) {
 			continue
 		}
+		version := m.Version()
 		out = append(out, vendors.Event{Vendor: Vendor, Kind: vendors.KindFromStatus(m.Status, statusEnds, []string{statusCancel}),
 			Name: "poll:" + m.Status, EngagementID: m.ID, OccurredAt: at.UTC(),
-			EventID: vendors.HashEventID(Vendor, "poll", m.ID, m.Status, m.UpdatedAt)})
+			EventID: vendors.HashEventID(Vendor, "poll", m.ID, version), Version: version})
 	}
 	return out, mark, nil
 }

@@ -278,6 +278,8 @@ func TestAgainstTheReferenceAnswers(t *testing.T) {
 	evs, _, err := a.ListChanges(ctx, time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC))
 	require.NoError(t, err)
 	require.Len(t, evs, 1, "updated after the watermark")
+	assert.NotEmpty(t, evs[0].Version)
+	assert.Equal(t, e.Version, evs[0].Version, "the poll and the fetch give the same record the same version")
 	evs, _, err = a.ListChanges(ctx, time.Date(2026, 11, 21, 0, 0, 0, 0, time.UTC))
 	require.NoError(t, err)
 	assert.Empty(t, evs, "nothing changed since, and no failed delivery")
@@ -351,4 +353,7 @@ func TestListChangesRescansAfterAFailedDelivery(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, evs, 1, "a failed delivery: every open employment is handed over")
 	assert.Equal(t, "emp-1", evs[0].EngagementID)
+	e, err := a.FetchEngagement(context.Background(), "emp-1")
+	require.NoError(t, err)
+	assert.Equal(t, e.Version, evs[0].Version, "with the version the engagement applies, so the poller can leave it out")
 }

@@ -214,6 +214,14 @@ type Contract struct {
 	} `json:"terms"`
 }
 
+// Version is what the workflow acts on (status, end date, the terms, modify date), as
+// platforms-live.md says to compare a refreshed contract; the same for contractList and
+// contractDetails.
+func (c Contract) Version() string {
+	terms, _ := json.Marshal(c.Terms)
+	return vendors.RecordVersion(Vendor, c.ID, c.Status, str(c.EndDate), string(terms), c.ModifyDate)
+}
+
 // Location is userDetails(id).location (the schema's UserLocation): the freelancer's address
 // as Upwork shows it to a client, when the token may read it.
 type Location struct {
@@ -302,7 +310,7 @@ func str(p *string) string {
 // Map turns a contract into the normalised engagement (vendors.md "Upwork"); now decides
 // whether a closed contract was cancelled (before its start) or ended.
 func Map(c Contract, now time.Time) (vendors.Engagement, error) {
-	e := vendors.Engagement{Vendor: Vendor, EngagementID: c.ID, Status: c.Status}
+	e := vendors.Engagement{Vendor: Vendor, EngagementID: c.ID, Status: c.Status, Version: c.Version()}
 	what := func(f string) string { return "upwork contract " + c.ID + " " + f }
 	switch {
 	case c.Kind == KindPayroll:
@@ -377,8 +385,8 @@ func (a *Adapter) ListChanges(_ context.Context, since time.Time) ([]vendors.Eve
 }
 
 // Refresh re-reads the given contracts in batches of BatchSize with contractList(ids). Each
-// becomes an event keyed by what the workflow acts on (status, end date, last term, modify
-// date), so an unchanged contract is recognised as a duplicate and a changed one syncs.
+// becomes an event carrying the contract's Version, so the poller signals only engagements
+// that applied another one, and keyed by it, so a repeat is recognised as a duplicate.
 func (a *Adapter) Refresh(ctx context.Context, ids []string) ([]vendors.Event, error) {
 	var out []vendors.Event
 	for i := 0; i < len(ids); i += BatchSize {
@@ -392,10 +400,10 @@ func (a *Adapter) Refresh(ctx context.Context, ids []string) ([]vendors.Event, e
 			return nil, err
 		}
 		for _, c := range resp.ContractList.Contracts {
-			terms, _ := json.Marshal(c.Terms)
 			at, _ := time.Parse(time.RFC3339, c.ModifyDate)
+			version := c.Version()
 			out = append(out, vendors.Event{Vendor: Vendor, Kind: vendors.KindUpdate, Name: "poll:" + c.Status, EngagementID: c.ID,
-				NoStart: true, OccurredAt: at.UTC(), EventID: vendors.HashEventID(Vendor, "poll", c.ID, c.Status, str(c.EndDate), string(terms), c.ModifyDate)})
+				NoStart: true, OccurredAt: at.UTC(), EventID: vendors.HashEventID(Vendor, "poll", c.ID, version), Version: version})
 		}
 	}
 	return out, nil

@@ -197,6 +197,13 @@ func TestSimulatorAgreesWithTheAdapter(t *testing.T) {
 	assert.Len(t, evs, 12, "two batches; unknown ids are left out")
 	again, _ := a.Refresh(ctx, ids[:1])
 	assert.Equal(t, evs[0].EventID, again[0].EventID, "an unchanged contract is the same event")
+	require.Equal(t, "ca", again[0].EngagementID)
+	assert.Equal(t, e.Version, again[0].Version, "contractList and contractDetails give the contract the same version")
+	changed := platformsim.Example{ID: "ca", ContractorID: "f1", Email: "F@Example.com", Rate: "80.00", Hourly: true, Start: start}
+	require.NoError(t, sim.Seed("upwork", changed))
+	after, _ := a.Refresh(ctx, ids[:1])
+	assert.NotEqual(t, again[0].Version, after[0].Version, "a new rate is a new version")
+	assert.NotEqual(t, again[0].EventID, after[0].EventID)
 	sim.FailGraphQL(1)
 	_, err = a.FetchEngagement(ctx, "ca")
 	require.Error(t, err, "errors[] beside partial data is a failure")

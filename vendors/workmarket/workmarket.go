@@ -377,7 +377,7 @@ func (a *Adapter) assignment(ctx context.Context, id string) (Assignment, error)
 
 // Map turns an assignment into the normalised engagement; now decides an abandoned one.
 func Map(asg Assignment, now time.Time) (vendors.Engagement, error) {
-	e := vendors.Engagement{Vendor: Vendor, EngagementID: asg.ID, Status: asg.Status}
+	e := vendors.Engagement{Vendor: Vendor, EngagementID: asg.ID, Status: asg.Status, Version: Version(asg.ID, asg.Status, asg.LastModifiedOn)}
 	what := func(f string) string { return "assignment " + asg.ID + " " + f }
 	status := strings.ToLower(asg.Status)
 	switch {
@@ -524,6 +524,12 @@ func (a *Adapter) FetchInvoice(ctx context.Context, assignmentID, _ string) (ven
 	return vendors.Invoice{ID: id, GrossPay: cents, PeriodStart: e.Start, PeriodEnd: e.End}, nil
 }
 
+// Version is an assignment's version: its status and last_modified_on, which list_updated and
+// assignments/get both give.
+func Version(id, status string, lastModifiedOn int64) string {
+	return vendors.RecordVersion(Vendor, id, strings.ToLower(status), strconv.FormatInt(lastModifiedOn, 10))
+}
+
 // Updated is one row of list_updated.
 type Updated struct {
 	ID             string `json:"id"`
@@ -570,8 +576,9 @@ func (a *Adapter) ListChanges(ctx context.Context, since time.Time) ([]vendors.E
 			mark = at
 		}
 		status := strings.ToLower(r.Status)
+		version := Version(r.ID, r.Status, r.LastModifiedOn)
 		ev := vendors.Event{Vendor: Vendor, Name: "poll:" + r.Status, EngagementID: r.ID, OccurredAt: at,
-			EventID: vendors.HashEventID(Vendor, "poll", r.ID, r.Status, strconv.FormatInt(r.LastModifiedOn, 10))}
+			EventID: vendors.HashEventID(Vendor, "poll", r.ID, version), Version: version}
 		switch {
 		case inList(status, statusInForce):
 			ev.Kind = vendors.KindStart
@@ -579,7 +586,8 @@ func (a *Adapter) ListChanges(ctx context.Context, since time.Time) ([]vendors.E
 			ev.Kind, ev.NoStart = vendors.KindUpdate, true // the sync's status decides end or cancel
 			if status == statusPaid {
 				inv := ev
-				inv.Kind, inv.InvoiceID, inv.EventID = vendors.KindInvoice, InvoiceID(r.ID), ev.EventID+":invoice"
+				// Not versioned: an invoice is delivered (and recorded once) whatever the record's version.
+				inv.Kind, inv.InvoiceID, inv.EventID, inv.Version = vendors.KindInvoice, InvoiceID(r.ID), ev.EventID+":invoice", ""
 				out = append(out, inv)
 			}
 		case inList(status, statusCancels):

@@ -240,6 +240,8 @@ func TestAgainstTheReferenceAnswers(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, evs, 1)
 	assert.Equal(t, vendors.KindStart, evs[0].Kind)
+	assert.NotEmpty(t, evs[0].Version)
+	assert.Equal(t, e.Version, evs[0].Version, "list_updated and assignments/get give the record the same version")
 	assert.Equal(t, now, mark)
 	assert.Equal(t, int32(1), auths.Load(), "one token exchange, kept while it works")
 
@@ -276,6 +278,11 @@ func TestSimulatorAgreesWithTheAdapter(t *testing.T) {
 	rows, err := a.ListUpdated(ctx, time.Now().Add(-time.Hour))
 	require.NoError(t, err)
 	assert.Len(t, rows, 30, "paged 25 at a time to the end")
+	evs, _, err := a.ListChanges(ctx, time.Now().Add(-time.Hour))
+	require.NoError(t, err)
+	require.NotEmpty(t, evs)
+	assert.Equal(t, first.ID, evs[0].EngagementID)
+	assert.Equal(t, e.Version, evs[0].Version, "the simulator's listing and record agree on the version")
 
 	require.NoError(t, sim.SeedDocument("workmarket", first, "uuid-1", "certificate-of-insurance.pdf", []byte("%PDF-1.4")))
 	require.NoError(t, sim.SeedDocument("workmarket", first, "uuid-2", "coi-scan.pdf", []byte("GIF89a not a pdf")))
