@@ -171,19 +171,18 @@ func (e *engagementRun) applyPlatformEvent(ev vendors.Event) {
 	}
 	switch ev.Kind {
 	case vendors.KindStart, vendors.KindUpdate, vendors.KindContractorUpdate:
-		// A body's timestamp orders nothing (a future one would make every later event look
-		// stale): each event re-reads the record, whose own last-modified time orders (sync).
 		if atLeast(e.ctx, versionBodyTimeOrdersNothing) {
-			s.SyncDue = true
+			// A body's timestamp orders nothing (a future one would make every later event look
+			// stale): each event re-reads the record, whose own last-modified time orders (sync).
 			e.updatesReceived++
-			return
-		}
-		if !ev.OccurredAt.IsZero() && ev.OccurredAt.Before(s.LastEventAt) {
-			e.logger.Info("stale platform update ignored", "event_id", ev.EventID)
-			return
-		}
-		if ev.OccurredAt.After(s.LastEventAt) {
-			s.LastEventAt = ev.OccurredAt
+		} else {
+			if !ev.OccurredAt.IsZero() && ev.OccurredAt.Before(s.LastEventAt) {
+				e.logger.Info("stale platform update ignored", "event_id", ev.EventID)
+				return
+			}
+			if ev.OccurredAt.After(s.LastEventAt) {
+				s.LastEventAt = ev.OccurredAt
+			}
 		}
 		if ev.Version != "" {
 			s.SourceVersion = ev.Version // the read that follows applies it (readPlatform may name a newer one)
