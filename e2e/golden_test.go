@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"net/http/httptest"
+
 	"encoding/json"
 	"fmt"
 	"os"
@@ -9,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/coverage-orchestrator/coverage/notify"
 
 	"github.com/coverage-orchestrator/coverage/engagement"
 	"go.temporal.io/api/workflowservice/v1"
@@ -31,7 +35,12 @@ func TestRecordGoldenHistories(t *testing.T) {
 	}
 	require.Regexp(t, `^v\d+\.\d+\.\d+$`, release, "UPDATE_GOLDEN names the release the histories are for, like its tag")
 	// The pollers run too, so a run of each is recorded.
-	s := testenv.NewStack(t, testenv.StackOptions{AutoCompleteAfter: time.Second, PollInterval: "15s", PolicyEventsPoll: "15s"})
+	// A notification receiver, so the engagements hand their notifications to a sender workflow.
+	notified := &receiver{t: t}
+	receiverSrv := httptest.NewServer(notified)
+	defer receiverSrv.Close()
+	s := testenv.NewStack(t, testenv.StackOptions{AutoCompleteAfter: time.Second, PollInterval: "15s", PolicyEventsPoll: "15s",
+		ExtraEnv: []string{"NOTIFY_WEBHOOK_URLS=" + receiverSrv.URL + "/hook", "NOTIFY_WEBHOOK_SECRET=" + notifySecret}})
 	// Payloads are encrypted with the test key (testenv.PayloadKeys).
 	dir := filepath.Join(testenv.ModuleRoot(), "workflows", "testdata", "golden", release)
 	require.NoError(t, os.MkdirAll(dir, 0o755))
@@ -56,6 +65,9 @@ func TestRecordGoldenHistories(t *testing.T) {
 	s.WaitClosed(t, engagement.WorkflowID("remote", first.ID))
 	export("first_time_remote", "remote", first.ID)
 	// Its contractor's session coordinator and the routing of its policy.active.
+	notified.waitFor(t, engagement.WorkflowID("remote", first.ID), notify.EngagementCanceled)
+	s.WaitClosed(t, engagement.NotificationSenderWorkflowID(engagement.WorkflowID("remote", first.ID)))
+	exportID("notification_sender", engagement.NotificationSenderWorkflowID(engagement.WorkflowID("remote", first.ID)))
 	firstStatus, _ := s.Status("remote", first.ID)
 	exportID("coordinator", engagement.ContractorWorkflowID(firstStatus.Policy.ContractorID))
 	for _, ev := range s.Policy.Events() {

@@ -8,8 +8,8 @@ import "go.temporal.io/sdk/workflow"
 // added, removed or reordered) goes under a new step here, taken with atLeast, and old runs
 // replay the old way. README "Changing a workflow" has the steps, and when a step retires.
 const (
-	// versionBaseline is the code of the first release with Worker Versioning (goldens in
-	// testdata/golden/v1.0.0): runs that recorded no marker follow it.
+	// versionBaseline is the code of the unversioned builds before the first release (goldens
+	// in testdata/golden/v0.9.0): runs that recorded no marker follow it.
 	versionBaseline = workflow.DefaultVersion
 
 	// Issue 21 (hardening), one step for three changes:
