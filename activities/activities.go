@@ -35,12 +35,16 @@ type Activities struct {
 	// ApplicationPendingAfter is how long a session may stay open before
 	// engagement.application_pending is sent; handed to the workflow with each fetch.
 	ApplicationPendingAfter time.Duration
+	// PublishSourceVersions: the namespace has the optional SourceVersion search attribute
+	// (startup.Service.SourceVersions).
+	PublishSourceVersions bool
 	// Horizon is COVERAGE_HORIZON: how long open-ended coverage runs before it is extended.
 	Horizon time.Duration
 }
 
 func (a *Activities) settings() WorkerSettings {
-	return WorkerSettings{ApplicationPendingAfter: a.ApplicationPendingAfter, Horizon: a.Horizon, NoNotifications: !a.Notifier.Enabled()}
+	return WorkerSettings{ApplicationPendingAfter: a.ApplicationPendingAfter, Horizon: a.Horizon, NoNotifications: !a.Notifier.Enabled(),
+		PublishSourceVersion: a.PublishSourceVersions}
 }
 
 func (a *Activities) now() time.Time {

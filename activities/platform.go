@@ -42,6 +42,10 @@ type WorkerSettings struct {
 	// NoNotifications says the worker has no notification destination: the workflow then
 	// queues none (each would be an activity that sends nothing).
 	NoNotifications bool `json:"no_notifications,omitempty"`
+	// PublishSourceVersion says the namespace has the SourceVersion search attribute: the
+	// workflow publishes the version of the record it applied (without it, an upsert would fail
+	// every workflow task; the pollers then signal every record, as before issue 25).
+	PublishSourceVersion bool `json:"publish_source_version,omitempty"`
 }
 
 // FetchEngagementOutput is the normalised engagement and its fingerprint, with the worker's

@@ -29,6 +29,11 @@ var (
 
 	SearchAttributeKeys = []temporal.SearchAttributeKey{KeyVendor, KeyEngagementID, KeyCoverageStatus,
 		KeyCertificateStatus, KeyPolicyContractorID, KeySourceContractorID, KeyCoverageStart, KeyCoverageEnd, KeySourceVersion}
+
+	// optionalKeys are registered like the others, but a namespace without them still runs:
+	// SPEC §3's list is the contract, and SourceVersion only saves the pollers' signals (without
+	// it the workflows publish no version and every poll signals as before).
+	optionalKeys = []temporal.SearchAttributeKey{KeySourceVersion}
 )
 
 // SearchAttribute is one attribute as an operator registers it.
@@ -37,6 +42,8 @@ type SearchAttribute struct {
 	Type enumspb.IndexedValueType
 	// Kind is the type as the Temporal CLI names it (Keyword, Datetime).
 	Kind string
+	// Optional: the service runs without it, doing more work (optionalKeys).
+	Optional bool
 }
 
 // SearchAttributes lists every attribute to register, in the order of SearchAttributeKeys.
@@ -45,31 +52,35 @@ func SearchAttributes() []SearchAttribute {
 	for _, k := range SearchAttributeKeys {
 		kind := strings.TrimPrefix(k.GetValueType().String(), "INDEXED_VALUE_TYPE_")
 		out = append(out, SearchAttribute{Name: k.GetName(), Type: k.GetValueType(),
-			Kind: strings.ToUpper(kind[:1]) + strings.ToLower(kind[1:])})
+			Kind: strings.ToUpper(kind[:1]) + strings.ToLower(kind[1:]), Optional: slices.Contains(optionalKeys, k)})
 	}
 	return out
 }
 
 // CheckSearchAttributes confirms the namespace has every search attribute this service uses,
-// with its type. A missing one is one line naming it and the command that registers it: a
-// workflow must never wedge on an unregistered attribute.
-func CheckSearchAttributes(ctx context.Context, c client.Client, namespace string) error {
+// with its type. A missing required one is one line naming it and the command that registers
+// it: a workflow must never wedge on an unregistered attribute. Missing optional ones are
+// returned, each as the line to log: the workers then publish none of them.
+func CheckSearchAttributes(ctx context.Context, c client.Client, namespace string) (missingOptional []string, err error) {
 	resp, err := c.OperatorService().ListSearchAttributes(ctx, &operatorservice.ListSearchAttributesRequest{Namespace: namespace})
 	if err != nil {
-		return fmt.Errorf("reading the search attributes of namespace %s: %w", namespace, err)
+		return nil, fmt.Errorf("reading the search attributes of namespace %s: %w", namespace, err)
 	}
 	// In name order, so the first missing one named is the same on every start.
 	list := SearchAttributes()
 	slices.SortFunc(list, func(a, b SearchAttribute) int { return strings.Compare(a.Name, b.Name) })
 	for _, sa := range list {
+		register := fmt.Sprintf("run `temporal operator search-attribute create --namespace %s --name %s --type %s`", namespace, sa.Name, sa.Kind)
 		got, ok := resp.GetCustomAttributes()[sa.Name]
-		if !ok {
-			return fmt.Errorf("search attribute %s is not registered in namespace %s: run `temporal operator search-attribute create --namespace %s --name %s --type %s`",
-				sa.Name, namespace, namespace, sa.Name, sa.Kind)
-		}
-		if got != sa.Type {
-			return fmt.Errorf("search attribute %s in namespace %s is %s, want %s", sa.Name, namespace, got, sa.Type)
+		switch {
+		case !ok && sa.Optional:
+			missingOptional = append(missingOptional, fmt.Sprintf("search attribute %s is not registered in namespace %s: "+
+				"pollers signal every record they list until it is; %s", sa.Name, namespace, register))
+		case !ok:
+			return nil, fmt.Errorf("search attribute %s is not registered in namespace %s: %s", sa.Name, namespace, register)
+		case got != sa.Type:
+			return nil, fmt.Errorf("search attribute %s in namespace %s is %s, want %s", sa.Name, namespace, got, sa.Type)
 		}
 	}
-	return nil
+	return missingOptional, nil
 }

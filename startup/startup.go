@@ -37,6 +37,9 @@ type Service struct {
 	Config config.Config
 	*telemetry.Runtime
 	Client client.Client
+	// SourceVersions says the namespace has the optional SourceVersion search attribute: the
+	// workflows publish the version of the record they applied, and the pollers skip the rest.
+	SourceVersions bool
 }
 
 // Boot loads the configuration, starts logs and metrics, and connects to Temporal.
@@ -91,7 +94,12 @@ func (s *Service) checkNamespace(mode Mode) error {
 			return nil
 		}
 	}
-	return engagement.CheckSearchAttributes(ctx, s.Client, s.Config.Temporal.Namespace)
+	missing, err := engagement.CheckSearchAttributes(ctx, s.Client, s.Config.Temporal.Namespace)
+	for _, line := range missing {
+		s.Logger.Warn(line)
+	}
+	s.SourceVersions = err == nil && len(missing) == 0
+	return err
 }
 
 // Main boots the service and runs it until SIGINT or SIGTERM cancels ctx; an error stops the

@@ -160,12 +160,15 @@ func (d *DevServer) Stop() {
 }
 
 // Client dials the server; the caller closes it.
-func (d *DevServer) Client() (client.Client, error) {
+func (d *DevServer) Client() (client.Client, error) { return d.NamespaceClient("default") }
+
+// NamespaceClient is Client for another namespace of the server.
+func (d *DevServer) NamespaceClient(namespace string) (client.Client, error) {
 	keys, err := payloadcodec.ParseKeys(PayloadKeys())
 	if err != nil {
 		return nil, err
 	}
-	return client.Dial(client.Options{HostPort: d.HostPort, Namespace: "default", Logger: quietLogger{},
+	return client.Dial(client.Options{HostPort: d.HostPort, Namespace: namespace, Logger: quietLogger{},
 		DataConverter: payloadcodec.DataConverter(keys), FailureConverter: payloadcodec.FailureConverter(keys)})
 }
 

@@ -59,6 +59,7 @@ func run(ctx context.Context, svc *startup.Service) error {
 			UIURL: cfg.Notify.UIURL, Namespace: cfg.Temporal.Namespace},
 		ApplicationPendingAfter: cfg.Notify.ApplicationPendingAfter,
 		Horizon:                 cfg.CoverageHorizon,
+		PublishSourceVersions:   svc.SourceVersions,
 	}
 	// The sticky cache is process-wide: its size bounds the memory of the open engagements
 	// kept warm (an evicted one is replayed from history at its next event).

@@ -52,10 +52,11 @@ func (e *engagementRun) publish() {
 			engagement.KeyCoverageEnd.ValueSet(time.Unix(s.CoverageEnd, 0).UTC()))
 	}
 	// No GetVersion guard: SourceVersion is set only from a Version that the platform event or
-	// the fetched record carries, and no history recorded before it existed carries one, so
-	// their replay makes the same commands.
-	if s.SourceVersion != "" {
-		updates = append(updates, engagement.KeySourceVersion.ValueSet(s.SourceVersion))
+	// the fetched record carries, and only published when the worker said the namespace has the
+	// attribute (recorded with the read); no history recorded before either existed carries
+	// them, so their replay makes the same commands.
+	if v := publishedVersion(s); v != "" {
+		updates = append(updates, engagement.KeySourceVersion.ValueSet(v))
 	}
 	if err := workflow.UpsertTypedSearchAttributes(e.ctx, updates...); err != nil {
 		e.logger.Warn("search attributes not upserted", "error", err)
@@ -65,5 +66,14 @@ func (e *engagementRun) publish() {
 // publishedValues is what the search attributes say, to tell whether an upsert changes them.
 func publishedValues(s *EngagementState) string {
 	return fmt.Sprintf("%s|%s|%s|%s|%s|%s|%d|%d|%s", s.Vendor, s.EngagementID, s.CoverageStatus, s.CertificateStatus,
-		s.Policy.ContractorID, s.SourceContractorID, s.CoverageStart, s.CoverageEnd, s.SourceVersion)
+		s.Policy.ContractorID, s.SourceContractorID, s.CoverageStart, s.CoverageEnd, publishedVersion(s))
+}
+
+// publishedVersion is the SourceVersion search attribute's value: none when the namespace does
+// not have the (optional) attribute.
+func publishedVersion(s *EngagementState) string {
+	if !s.PublishSourceVersion {
+		return ""
+	}
+	return s.SourceVersion
 }
