@@ -87,6 +87,9 @@ func hashOf(v any) string {
 type ListChangesInput struct {
 	Vendor string
 	Since  time.Time
+	// AwaitingApply are the event ids the last run delivered to running engagements that had
+	// not yet published the version (ListChangesOutput.AwaitingApply).
+	AwaitingApply []string `json:",omitempty"`
 }
 
 // ListChangesOutput is the changes as events, and the new watermark.
@@ -95,9 +98,13 @@ type ListChangesOutput struct {
 	// the record (or none yet), and those of records no engagement runs for.
 	Events    []vendors.Event
 	Watermark time.Time
-	// Unchanged counts the records listed that their running engagement already applied
-	// (left out: no signal, no workflow task).
+	// Unchanged counts the records listed that their running engagement already applied, or
+	// was handed in an earlier run and is still applying (left out: no signal, no workflow task).
 	Unchanged int `json:",omitempty"`
+	// AwaitingApply are the ids of the events handed (now or before) to running engagements
+	// whose published version does not show them yet: the next run leaves them out, so a poll
+	// that comes before the engagement has applied a change does not signal it twice.
+	AwaitingApply []string `json:",omitempty"`
 }
 
 // ListPlatformChanges lists what changed on a platform since the watermark, keeping only what
@@ -127,21 +134,36 @@ func (a *Activities) ListPlatformChanges(ctx context.Context, in ListChangesInpu
 		return ListChangesOutput{}, classify(err)
 	}
 	out := ListChangesOutput{Watermark: mark}
-	out.Events, out.Unchanged = notYetApplied(evs, applied)
+	out.Events, out.AwaitingApply = notYetApplied(evs, applied, in.AwaitingApply)
+	out.Unchanged = len(evs) - len(out.Events)
 	return out, nil
 }
 
 // notYetApplied drops the events whose record version the engagement, running, already
-// applied; an event without a version, or for an engagement not running, is kept.
-func notYetApplied(evs []vendors.Event, applied map[string]string) ([]vendors.Event, int) {
-	out := make([]vendors.Event, 0, len(evs))
-	for _, ev := range evs {
-		if version, running := applied[ev.EngagementID]; running && ev.Version != "" && ev.Version == version {
-			continue
-		}
-		out = append(out, ev)
+// applied or was handed by an earlier run (awaiting, by event id: a poll event's id derives
+// from the version). An event without a version, or for an engagement not running, is kept.
+// It returns the events to deliver and the ids still awaiting their engagement.
+func notYetApplied(evs []vendors.Event, applied map[string]string, awaiting []string) ([]vendors.Event, []string) {
+	handed := make(map[string]bool, len(awaiting))
+	for _, id := range awaiting {
+		handed[id] = true
 	}
-	return out, len(evs) - len(out)
+	out := make([]vendors.Event, 0, len(evs))
+	var still []string
+	for _, ev := range evs {
+		version, running := applied[ev.EngagementID]
+		switch {
+		case !running || ev.Version == "":
+			out = append(out, ev)
+		case ev.Version == version:
+		case handed[ev.EventID]:
+			still = append(still, ev.EventID)
+		default:
+			out = append(out, ev)
+			still = append(still, ev.EventID)
+		}
+	}
+	return out, still
 }
 
 // DeliverEventsInput is a batch of platform events to hand to their engagements.

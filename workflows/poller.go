@@ -17,6 +17,9 @@ type PollResult struct {
 	Closed    int       `json:"closed"`
 	// Unchanged counts the records listed that their engagement had already applied.
 	Unchanged int `json:"unchanged,omitempty"`
+	// AwaitingApply are the changes handed to engagements that had not published them yet;
+	// the next run does not hand them again.
+	AwaitingApply []string `json:"awaiting_apply,omitempty"`
 }
 
 // PollPlatformWorkflow lists what changed on a platform since the stored watermark and
@@ -29,7 +32,8 @@ func PollPlatformWorkflow(ctx workflow.Context, in engagement.PollInput) (PollRe
 	if workflow.HasLastCompletionResult(ctx) && workflow.GetLastCompletionResult(ctx, &last) == nil && !last.Watermark.IsZero() {
 		since = last.Watermark
 	}
-	changes, err := execute(ctx, callKind, (*activities.Activities).ListPlatformChanges, activities.ListChangesInput{Vendor: in.Vendor, Since: since})
+	changes, err := execute(ctx, callKind, (*activities.Activities).ListPlatformChanges,
+		activities.ListChangesInput{Vendor: in.Vendor, Since: since, AwaitingApply: last.AwaitingApply})
 	if err != nil {
 		return PollResult{Watermark: since}, err
 	}
@@ -44,5 +48,6 @@ func PollPlatformWorkflow(ctx workflow.Context, in engagement.PollInput) (PollRe
 	if mark.Before(since) {
 		mark = since
 	}
-	return PollResult{Watermark: mark, Delivered: delivered.Accepted, Closed: delivered.Closed, Unchanged: changes.Unchanged}, nil
+	return PollResult{Watermark: mark, Delivered: delivered.Accepted, Closed: delivered.Closed, Unchanged: changes.Unchanged,
+		AwaitingApply: changes.AwaitingApply}, nil
 }
