@@ -107,6 +107,7 @@ type Summary struct {
 	CoverageStart     time.Time         `json:"-"`
 	Started           time.Time         `json:"-"` // when the workflow started
 	Running           bool              `json:"-"`
+	SourceVersion     string            `json:"-"` // the platform record's version it last applied
 }
 
 // Page is one page of a listing; an empty NextPageToken ends it.
@@ -131,6 +132,9 @@ func List(ctx context.Context, c client.Client, q Query, size int, token []byte)
 		_ = dc.FromPayload(fields[KeyCoverageStatus.GetName()], &item.CoverageStatus)
 		_ = dc.FromPayload(fields[KeyCertificateStatus.GetName()], &item.CertificateStatus)
 		_ = dc.FromPayload(fields[KeyCoverageStart.GetName()], &item.CoverageStart)
+		if p := fields[KeySourceVersion.GetName()]; p != nil {
+			_ = dc.FromPayload(p, &item.SourceVersion)
+		}
 		page.Engagements = append(page.Engagements, item)
 	}
 	return page, nil
