@@ -503,30 +503,49 @@ func (c *costResult) add(o costResult) {
 // definition: workflow started, signal received, activity started, timer started, search
 // attributes upserted, external signal sent.
 func countHistory(t *testing.T, c client.Client, workflowID string) costResult {
-	it := c.GetWorkflowHistory(context.Background(), workflowID, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
-	var r costResult
 	var names []string // what the billable actions were, in order, for the log
 	defer func() { t.Logf("%s: %s", workflowID, strings.Join(names, ", ")) }()
+	return tallyHistory(t, c, workflowID, "", 0, &names)
+}
+
+// tallyHistory counts a run's history events after event id `after` (0: all); names, when not
+// nil, receives the activities and signals in order.
+func tallyHistory(t *testing.T, c client.Client, workflowID, runID string, after int64, names *[]string) costResult {
+	it := c.GetWorkflowHistory(context.Background(), workflowID, runID, false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	note := func(name string) {
+		if names != nil {
+			*names = append(*names, name)
+		}
+	}
+	var r costResult
 	for it.HasNext() {
 		ev, err := it.Next()
 		require.NoError(t, err)
+		if ev.GetEventId() <= after {
+			continue
+		}
 		r.Events++
 		switch ev.GetEventType() {
 		case enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED:
 			r.WorkflowsStarted++
 		case enumspb.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
-			names = append(names, ev.GetActivityTaskScheduledEventAttributes().GetActivityType().GetName())
+			note(ev.GetActivityTaskScheduledEventAttributes().GetActivityType().GetName())
 		case enumspb.EVENT_TYPE_ACTIVITY_TASK_STARTED:
 			r.Activities++
 		case enumspb.EVENT_TYPE_TIMER_STARTED:
 			r.Timers++
 		case enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED:
 			r.Signals++
-			names = append(names, "signal "+ev.GetWorkflowExecutionSignaledEventAttributes().GetSignalName())
+			note("signal " + ev.GetWorkflowExecutionSignaledEventAttributes().GetSignalName())
+			if r.FirstSignal.IsZero() {
+				r.FirstSignal = ev.GetEventTime().AsTime()
+			}
 		case enumspb.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES:
 			r.Upserts++
 		case enumspb.EVENT_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED:
 			r.ExternalSignals++
+		case enumspb.EVENT_TYPE_WORKFLOW_TASK_COMPLETED:
+			r.Tasks++
 		}
 	}
 	r.Billable = r.WorkflowsStarted + r.Activities + r.Timers + r.Signals + r.Upserts + r.ExternalSignals

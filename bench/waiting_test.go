@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
-	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/workflowservice/v1"
 
 	"github.com/coverage-orchestrator/coverage/engagement"
@@ -300,40 +299,9 @@ func costsSince(t *testing.T, s *testenv.Stack, ids []string, from, to []int64) 
 	return out
 }
 
-// countEvents counts a run's history events after event id `after` as countHistory does,
-// with its workflow tasks.
+// countEvents counts a run's history events after event id `after`, with its workflow tasks.
 func countEvents(t *testing.T, s *testenv.Stack, workflowID, runID string, after int64) costResult {
-	it := s.Client.GetWorkflowHistory(context.Background(), workflowID, runID, false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
-	var r costResult
-	for it.HasNext() {
-		ev, err := it.Next()
-		require.NoError(t, err)
-		if ev.GetEventId() <= after {
-			continue
-		}
-		r.Events++
-		switch ev.GetEventType() {
-		case enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED:
-			r.WorkflowsStarted++
-		case enumspb.EVENT_TYPE_ACTIVITY_TASK_STARTED:
-			r.Activities++
-		case enumspb.EVENT_TYPE_TIMER_STARTED:
-			r.Timers++
-		case enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED:
-			r.Signals++
-			if r.FirstSignal.IsZero() {
-				r.FirstSignal = ev.GetEventTime().AsTime()
-			}
-		case enumspb.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES:
-			r.Upserts++
-		case enumspb.EVENT_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED:
-			r.ExternalSignals++
-		case enumspb.EVENT_TYPE_WORKFLOW_TASK_COMPLETED:
-			r.Tasks++
-		}
-	}
-	r.Billable = r.WorkflowsStarted + r.Activities + r.Timers + r.Signals + r.Upserts + r.ExternalSignals
-	return r
+	return tallyHistory(t, s.Client, workflowID, runID, after, nil)
 }
 
 // scheduleRuns is how many runs each poller's schedule has started.
