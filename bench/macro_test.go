@@ -220,17 +220,7 @@ func signedRemote(s *testenv.Stack, contractID string) error {
 	for k, v := range platformsim.SignatureHeaders(remote.Vendor, "remote-webhook-secret", body, time.Now()) {
 		req.Header.Set(k, v)
 	}
-	resp, err := httpClient.Do(req)
-	if err != nil {
-		return err
-	}
-	// Read to the end, so the connection is kept for the next request, as a sender's would be.
-	_, _ = io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("ingress answered %d", resp.StatusCode)
-	}
-	return nil
+	return sendExpectingOK(req, "ingress")
 }
 
 type ingressResult struct {
@@ -775,4 +765,19 @@ func (r *report) markdown() string {
 		w("| %s | %.0f | %d | %d |\n", m.Name, m.NsPerOp, m.BytesPerOp, m.AllocsPerOp)
 	}
 	return b.String()
+}
+
+// sendExpectingOK sends req and reads the answer to the end (so the connection is kept for the
+// next request, as a sender's would be); anything but 200 is an error naming what answered.
+func sendExpectingOK(req *http.Request, what string) error {
+	resp, err := httpClient.Do(req)
+	if err != nil {
+		return err
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("%s answered %d", what, resp.StatusCode)
+	}
+	return nil
 }

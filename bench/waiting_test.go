@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"sort"
 	"strings"
@@ -382,16 +381,7 @@ func opsPost(s *testenv.Stack, path string, body map[string]string) error {
 	req, _ := http.NewRequest(http.MethodPost, s.IngressURL+path, bytes.NewReader(data))
 	req.Header.Set("Authorization", "Bearer "+testenv.OpsToken)
 	req.Header.Set("Content-Type", "application/json")
-	resp, err := httpClient.Do(req)
-	if err != nil {
-		return err
-	}
-	_, _ = io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("%s answered %d", path, resp.StatusCode)
-	}
-	return nil
+	return sendExpectingOK(req, path)
 }
 
 // markdown writes the section "Cost while waiting".

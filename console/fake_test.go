@@ -57,7 +57,7 @@ func (f *fakeOps) List(_ context.Context, q ListQuery) (ListPage, error) {
 		size = 50
 	}
 	skip, _ := strconv.Atoi(q.PageToken)
-	out := ListPage{Engagements: []ListItem{}}
+	out := ListPage{Engagements: []engagement.Summary{}}
 	n := 0
 	for _, d := range f.details {
 		if !f.match(q, d) {
@@ -71,8 +71,8 @@ func (f *fakeOps) List(_ context.Context, q ListQuery) (ListPage, error) {
 			out.NextPageToken = strconv.Itoa(skip + size)
 			break
 		}
-		out.Engagements = append(out.Engagements, ListItem{WorkflowID: d.WorkflowID, Vendor: d.Vendor, EngagementID: d.EngagementID,
-			CoverageStatus: string(d.CoverageStatus), CertificateStatus: string(d.CertificateStatus),
+		out.Engagements = append(out.Engagements, engagement.Summary{WorkflowID: d.WorkflowID, Vendor: d.Vendor, EngagementID: d.EngagementID,
+			CoverageStatus: d.CoverageStatus, CertificateStatus: d.CertificateStatus,
 			CoverageStart: time.Unix(d.CoverageStart, 0).UTC(), Started: f.started[d.WorkflowID], Running: f.match(ListQuery{Running: true}, d)})
 	}
 	return out, nil

@@ -44,22 +44,10 @@ type ListQuery struct {
 	PageToken    string // as a previous page gave it out
 }
 
-// ListItem is one engagement as visibility knows it (search attributes, no personal data).
-type ListItem struct {
-	WorkflowID        string    `json:"workflow_id"`
-	Vendor            string    `json:"vendor"`
-	EngagementID      string    `json:"engagement_id"`
-	CoverageStatus    string    `json:"coverage_status"`
-	CertificateStatus string    `json:"certificate_status"`
-	CoverageStart     time.Time `json:"-"`
-	Started           time.Time `json:"-"` // when the workflow started
-	Running           bool      `json:"-"`
-}
-
 // ListPage is one page of List.
 type ListPage struct {
-	Engagements   []ListItem `json:"engagements"`
-	NextPageToken string     `json:"next_page_token"`
+	Engagements   []engagement.Summary `json:"engagements"`
+	NextPageToken string               `json:"next_page_token"`
 }
 
 // Certificate is a certificate an operator hands in.

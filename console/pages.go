@@ -96,7 +96,7 @@ type riskKind struct {
 	Certificate bool
 	Query       func(vendor string, now time.Time) ListQuery
 	// Note says why a row is at risk ("": nothing beyond the row).
-	Note func(ctx context.Context, ops Operations, it ListItem, now time.Time) (string, error)
+	Note func(ctx context.Context, ops Operations, it engagement.Summary, now time.Time) (string, error)
 }
 
 // riskKinds are the at-risk groups, most urgent first.
@@ -105,7 +105,7 @@ var riskKinds = []riskKind{
 		Query: func(v string, _ time.Time) ListQuery {
 			return ListQuery{Vendor: v, Status: string(engagement.StatusUnprotected), Running: true}
 		},
-		Note: func(ctx context.Context, ops Operations, it ListItem, _ time.Time) (string, error) {
+		Note: func(ctx context.Context, ops Operations, it engagement.Summary, _ time.Time) (string, error) {
 			st, err := ops.Status(ctx, it.Vendor, it.EngagementID)
 			for _, t := range slices.Backward(st.Transitions) {
 				if t.To == engagement.StatusUnprotected && t.From != engagement.StatusUnprotected {
@@ -118,7 +118,7 @@ var riskKinds = []riskKind{
 		Query: func(v string, _ time.Time) ListQuery {
 			return ListQuery{Vendor: v, Status: string(engagement.StatusNeedsAttention), Running: true}
 		},
-		Note: func(ctx context.Context, ops Operations, it ListItem, _ time.Time) (string, error) {
+		Note: func(ctx context.Context, ops Operations, it engagement.Summary, _ time.Time) (string, error) {
 			st, err := ops.Status(ctx, it.Vendor, it.EngagementID)
 			return st.AttentionReason, err
 		}},
@@ -126,7 +126,7 @@ var riskKinds = []riskKind{
 		Query: func(v string, now time.Time) ListQuery {
 			return ListQuery{Vendor: v, Status: string(engagement.StatusAwaitingApplication), Running: true, StartsBefore: now.Add(atRiskWindow)}
 		},
-		Note: func(_ context.Context, _ Operations, it ListItem, now time.Time) (string, error) {
+		Note: func(_ context.Context, _ Operations, it engagement.Summary, now time.Time) (string, error) {
 			return daysLeft(it.CoverageStart, now), nil
 		}},
 	{Key: string(engagement.CertificateFlagged), Title: "Flagged certificates waiting for a decision", Certificate: true,
@@ -149,7 +149,7 @@ type riskGroup struct {
 }
 
 type riskRow struct {
-	ListItem
+	engagement.Summary
 	Note string // reason, days left
 }
 
@@ -229,7 +229,7 @@ func (c *Console) overview(q *request) error {
 		g.Rows = make([]riskRow, len(page.Engagements))
 		err = parallel(len(page.Engagements), func(i int) error {
 			it := page.Engagements[i]
-			g.Rows[i] = riskRow{ListItem: it}
+			g.Rows[i] = riskRow{Summary: it}
 			if k.Note == nil {
 				return nil
 			}
@@ -420,7 +420,7 @@ func (c *Console) queues(q *request) error {
 	ctx, cancel := context.WithTimeout(q.r.Context(), readTimeout)
 	defer cancel()
 	var d queuesData
-	load := func(lq ListQuery, since func(engagement.Detail, ListItem) time.Time) ([]queueRow, error) {
+	load := func(lq ListQuery, since func(engagement.Detail, engagement.Summary) time.Time) ([]queueRow, error) {
 		lq.Running, lq.PageSize = true, queueLimit
 		page, err := c.ops.List(ctx, lq)
 		if err != nil {
@@ -439,12 +439,12 @@ func (c *Console) queues(q *request) error {
 	}
 	var err error
 	// A flagged certificate waits since its review said so; a parked engagement since it parked.
-	if d.Flagged, err = load(ListQuery{Certificate: string(engagement.CertificateFlagged)}, func(det engagement.Detail, it ListItem) time.Time {
+	if d.Flagged, err = load(ListQuery{Certificate: string(engagement.CertificateFlagged)}, func(det engagement.Detail, it engagement.Summary) time.Time {
 		return lastTransition(det, func(t engagement.Transition) bool { return strings.Contains(t.Cause, "flagged") }, it.Started)
 	}); err != nil {
 		return err
 	}
-	if d.Parked, err = load(ListQuery{Status: string(engagement.StatusNeedsAttention)}, func(det engagement.Detail, it ListItem) time.Time {
+	if d.Parked, err = load(ListQuery{Status: string(engagement.StatusNeedsAttention)}, func(det engagement.Detail, it engagement.Summary) time.Time {
 		return lastTransition(det, func(t engagement.Transition) bool {
 			return t.To == engagement.StatusNeedsAttention && t.From != engagement.StatusNeedsAttention
 		}, it.Started)

@@ -98,13 +98,7 @@ func (o *operations) List(ctx context.Context, q console.ListQuery) (console.Lis
 	if err != nil {
 		return console.ListPage{}, unavailable("Temporal", err)
 	}
-	out := console.ListPage{Engagements: make([]console.ListItem, 0, len(page.Engagements)),
-		NextPageToken: base64.RawURLEncoding.EncodeToString(page.NextPageToken)}
-	for _, e := range page.Engagements {
-		out.Engagements = append(out.Engagements, console.ListItem{WorkflowID: e.WorkflowID, Vendor: e.Vendor,
-			EngagementID: e.EngagementID, CoverageStatus: string(e.CoverageStatus), CertificateStatus: string(e.CertificateStatus),
-			CoverageStart: e.CoverageStart, Started: e.Started, Running: e.Running})
-	}
+	out := console.ListPage{Engagements: page.Engagements, NextPageToken: base64.RawURLEncoding.EncodeToString(page.NextPageToken)}
 	return out, nil
 }
 

@@ -1,4 +1,4 @@
-package workflows
+package engagement
 
 import (
 	"os"
@@ -8,7 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/coverage-orchestrator/coverage/engagement"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -26,7 +25,7 @@ func TestComposeRegistersTheCodesSearchAttributes(t *testing.T) {
 		got = append(got, strings.Replace(f, ":", "=", 1))
 	}
 	var want []string
-	for _, sa := range engagement.SearchAttributes() {
+	for _, sa := range SearchAttributes() {
 		want = append(want, sa.Name+"="+sa.Kind)
 	}
 	slices.Sort(got)
