@@ -13,11 +13,14 @@ TEMPORAL_SERVER := $(BIN)/cluster/server
 TEMPORAL_UI_VERSION := v2.42.1
 TEMPORAL_UI_SERVER := $(BIN)/ui/server
 WORKFLOWCHECK_VERSION := v0.6.0
+# The mutation tester behind make mutate (TESTING.md).
+GREMLINS_VERSION := v0.6.0
+GREMLINS := $(BIN)/gremlins
 TEMPORAL := $(BIN)/temporal
 WORKFLOWCHECK := $(BIN)/workflowcheck
 export TEMPORAL_CLI_PATH := $(TEMPORAL)
 
-.PHONY: all tools cluster-tools postgresql chromium build bench-console test unit lint compose-check run run-cluster demo bench fuzz golden replay-check clean
+.PHONY: all tools cluster-tools postgresql chromium build bench-console test unit lint compose-check run run-cluster demo bench fuzz mutate golden replay-check clean
 all: build
 
 tools: $(TEMPORAL) $(WORKFLOWCHECK)
@@ -111,11 +114,20 @@ bench-console:
 	{ echo; echo "## Operations console (go test -bench BenchmarkOverview ./console/)"; echo; echo '```'; \
 	  $(GO) test -count=1 -run '^$$' -bench BenchmarkOverview -benchmem ./console/ | grep '^Benchmark'; echo '```'; } | tee -a BENCHMARKS.md
 
+# Every fuzz test of the module (each parser of outside input), FUZZTIME each (default 10s);
+# CI runs them with FUZZTIME=3s after make test (.ci/run).
 fuzz:
-	$(GO) test ./policyclient -run '^$$' -fuzz FuzzParseEvent -fuzztime 30s
-	$(GO) test ./policyclient -run '^$$' -fuzz FuzzEventIDOf -fuzztime 15s
-	$(GO) test ./console -run '^$$' -fuzz FuzzSessionCookie -fuzztime 15s
-	$(GO) test ./vendors/all -run '^$$' -fuzz FuzzPathID -fuzztime 30s
+	FUZZTIME=$(or $(FUZZTIME),10s) ./scripts/fuzz.sh
+
+$(GREMLINS):
+	@mkdir -p $(BIN)
+	GOBIN=$(BIN) $(GO) install github.com/go-gremlins/gremlins/cmd/gremlins@$(GREMLINS_VERSION)
+
+# Mutation testing of vendors/, policyclient/, notify/, payloadcodec/ and workflows/ with their
+# unit tests; writes the score per package and every surviving mutant into TESTING.md. Slow
+# (about 15 minutes), so not part of make test; rerun it when those packages change.
+mutate: $(GREMLINS)
+	GREMLINS=$(GREMLINS) ./scripts/mutate.sh
 
 # The whole local stack; Ctrl-C stops it. State is kept in .data/ across restarts.
 run: tools build
