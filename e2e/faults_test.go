@@ -259,11 +259,30 @@ func TestPolicyAPIFailingFor30Seconds(t *testing.T) {
 	for _, e := range list {
 		require.Equal(t, http.StatusOK, deliver(s, e))
 	}
-	time.Sleep(5 * time.Second)
+	// Every engagement demonstrably got as far as 1099Policy: its workflow retries an activity
+	// that failed there. Then, over a bounded window, none is insured.
 	for _, e := range list {
-		st, _ := s.Status(e.platform, e.ex.ID)
-		assert.NotEqual(t, engagement.StatusInsured, st.CoverageStatus, "nothing can be insured while 1099Policy fails")
+		require.Eventually(t, func() bool {
+			desc, err := s.Client.DescribeWorkflowExecution(t.Context(), e.workflowID(), "")
+			if err != nil {
+				return false
+			}
+			for _, pa := range desc.GetPendingActivities() {
+				if pa.GetAttempt() >= 2 {
+					return true
+				}
+			}
+			return false
+		}, 30*time.Second, 200*time.Millisecond, "%s retries a 1099Policy call", e.workflowID())
 	}
+	staysTrue(t, "nothing can be insured while 1099Policy fails", func() bool {
+		for _, e := range list {
+			if st, _ := s.Status(e.platform, e.ex.ID); st.CoverageStatus == engagement.StatusInsured {
+				return false
+			}
+		}
+		return true
+	})
 	waitAllInsured(t, s, list, 3*time.Minute)
 	assert.Greater(t, time.Since(faultStart), 30*time.Second)
 	var faulted, retryAfter int

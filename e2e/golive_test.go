@@ -72,6 +72,8 @@ func TestUpworkAndJobDivaLiveAndGoingLive(t *testing.T) {
 		}, time.Minute, 200*time.Millisecond, "the job's wage followed the billing change")
 
 		require.NoError(t, s.Platforms.SeedInvoice("jobdiva", ex, "ts-778001", "3,800.00"))
+		wid := engagement.WorkflowID("jobdiva", ex.ID)
+		signalled := signalsApplied(t, s, wid, engagement.SignalPlatformEvent)
 		for i := range 2 {
 			body, _ := platformsim.WebhookBody("jobdiva", platformsim.HookInvoice, ex, fmt.Sprint(i), "ts-778001", time.Now())
 			status, answer, err := s.Platforms.SendWebhook(context.Background(), "jobdiva", body)
@@ -80,8 +82,9 @@ func TestUpworkAndJobDivaLiveAndGoingLive(t *testing.T) {
 			require.Equal(t, "true", string(answer))
 		}
 		s.WaitStatus(t, "jobdiva", ex.ID, time.Minute, "invoice", func(st engagement.Status) bool { return len(st.Policy.InvoiceIDs) == 1 })
-		time.Sleep(time.Second)
-		invs := postsFor(s, "/invoices", engagement.WorkflowID("jobdiva", ex.ID))
+		waitSignalsApplied(t, s, wid, engagement.SignalPlatformEvent, signalled+2) // both deliveries taken in
+		staysTrue(t, "once per timesheet", func() bool { return len(postsFor(s, "/invoices", wid)) == 1 })
+		invs := postsFor(s, "/invoices", wid)
 		require.Len(t, invs, 1, "once per timesheet")
 		assert.EqualValues(t, 380000, decode(t, invs[0].Body)["gross_pay"])
 	})

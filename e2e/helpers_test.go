@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/coverage-orchestrator/coverage/sandbox/platformsim"
@@ -85,4 +86,40 @@ func postsFor(s *testenv.Stack, path, workflowID string) []policysim.LoggedReque
 		}
 	}
 	return out
+}
+
+// signalsApplied counts a workflow's signals of one name that a completed workflow task took
+// in: the workflow code has run with them (a signal recorded before a task starts is handed to
+// that task).
+func signalsApplied(t *testing.T, s *testenv.Stack, workflowID, name string) int {
+	t.Helper()
+	received, applied := 0, 0
+	for _, ev := range history(t, s, workflowID) {
+		if a := ev.GetWorkflowExecutionSignaledEventAttributes(); a != nil && a.GetSignalName() == name {
+			received++
+		}
+		if ev.GetWorkflowTaskCompletedEventAttributes() != nil {
+			applied = received
+		}
+	}
+	return applied
+}
+
+// waitSignalsApplied waits until the workflow has taken in at least n signals of a name.
+func waitSignalsApplied(t *testing.T, s *testenv.Stack, workflowID, name string, n int) {
+	t.Helper()
+	require.Eventually(t, func() bool { return signalsApplied(t, s, workflowID, name) >= n }, time.Minute, 200*time.Millisecond,
+		"%s took in %d %s signals", workflowID, n, name)
+}
+
+// quietWindow is how long a "nothing more happened" check watches, once the product has
+// demonstrably processed the event it is about.
+const quietWindow = 1500 * time.Millisecond
+
+// staysTrue checks cond over quietWindow, failing at the first moment it does not hold. Call
+// it only after the product demonstrably processed what could break cond (a signal taken in,
+// a record re-read): the window then bounds a late effect, it does not stand in for waiting.
+func staysTrue(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	assert.Never(t, func() bool { return !cond() }, quietWindow, 100*time.Millisecond, what)
 }

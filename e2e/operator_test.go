@@ -3,6 +3,7 @@ package e2e
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -16,6 +17,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	pc "github.com/coverage-orchestrator/coverage/policyclient"
 	"github.com/coverage-orchestrator/coverage/sandbox/policysim"
 	"github.com/coverage-orchestrator/coverage/testenv"
 )
@@ -53,6 +55,8 @@ func TestOperatorActionsAsUpdates(t *testing.T) {
 
 	t.Run("parked, fixed, retried", func(t *testing.T) {
 		// Not parallel: the injected fault must reach this engagement's job, not another's.
+		// The sandbox keeps a refusal under its idempotency key, as 1099Policy may: the retry
+		// goes through only because it sends the step under a new key generation.
 		pcase := cases[2]
 		ex := example(pcase.name, "op-retry", "op-retry@example.com", pcase.hourly)
 		s.Policy.AddFault(policysim.Fault{PathPrefix: "/api/v1/jobs", Status: http.StatusBadRequest, Count: 1})
@@ -61,7 +65,16 @@ func TestOperatorActionsAsUpdates(t *testing.T) {
 		code, out := opsWithKey(t, s, "/v1/engagements/upwork/"+ex.ID+"/actions/retry", "retry-1")
 		require.Equal(t, http.StatusOK, code, "%v", out)
 		assert.NotEqual(t, string(engagement.StatusNeedsAttention), out["coverage_status"], "the answer shows the change")
-		s.WaitStatus(t, pcase.name, ex.ID, time.Minute, "INSURED after the retry", is(engagement.StatusInsured))
+		s.WaitStatus(t, pcase.name, ex.ID, 30*time.Second, "INSURED after the retry", is(engagement.StatusInsured))
+		// The job's POSTs: refused under generation 0, created under generation 1 (the key is
+		// <workflow id>/<step>/g<generation>, workflows/ids.go).
+		var jobPosts []string
+		for _, r := range s.Policy.Requests() {
+			if r.Method == http.MethodPost && r.Path == "/api/v1/jobs" && strings.Contains(r.Body, `"engagement:upwork:op-retry"`) {
+				jobPosts = append(jobPosts, fmt.Sprintf("%d %s", r.Status, r.Header(pc.HeaderIdempotentKey)))
+			}
+		}
+		assert.Equal(t, []string{"400 engagement:upwork:op-retry/job/g0", "201 engagement:upwork:op-retry/job/g1"}, jobPosts)
 		code, out = opsWithKey(t, s, "/v1/engagements/upwork/"+ex.ID+"/actions/retry", "")
 		assert.Equal(t, http.StatusConflict, code)
 		assert.Contains(t, out["error"], "nothing is parked")
@@ -83,8 +96,11 @@ func TestOperatorActionsAsUpdates(t *testing.T) {
 		st := s.WaitStatus(t, pcase.name, ex.ID, time.Minute, "a new session", func(st engagement.Status) bool {
 			return st.Policy.SessionID != "" && st.Policy.SessionID != first.Policy.SessionID
 		})
-		time.Sleep(time.Second)
-		assert.Len(t, postsFor(s, "/apply/sessions", engagement.WorkflowID("remote", ex.ID)), 2, "the same key counts once")
+		// Both Updates answered, so both were applied (the second as the first's replay): a
+		// second new session would show within the window.
+		staysTrue(t, "the same key counts once: the first session and one new one", func() bool {
+			return len(postsFor(s, "/apply/sessions", engagement.WorkflowID("remote", ex.ID))) == 2
+		})
 		expired := false
 		for _, r := range posts(s, "/apply/sessions/"+first.Policy.SessionID+"/expire") {
 			expired = expired || r.Status == http.StatusOK

@@ -302,12 +302,14 @@ func TestPaths(t *testing.T) {
 					s.WaitStatus(t, p, ex.ID, 60*time.Second, "INSURED", is(engagement.StatusInsured))
 					ref := pcase.invoiceRef(ex)
 					require.NoError(t, s.Platforms.SeedInvoice(p, ex, ref, "1,250.50"))
+					signalled := signalsApplied(t, s, wf(ex.ID), engagement.SignalPlatformEvent)
 					for i := range 2 {
 						status, _ := hook(t, s, p, platformsim.HookInvoice, ex, fmt.Sprintf("inv-%s-%d", ex.ID, i), ref)
 						require.Equal(t, 200, status)
 					}
 					st := s.WaitStatus(t, p, ex.ID, 60*time.Second, "invoice recorded", func(st engagement.Status) bool { return len(st.Policy.InvoiceIDs) > 0 })
-					time.Sleep(time.Second)
+					waitSignalsApplied(t, s, wf(ex.ID), engagement.SignalPlatformEvent, signalled+2) // both deliveries taken in
+					staysTrue(t, "once per platform invoice id", func() bool { return len(postsFor(s, "/invoices", wf(ex.ID))) == 1 })
 					invs := postsFor(s, "/invoices", wf(ex.ID))
 					require.Len(t, invs, 1, "once per platform invoice id")
 					assert.EqualValues(t, 125050, decode(t, invs[0].Body)["gross_pay"])

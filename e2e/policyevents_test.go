@@ -132,9 +132,22 @@ func TestPolicyEventsPoller(t *testing.T) {
 			10*time.Second, 250*time.Millisecond, "the lost-webhook alarm counted it (metrics are reported every second)")
 
 		// The same event now arrives as a (late) webhook: acknowledged, nothing changes.
+		wid := engagement.WorkflowID(pcase.name, ex.ID)
+		taken := signalsApplied(t, s, wid, engagement.SignalPolicyEvent)
 		code, body := policyWebhook(t, s, rawEvent(t, s, active.ID), true)
 		require.Equal(t, http.StatusOK, code, "%v", body)
-		time.Sleep(2 * time.Second)
+		if body["status"] != engagement.Duplicate { // not known at the ingress: wait until the engagement took it in
+			ids, _ := body["workflow_ids"].([]any)
+			require.Len(t, ids, 1, "%v", body)
+			if router := ids[0].(string); router != wid {
+				s.WaitClosed(t, router)
+			}
+			waitSignalsApplied(t, s, wid, engagement.SignalPolicyEvent, taken+1)
+		}
+		staysTrue(t, "an event seen both ways changes state once", func() bool {
+			now, ok := s.Status(pcase.name, ex.ID)
+			return ok && len(now.Transitions) == len(st.Transitions)
+		})
 		after, _ := s.Status(pcase.name, ex.ID)
 		assert.Equal(t, len(st.Transitions), len(after.Transitions), "an event seen both ways changes state once")
 		assert.Equal(t, 1, countTo(after, engagement.StatusInsured))

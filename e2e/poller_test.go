@@ -75,20 +75,26 @@ func TestPollsOfUnchangedRecordsCostNothing(t *testing.T) {
 		return desc.Info.NumActions
 	}
 	// Settled: every engagement published the version of the record it applied, and its
-	// history stood still over a poll round.
+	// history stood still over a whole poll round. A run has ended once the run after it has
+	// started (overlapping runs are skipped, engagement/schedules.go), so the wait is for two
+	// more runs, not for a fixed time.
 	lengths := map[string]int64{}
 	for _, c := range cases {
-		require.Eventually(t, func() bool {
+		settled := false
+		for deadline := time.Now().Add(time.Minute); !settled && time.Now().Before(deadline); {
 			versions, err := engagement.RunningSourceVersions(ctx, s.Client, c.name)
 			require.NoError(t, err)
 			if versions[records[c.name].ID] == "" {
-				return false
+				time.Sleep(100 * time.Millisecond)
+				continue
 			}
-			before := historyLength(c.name)
-			time.Sleep(interval + time.Second)
+			before, started := historyLength(c.name), pollRuns(c.name)
+			require.Eventually(t, func() bool { return pollRuns(c.name) >= started+2 }, 30*time.Second, 100*time.Millisecond,
+				"%s: a whole poll round ran", c.name)
 			lengths[c.name] = historyLength(c.name)
-			return lengths[c.name] == before
-		}, time.Minute, 100*time.Millisecond, "%s: a version published and the history settled", c.name)
+			settled = lengths[c.name] == before
+		}
+		require.True(t, settled, "%s: a version published and the history settled over a poll round", c.name)
 	}
 	runs := map[string]int{}
 	for _, c := range cases {

@@ -29,7 +29,8 @@ type Fault struct {
 	// Stored makes the API itself answer the fault and store it under the request's
 	// idempotency key, replayed for that key like any answer (as 1099Policy does with a 5xx).
 	// With Executed the request's work was done first (the object exists; only the answer
-	// failed); without it nothing was created.
+	// failed); without it nothing was created. A 4xx other than 401, 408 and 429 is the API's
+	// own refusal and always answered this way: a retry under the same key gets it back.
 	Stored   bool `json:"stored,omitempty"`
 	Executed bool `json:"executed,omitempty"`
 	// Drop closes the connection without an answer (a network fault; Status is not used).

@@ -178,7 +178,10 @@ func notFound(kind, id string) *apiError {
 }
 
 // serveAPI runs the cross-cutting parts in the real API's order: log, faults (a failing
-// gateway in front of the API, so never stored), auth, idempotency replay, the handler.
+// gateway in front of the API, so never stored), auth, idempotency replay, the handler. A
+// 4xx fault other than 401, 408 and 429 is the API's own refusal, not a gateway's: like a
+// Stored fault it is kept under the request's idempotency key and replayed for that key, as
+// the live API may do with any refusal but a validation one (1099policy-api.md).
 func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, h func(http.ResponseWriter, *http.Request, []byte)) {
 	body, _ := io.ReadAll(io.LimitReader(r.Body, 20<<20))
 	rec := &recorder{ResponseWriter: w, status: http.StatusOK}
@@ -195,23 +198,20 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, h func(http.Re
 		rec.status = 0
 		return
 	}
-	if f != nil && !f.Stored {
+	key := r.Header.Get(pc.HeaderIdempotentKey)
+	keyed := r.Method == http.MethodPost && key != ""
+	if f != nil && !(keyed && (f.Stored || apiRefusal(f.Status))) {
 		if f.RetryAfter > 0 {
 			rec.Header().Set("Retry-After", fmt.Sprint(f.RetryAfter))
 		}
-		message := "injected fault"
-		if f.Message != "" {
-			message = f.Message
-		}
-		writeJSON(rec, f.Status, map[string]string{"message": message, "error_code": "sandbox_fault"})
+		writeJSON(rec, f.Status, faultAnswer(f, "injected fault"))
 		return
 	}
 	if r.Header.Get("Authorization") != "Bearer "+s.cfg.APIKey || s.cfg.APIKey == "" {
 		writeJSON(rec, http.StatusUnauthorized, map[string]string{"message": "Invalid API key provided.", "error_code": "unauthorized"})
 		return
 	}
-	key := r.Header.Get(pc.HeaderIdempotentKey)
-	if r.Method == http.MethodPost && key != "" {
+	if keyed {
 		s.mu.Lock()
 		stored, ok := s.idem[key]
 		s.mu.Unlock()
@@ -225,10 +225,10 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, h func(http.Re
 		if f == nil || f.Executed {
 			h(buf, r, body)
 		}
-		if f != nil { // a stored fault: this answer is what the key replays from now on
+		if f != nil { // a stored fault or refusal: this answer is what the key replays from now on
 			buf.header, buf.body = http.Header{}, bytes.Buffer{}
 			buf.status = f.Status
-			_ = json.NewEncoder(&buf.body).Encode(map[string]string{"message": "injected fault (stored)", "error_code": "sandbox_fault"})
+			_ = json.NewEncoder(&buf.body).Encode(faultAnswer(f, "injected fault (stored)"))
 		}
 		s.mu.Lock()
 		if prev, ok := s.idem[key]; ok && s.cfg.Now().Sub(prev.at) < 24*time.Hour {
@@ -245,6 +245,21 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, h func(http.Re
 		return
 	}
 	h(rec, r, body)
+}
+
+// apiRefusal is a 4xx the API itself answers (stored under the key), not one a gateway or
+// the authentication in front of it answers (never stored).
+func apiRefusal(status int) bool {
+	return status >= 400 && status < 500 &&
+		status != http.StatusUnauthorized && status != http.StatusRequestTimeout && status != http.StatusTooManyRequests
+}
+
+// faultAnswer is an injected fault's body: its Message, else message.
+func faultAnswer(f *Fault, message string) map[string]string {
+	if f.Message != "" {
+		message = f.Message
+	}
+	return map[string]string{"message": message, "error_code": "sandbox_fault"}
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
