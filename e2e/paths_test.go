@@ -17,7 +17,6 @@ import (
 	"github.com/coverage-orchestrator/coverage/sandbox/platformsim"
 	"github.com/coverage-orchestrator/coverage/testenv"
 	"github.com/coverage-orchestrator/coverage/vendors"
-	"github.com/coverage-orchestrator/coverage/workflows"
 )
 
 // platformCase is what the mapping and the reference say each platform's example becomes.
@@ -29,21 +28,37 @@ type platformCase struct {
 	entity     string
 	category   string
 	metaKey    string // the guide's key on quotes, sessions and assignments
-	jobMeta    []string
+	// first is what the "<platform>-first" example (contract <p>-first, contractor c-<p>-first)
+	// becomes, from SPEC §2 step 2 and vendors.md's metadata rows.
+	first      firstContractor
 	dateOnly   bool // a date-only end: the window ends at 00:00 UTC of the next day
 	invoiceRef func(ex platformsim.Example) string
 }
 
+type firstContractor struct {
+	contractorKey string            // Ten99Policy-Idempotent-Key of the contractor create
+	proxyEmail    string            // the contractor's email (the example has none)
+	jobMeta       map[string]string // the job's custom_metadata
+}
+
 var cases = []platformCase{
 	{name: "remote", wage: 500000, wageType: "flatfee", entity: "en_12AbC3", category: "jc_MARKETING", metaKey: "contract_id",
-		jobMeta: []string{"contract_id", "contractor_id"}, dateOnly: true,
+		first: firstContractor{"remote-contractor-remote-first", "remote-remote-first@relay.example.com",
+			map[string]string{"contract_id": "remote-first", "contractor_id": "remote-first", "engagement_key": "engagement:remote:remote-first"}},
+		dateOnly: true,
 		invoiceRef: func(platformsim.Example) string { return "inv_1" }},
 	{name: "workmarket", wage: 32500, wageType: "flatfee", entity: "en_abc123", category: "jc_LOW_VOLTAGE", metaKey: "work_order_id",
-		jobMeta: []string{"work_order_id"}, invoiceRef: func(platformsim.Example) string { return "" }},
+		first: firstContractor{"workmarket-worker-c-workmarket-first", "workmarket-c-workmarket-first@relay.example.com",
+			map[string]string{"work_order_id": "workmarket-first", "engagement_key": "engagement:workmarket:workmarket-first"}},
+		invoiceRef: func(platformsim.Example) string { return "" }},
 	{name: "upwork", hourly: true, wage: 7500, wageType: "hourly", entity: "en_abc123", category: "jc_SOFTWARE", metaKey: "engagement_id",
-		jobMeta: []string{"engagement_id"}, dateOnly: true},
+		first: firstContractor{"upwork-freelancer-c-upwork-first", "upwork-c-upwork-first@relay.example.com",
+			map[string]string{"engagement_id": "upwork-first", "engagement_key": "engagement:upwork:upwork-first"}},
+		dateOnly: true},
 	{name: "jobdiva", hourly: true, wage: 9500, wageType: "hourly", entity: "en_12AbC3", category: "jc_DATA", metaKey: "jobdiva_placement_id",
-		jobMeta: []string{"jobdiva_job_id", "jobdiva_candidate_id"}, dateOnly: false, // date-times, used as given
+		first: firstContractor{"jobdiva-candidate-c-jobdiva-first", "jobdiva-c-jobdiva-first@relay.example.com",
+			map[string]string{"jobdiva_job_id": "7jobdiva-first", "jobdiva_candidate_id": "c-jobdiva-first", "engagement_key": "engagement:jobdiva:jobdiva-first"}},
+		dateOnly: false, // date-times, used as given
 		invoiceRef: func(platformsim.Example) string { return "ts_1" }},
 }
 
@@ -71,6 +86,21 @@ func start(t *testing.T, s *testenv.Stack, pcase platformCase, ex platformsim.Ex
 // only through the operator intake route.
 var noCertificates = map[string]bool{"remote": true, "upwork": true, "jobdiva": true}
 
+// handInCertificate gives the engagement a certificate the way its platform can: a document
+// and its event on WorkMarket, the operator intake route on the others (SPEC §2 step 5).
+func handInCertificate(t *testing.T, s *testenv.Stack, p string, ex platformsim.Example, docID, fileName string) {
+	t.Helper()
+	if noCertificates[p] {
+		code, out := postCertificate(t, s, p, ex.ID, fileName, []byte("%PDF-1.4 coi"))
+		require.Equal(t, http.StatusOK, code, "%v", out)
+		assert.Equal(t, string(engagement.CertificatePending), out["certificate_status"])
+		return
+	}
+	require.NoError(t, s.Platforms.SeedDocument(p, ex, docID, fileName, []byte("%PDF-1.4 coi")))
+	status, body := hook(t, s, p, platformsim.HookCOI, ex, "coi-"+ex.ID, docID)
+	require.Equal(t, http.StatusOK, status, "%v", body)
+}
+
 // returning makes the example's contractor a returning one: known to 1099Policy with an
 // active policy.
 func returning(t *testing.T, s *testenv.Stack, email string, withPolicy bool) {
@@ -89,6 +119,22 @@ func productEmail(platform string, ex platformsim.Example) string {
 		return vendors.ProxyEmail(platform, ex.ContractorID, "relay.example.com")
 	}
 	return ex.Email
+}
+
+// assertEndMovedTo checks the assignment's end date was moved, once, to one of the given
+// instants (Unix seconds) and its start left as it was.
+func assertEndMovedTo(t *testing.T, s *testenv.Stack, assignmentID string, want ...int64) {
+	t.Helper()
+	var puts []map[string]any
+	for _, r := range s.Policy.Requests() {
+		if r.Method == http.MethodPut && r.Path == "/api/v1/assignments/"+assignmentID && r.Status == http.StatusOK {
+			puts = append(puts, decode(t, r.Body))
+		}
+	}
+	require.Len(t, puts, 1, "one PUT moved the assignment's end")
+	end, ok := puts[0]["end_date"].(float64)
+	require.True(t, ok, "end_date in Unix seconds: %v", puts[0])
+	assert.Contains(t, want, int64(end), "end_date %s", time.Unix(int64(end), 0).UTC())
 }
 
 func decode(t *testing.T, body string) map[string]any {
@@ -119,11 +165,11 @@ func TestPaths(t *testing.T) {
 				for _, r := range cons {
 					if strings.Contains(r.Body, `"`+source+`"`) {
 						con = decode(t, r.Body)
-						assert.Equal(t, workflows.ContractorKey(p, source), r.Header(pc.HeaderIdempotentKey))
+						assert.Equal(t, pcase.first.contractorKey, r.Header(pc.HeaderIdempotentKey), "the guide's contractor key")
 					}
 				}
 				require.NotNil(t, con, "contractor created")
-				assert.Equal(t, p+"-"+strings.ToLower(source)+"@relay.example.com", con["email"], "proxy email")
+				assert.Equal(t, pcase.first.proxyEmail, con["email"], "proxy email")
 
 				jobs := postsFor(s, "/jobs", wf(ex.ID))
 				require.Len(t, jobs, 1)
@@ -139,8 +185,8 @@ func TestPaths(t *testing.T) {
 					assert.Equal(t, "CA", job["address"].(map[string]any)["region"], "the work state in address.region")
 				}
 				meta := job["custom_metadata"].(map[string]any)
-				for _, k := range pcase.jobMeta {
-					assert.NotEmpty(t, meta[k], "job custom_metadata.%s", k)
+				for k, want := range pcase.first.jobMeta {
+					assert.Equal(t, want, meta[k], "job custom_metadata.%s", k)
 				}
 				quotes := postsFor(s, "/quotes", wf(ex.ID))
 				require.Len(t, quotes, 1)
@@ -151,7 +197,9 @@ func TestPaths(t *testing.T) {
 				}
 				assert.EqualValues(t, ex.Start.Unix(), q["effective_date"], "window start in Unix seconds")
 				assert.EqualValues(t, wantEnd, q["end_date"])
-				assert.NotEmpty(t, q["custom_metadata"].(map[string]any)[pcase.metaKey])
+				qmeta := q["custom_metadata"].(map[string]any)
+				assert.Equal(t, p+"-first", qmeta[pcase.metaKey], "quote custom_metadata.%s: the engagement id", pcase.metaKey)
+				assert.Equal(t, "engagement:"+p+":"+p+"-first", qmeta["engagement_key"])
 				assert.Len(t, postsFor(s, "/apply/sessions", wf(ex.ID)), 1)
 			})
 
@@ -166,7 +214,9 @@ func TestPaths(t *testing.T) {
 				assert.Empty(t, postsFor(s, "/quotes", wf(ex.ID)))
 				asg := postsFor(s, "/assignments", wf(ex.ID))
 				require.Len(t, asg, 1)
-				assert.NotEmpty(t, decode(t, asg[0].Body)["custom_metadata"].(map[string]any)[pcase.metaKey])
+				ameta := decode(t, asg[0].Body)["custom_metadata"].(map[string]any)
+				assert.Equal(t, p+"-ret", ameta[pcase.metaKey], "assignment custom_metadata.%s: the engagement id", pcase.metaKey)
+				assert.Equal(t, "engagement:"+p+":"+p+"-ret", ameta["engagement_key"])
 			})
 
 			t.Run("ineligible assignment falls back to quote and session", func(t *testing.T) {
@@ -182,35 +232,26 @@ func TestPaths(t *testing.T) {
 
 			t.Run("certificate approved covers the engagement", func(t *testing.T) {
 				t.Parallel()
-				if noCertificates[p] {
-					t.Skip(p + " has no certificate document: its certificates come through the operator intake route")
-				}
 				ex := example(p, p+"-coi", p+"-coi@manual.example", pcase.hourly)
 				start(t, s, pcase, ex)
 				s.WaitStatus(t, p, ex.ID, 60*time.Second, "AWAITING_APPLICATION", is(engagement.StatusAwaitingApplication))
-				require.NoError(t, s.Platforms.SeedDocument(p, ex, "doc-"+ex.ID, "coi.pdf", []byte("%PDF-1.4 coi")))
-				status, body := hook(t, s, p, platformsim.HookCOI, ex, "coi-"+ex.ID, "doc-"+ex.ID)
-				require.Equal(t, 200, status, "%v", body)
+				handInCertificate(t, s, p, ex, "doc-"+ex.ID, "coi.pdf")
 				st := s.WaitStatus(t, p, ex.ID, 60*time.Second, "certificate APPROVED", func(st engagement.Status) bool {
 					return st.CertificateStatus == engagement.CertificateApproved
 				})
 				assert.Equal(t, engagement.StatusInsured, st.CoverageStatus)
 				certs := postsFor(s, "/files/certificates", wf(ex.ID))
 				require.Len(t, certs, 1)
-				assert.Contains(t, certs[0].Body, "custom_metadata["+pcase.metaKey+"]")
+				assert.Contains(t, certs[0].Body, `name="custom_metadata[`+pcase.metaKey+`]"`+"\r\n\r\n"+ex.ID+"\r\n", "the guide's key, the engagement id")
+				assert.Contains(t, certs[0].Body, `name="custom_metadata[engagement_key]"`+"\r\n\r\n"+"engagement:"+p+":"+ex.ID+"\r\n")
 			})
 
 			t.Run("certificate flagged then approved by an operator", func(t *testing.T) {
 				t.Parallel()
-				if noCertificates[p] {
-					t.Skip(p + " has no certificate document: its certificates come through the operator intake route")
-				}
 				ex := example(p, p+"-flag", p+"-flag@manual.example", pcase.hourly)
 				start(t, s, pcase, ex)
 				s.WaitStatus(t, p, ex.ID, 60*time.Second, "AWAITING_APPLICATION", is(engagement.StatusAwaitingApplication))
-				require.NoError(t, s.Platforms.SeedDocument(p, ex, "flag-"+ex.ID, "coi-flag.pdf", []byte("%PDF-1.4 coi")))
-				status, _ := hook(t, s, p, platformsim.HookCOI, ex, "coi-"+ex.ID, "flag-"+ex.ID)
-				require.Equal(t, 200, status)
+				handInCertificate(t, s, p, ex, "flag-"+ex.ID, "coi-flag.pdf")
 				s.WaitStatus(t, p, ex.ID, 60*time.Second, "certificate FLAGGED", func(st engagement.Status) bool {
 					return st.CertificateStatus == engagement.CertificateFlagged
 				})
@@ -282,14 +323,14 @@ func TestPaths(t *testing.T) {
 				ex.Start = day(-1)
 				start(t, s, pcase, ex)
 				st := s.WaitStatus(t, p, ex.ID, 60*time.Second, "INSURED", is(engagement.StatusInsured))
+				// The platform ends the engagement today: coverage runs to the end of the day,
+				// 00:00 UTC tomorrow (SPEC §2 steps 4 and 6); a test run across midnight may see
+				// either day.
+				tomorrow := day(1).Unix()
 				status, _ := hook(t, s, p, platformsim.HookEnd, ex, "end-"+ex.ID, "")
 				require.Equal(t, 200, status)
 				s.WaitStatus(t, p, ex.ID, 60*time.Second, "ENDED", is(engagement.StatusEnded))
-				moved := false
-				for _, r := range s.Policy.Requests() {
-					moved = moved || (r.Method == "PUT" && r.Path == "/api/v1/assignments/"+st.Policy.AssignmentID && r.Status == 200)
-				}
-				assert.True(t, moved, "the assignment end date was moved to the actual end")
+				assertEndMovedTo(t, s, st.Policy.AssignmentID, tomorrow, day(1).Unix())
 			})
 
 			if pcase.invoiceRef != nil {
@@ -376,4 +417,36 @@ func TestPaths(t *testing.T) {
 			})
 		})
 	}
+
+	t.Run("a policy event reaches every engagement it concerns", func(t *testing.T) {
+		t.Parallel()
+		// One returning contractor, insured through assignments on two platforms: the
+		// cancellation of their policy names neither engagement, so it is routed to both.
+		email := "routed-both@example.com"
+		c := s.Policy.CreateContractor(pc.Contractor{FirstName: "Jordan", LastName: "Cruz", Email: email})
+		policy, err := s.Policy.SeedPolicy(pc.Policy{Contractor: c.ID})
+		require.NoError(t, err)
+		remoteEx, wmEx := example("remote", "routed-r", email, false), example("workmarket", "routed-w", email, false)
+		start(t, s, cases[0], remoteEx)
+		start(t, s, cases[1], wmEx)
+		for _, e := range []struct{ p, id string }{{"remote", remoteEx.ID}, {"workmarket", wmEx.ID}} {
+			st := s.WaitStatus(t, e.p, e.id, 60*time.Second, "INSURED", is(engagement.StatusInsured))
+			require.NotEmpty(t, st.Policy.AssignmentID, "%s: insured by an assignment under the contractor's policy", e.p)
+		}
+		require.NoError(t, s.Policy.CancelPolicy(policy.ID))
+		for _, e := range []struct{ p, id string }{{"remote", remoteEx.ID}, {"workmarket", wmEx.ID}} {
+			st := s.WaitStatus(t, e.p, e.id, 60*time.Second, "UNPROTECTED", is(engagement.StatusUnprotected))
+			assert.Contains(t, causes(st), "policy "+policy.ID+" cancelled", e.p)
+		}
+		var cancelled pc.Event
+		for _, ev := range s.Policy.Events() {
+			if ev.Type == pc.EventPolicyCancelled && ev.ObjectID == policy.ID {
+				cancelled = ev
+			}
+		}
+		require.NotEmpty(t, cancelled.ID, "1099Policy sent policy.cancelled")
+		var delivered []string
+		require.NoError(t, s.Client.GetWorkflow(t.Context(), engagement.PolicyEventWorkflowID(cancelled.ID), "").Get(t.Context(), &delivered))
+		assert.Equal(t, []string{"engagement:remote:routed-r", "engagement:workmarket:routed-w"}, delivered, "the router delivered it to both")
+	})
 }

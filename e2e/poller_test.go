@@ -43,6 +43,22 @@ func TestPollingFindsChangesWithoutWebhooks(t *testing.T) {
 		require.NoError(t, err)
 		assert.NotEmpty(t, desc.Info.RecentActions, "the %s schedule ran", c.name)
 	}
+
+	t.Run("a JobDiva termination after the start moves the assignment's end to the end of that day", func(t *testing.T) {
+		// JobDiva sends no end webhook: the termination comes from NewUpdatedTerminations.
+		ex := example("jobdiva", "jobdiva-ended", "jobdiva-ended@example.com", true)
+		ex.Start = day(-1)
+		returning(t, s, ex.Email, true)
+		require.NoError(t, s.Platforms.Seed("jobdiva", ex))
+		st := s.WaitStatus(t, "jobdiva", ex.ID, time.Minute, "INSURED via polling", is(engagement.StatusInsured))
+		require.NotEmpty(t, st.Policy.AssignmentID)
+		terminationDay := day(2)
+		ex.Status, ex.Terminated = "terminated", terminationDay.Add(14*time.Hour+30*time.Minute) // TERMINATIONDATE "MM/dd/yyyy 14:30:00"
+		require.NoError(t, s.Platforms.Seed("jobdiva", ex))
+		s.WaitStatus(t, "jobdiva", ex.ID, time.Minute, "ENDED via polling", is(engagement.StatusEnded))
+		// Coverage runs to the end of the termination day: 00:00 UTC of the next day.
+		assertEndMovedTo(t, s, st.Policy.AssignmentID, terminationDay.AddDate(0, 0, 1).Unix())
+	})
 }
 
 // TestPollsOfUnchangedRecordsCostNothing: with the pollers running every 2 s, three poll rounds

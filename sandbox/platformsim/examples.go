@@ -27,6 +27,9 @@ type Example struct {
 	Status       string // platform status; a sensible active one when empty
 	JobID        string // JobDiva job id
 	Type         string // Remote employment type ("contractor" when empty; "employee" is out of scope)
+	// Terminated is JobDiva's TERMINATIONDATE of a start seeded with Status "terminated"
+	// (the seeding time when zero).
+	Terminated time.Time
 }
 
 func orDefault(v, def string) string {

@@ -165,7 +165,11 @@ func (s *Server) seedJobdiva(e Example, first, last string) error {
 		"agreed pay rate": decimal(e.Rate), "pay rate currency/unit": unit, "is internal": false}
 	st := jobdivaStart{Row: row, CandidateID: e.ContractorID, JobID: jobID}
 	if strings.EqualFold(e.Status, "terminated") {
-		st.Terminated = s.cfg.Now().UTC().Format(jobdiva.LayoutReport)
+		at := e.Terminated
+		if at.IsZero() {
+			at = s.cfg.Now()
+		}
+		st.Terminated = at.UTC().Format(jobdiva.LayoutReport)
 	}
 	return s.Put(jobdiva.Vendor, "starts", e.ID, st)
 }
