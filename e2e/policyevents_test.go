@@ -136,6 +136,7 @@ func TestPolicyEventsPoller(t *testing.T) {
 		taken := signalsApplied(t, s, wid, engagement.SignalPolicyEvent)
 		code, body := policyWebhook(t, s, rawEvent(t, s, active.ID), true)
 		require.Equal(t, http.StatusOK, code, "%v", body)
+		t.Logf("the late webhook was answered %v", body)
 		if body["status"] != engagement.Duplicate { // not known at the ingress: wait until the engagement took it in
 			ids, _ := body["workflow_ids"].([]any)
 			require.Len(t, ids, 1, "%v", body)
