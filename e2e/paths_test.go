@@ -21,13 +21,13 @@ import (
 
 // platformCase is what the mapping and the reference say each platform's example becomes.
 type platformCase struct {
-	name       string
-	hourly     bool
-	wage       int64
-	wageType   string
-	entity     string
-	category   string
-	metaKey    string // the guide's key on quotes, sessions and assignments
+	name     string
+	hourly   bool
+	wage     int64
+	wageType string
+	entity   string
+	category string
+	metaKey  string // the guide's key on quotes, sessions and assignments
 	// first is what the "<platform>-first" example (contract <p>-first, contractor c-<p>-first)
 	// becomes, from SPEC §2 step 2 and vendors.md's metadata rows.
 	first      firstContractor
@@ -45,7 +45,7 @@ var cases = []platformCase{
 	{name: "remote", wage: 500000, wageType: "flatfee", entity: "en_12AbC3", category: "jc_MARKETING", metaKey: "contract_id",
 		first: firstContractor{"remote-contractor-remote-first", "remote-remote-first@relay.example.com",
 			map[string]string{"contract_id": "remote-first", "contractor_id": "remote-first", "engagement_key": "engagement:remote:remote-first"}},
-		dateOnly: true,
+		dateOnly:   true,
 		invoiceRef: func(platformsim.Example) string { return "inv_1" }},
 	{name: "workmarket", wage: 32500, wageType: "flatfee", entity: "en_abc123", category: "jc_LOW_VOLTAGE", metaKey: "work_order_id",
 		first: firstContractor{"workmarket-worker-c-workmarket-first", "workmarket-c-workmarket-first@relay.example.com",
@@ -58,7 +58,7 @@ var cases = []platformCase{
 	{name: "jobdiva", hourly: true, wage: 9500, wageType: "hourly", entity: "en_12AbC3", category: "jc_DATA", metaKey: "jobdiva_placement_id",
 		first: firstContractor{"jobdiva-candidate-c-jobdiva-first", "jobdiva-c-jobdiva-first@relay.example.com",
 			map[string]string{"jobdiva_job_id": "7jobdiva-first", "jobdiva_candidate_id": "c-jobdiva-first", "engagement_key": "engagement:jobdiva:jobdiva-first"}},
-		dateOnly: false, // date-times, used as given
+		dateOnly:   false, // date-times, used as given
 		invoiceRef: func(platformsim.Example) string { return "ts_1" }},
 }
 

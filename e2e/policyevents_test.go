@@ -13,8 +13,6 @@ import (
 
 	"github.com/coverage-orchestrator/coverage/workflows"
 
-	"github.com/coverage-orchestrator/coverage/webhooksig"
-
 	"github.com/coverage-orchestrator/coverage/engagement"
 
 	"github.com/stretchr/testify/assert"
@@ -23,6 +21,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	pc "github.com/coverage-orchestrator/coverage/policyclient"
+	"github.com/coverage-orchestrator/coverage/sandbox/policysim"
 	"github.com/coverage-orchestrator/coverage/testenv"
 )
 
@@ -69,7 +68,7 @@ func policyWebhook(t *testing.T, s *testenv.Stack, body []byte, signed bool) (in
 	req, _ := http.NewRequest(http.MethodPost, s.IngressURL+"/webhooks/1099policy", bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
 	if signed {
-		req.Header.Set(pc.HeaderSignature, webhooksig.Sign(testenv.PolicySecret, time.Now(), body))
+		req.Header.Set(pc.HeaderSignature, policysim.SignEvent(testenv.PolicySecret, time.Now(), body))
 	}
 	resp, err := http.DefaultClient.Do(req)
 	require.NoError(t, err)

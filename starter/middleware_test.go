@@ -22,10 +22,11 @@ import (
 	"golang.org/x/time/rate"
 
 	pc "github.com/coverage-orchestrator/coverage/policyclient"
+	"github.com/coverage-orchestrator/coverage/sandbox/platformsim"
+	"github.com/coverage-orchestrator/coverage/sandbox/policysim"
 	"github.com/coverage-orchestrator/coverage/vendors"
 	"github.com/coverage-orchestrator/coverage/vendors/upwork"
 	"github.com/coverage-orchestrator/coverage/vendors/workmarket"
-	"github.com/coverage-orchestrator/coverage/webhooksig"
 )
 
 // bareIngress is the ingress without Temporal: every request here is refused before a
@@ -194,20 +195,20 @@ func TestRotatedWebhookSecretVerifiesWithBoth(t *testing.T) {
 	}
 	up := []byte(`{"event":"contract.unknown","event_id":"evt_rot","contract_id":"41815410","occurred_at":"2026-11-20T10:00:00Z"}`)
 	for _, secret := range []string{"up-new", "up-old"} {
-		resp, body := do(t, http.MethodPost, srv.URL+"/webhooks/upwork", up, map[string]string{upwork.HeaderSignature: upwork.Sign(secret, up)})
+		resp, body := do(t, http.MethodPost, srv.URL+"/webhooks/upwork", up, map[string]string{upwork.HeaderSignature: platformsim.SignatureHeaders("upwork", secret, up, time.Now())[upwork.HeaderSignature]})
 		assert.Equal(t, http.StatusOK, resp.StatusCode, "%s: %s", secret, body)
 	}
 	ev := []byte(`{"id":"ev_rot","type":"account.updated","created":1700000000,"data":{"id":"acct_1"}}`)
 	for _, secret := range []string{"whsec_new", policySecret} {
-		resp, body := do(t, http.MethodPost, srv.URL+"/webhooks/1099policy", ev, map[string]string{pc.HeaderSignature: webhooksig.Sign(secret, time.Now(), ev)})
+		resp, body := do(t, http.MethodPost, srv.URL+"/webhooks/1099policy", ev, map[string]string{pc.HeaderSignature: policysim.SignEvent(secret, time.Now(), ev)})
 		assert.Equal(t, http.StatusOK, resp.StatusCode, "%s: %s", secret, body)
 	}
 
 	for _, tc := range []struct{ path, header, value string }{
 		{"/webhooks/workmarket", workmarket.HeaderSecret, "wm-new,wm-secret"},
 		{"/webhooks/workmarket", workmarket.HeaderSecret, ""},
-		{"/webhooks/upwork", upwork.HeaderSignature, upwork.Sign("up-retired", up)},
-		{"/webhooks/1099policy", pc.HeaderSignature, webhooksig.Sign("whsec_retired", time.Now(), ev)},
+		{"/webhooks/upwork", upwork.HeaderSignature, platformsim.SignatureHeaders("upwork", "up-retired", up, time.Now())[upwork.HeaderSignature]},
+		{"/webhooks/1099policy", pc.HeaderSignature, policysim.SignEvent("whsec_retired", time.Now(), ev)},
 	} {
 		resp, body := do(t, http.MethodPost, srv.URL+tc.path, wm, map[string]string{tc.header: tc.value})
 		assert.Equal(t, http.StatusUnauthorized, resp.StatusCode, "%s %q", tc.path, tc.value)

@@ -13,8 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/coverage-orchestrator/coverage/webhooksig"
-
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/stretchr/testify/assert"
@@ -164,8 +162,7 @@ func post(t testing.TB, url string, body []byte, headers map[string]string) (int
 }
 
 func remoteHeaders(body []byte, at time.Time) map[string]string {
-	sig, ts := remote.Sign(secrets["remote"], body, at)
-	return map[string]string{remote.HeaderSignature: sig, remote.HeaderTimestamp: ts}
+	return platformsim.SignatureHeaders("remote", secrets["remote"], body, at)
 }
 
 func workflowExists(t *testing.T, c client.Client, id string) bool {
@@ -244,7 +241,7 @@ func TestJobDivaSuccessIsExactly200True(t *testing.T) {
 		[]byte(`{"type":"job","operation":"Update","id":"1","data":[]}`), // ignored: still delivered
 	} {
 		req, _ := http.NewRequest(http.MethodPost, e.srv.URL+"/webhooks/jobdiva", bytes.NewReader(body))
-		req.Header.Set(jobdiva.HeaderSignature, jobdiva.Sign(secrets["jobdiva"], body))
+		req.Header.Set(jobdiva.HeaderSignature, platformsim.SignatureHeaders("jobdiva", secrets["jobdiva"], body, time.Now())[jobdiva.HeaderSignature])
 		resp, err := http.DefaultClient.Do(req)
 		require.NoError(t, err)
 		raw, _ := io.ReadAll(resp.Body)
@@ -288,7 +285,7 @@ func TestClosedEngagementIsNotRestarted(t *testing.T) {
 
 func policyHook(t *testing.T, url string, ev map[string]any, at time.Time) (int, map[string]any) {
 	body, _ := json.Marshal(ev)
-	return post(t, url+"/webhooks/1099policy", body, map[string]string{pc.HeaderSignature: webhooksig.Sign(policySecret, at, body)})
+	return post(t, url+"/webhooks/1099policy", body, map[string]string{pc.HeaderSignature: policysim.SignEvent(policySecret, at, body)})
 }
 
 func TestPolicyWebhook(t *testing.T) {

@@ -7,11 +7,17 @@ package platformsim
 import (
 	"bytes"
 	"context"
+	"crypto/hmac"
+	"crypto/sha1"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"hash"
 	"io"
 	"net/http"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -302,20 +308,30 @@ func (s *Server) SendWebhookAt(ctx context.Context, platform string, body []byte
 	return resp.StatusCode, out, nil
 }
 
-// SignatureHeaders are the headers with which a platform signs body.
+// SignatureHeaders are the headers with which a platform signs body, computed here as
+// vendors.md describes each signature, not with the adapters' own code: a verifier that drifts
+// from the reference then refuses the simulator's deliveries.
 func SignatureHeaders(platform, secret string, body []byte, now time.Time) map[string]string {
 	switch platform {
-	case remote.Vendor:
-		sig, ts := remote.Sign(secret, body, now)
-		return map[string]string{remote.HeaderSignature: sig, remote.HeaderTimestamp: ts}
-	case workmarket.Vendor:
+	case remote.Vendor: // lower-case hex HMAC-SHA256(signing key, raw_body + ":" + timestamp), timestamp in Unix ms
+		ts := strconv.FormatInt(now.UnixMilli(), 10)
+		return map[string]string{remote.HeaderSignature: hexHMAC(sha256.New, secret, body, []byte(":"+ts)), remote.HeaderTimestamp: ts}
+	case workmarket.Vendor: // the shared secret itself
 		return map[string]string{workmarket.HeaderSecret: secret}
-	case upwork.Vendor:
-		return map[string]string{upwork.HeaderSignature: upwork.Sign(secret, body)}
-	case jobdiva.Vendor:
-		return map[string]string{jobdiva.HeaderSignature: jobdiva.Sign(secret, body)}
+	case upwork.Vendor: // sha256=<hex HMAC-SHA256(secret, raw_body)>
+		return map[string]string{upwork.HeaderSignature: "sha256=" + hexHMAC(sha256.New, secret, body)}
+	case jobdiva.Vendor: // sha1=<lower-case hex HMAC-SHA1(secret, raw_body)>
+		return map[string]string{jobdiva.HeaderSignature: "sha1=" + hexHMAC(sha1.New, secret, body)}
 	}
 	return nil
+}
+
+func hexHMAC(h func() hash.Hash, secret string, parts ...[]byte) string {
+	m := hmac.New(h, []byte(secret))
+	for _, p := range parts {
+		m.Write(p)
+	}
+	return hex.EncodeToString(m.Sum(nil))
 }
 
 // Export hands every stored record to fn (the demo copies a locally built example into a

@@ -2,16 +2,18 @@ package policysim
 
 import (
 	"bytes"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"html"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
-
-	"github.com/coverage-orchestrator/coverage/webhooksig"
 
 	pc "github.com/coverage-orchestrator/coverage/policyclient"
 )
@@ -401,7 +403,7 @@ func (w *webhookSender) deliver(body []byte) {
 	for attempt := 0; attempt < 20; attempt++ {
 		req, _ := http.NewRequest(http.MethodPost, w.url, bytes.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set(pc.HeaderSignature, webhooksig.Sign(w.secret, w.now(), body))
+		req.Header.Set(pc.HeaderSignature, SignEvent(w.secret, w.now(), body))
 		resp, err := w.client.Do(req)
 		if err == nil {
 			resp.Body.Close()
@@ -475,4 +477,16 @@ func (s *Server) CreateContractor(c pc.Contractor) pc.Contractor {
 	c.ID = s.newID("cn")
 	s.st.contractors.put(c.ID, &c)
 	return c
+}
+
+// SignEvent is the Ten99Policy-Signature header of an event body, computed here as
+// 1099policy-api.md describes it (t=<unix s>,v1=<lower-case hex HMAC-SHA256(secret, "<t>.<raw
+// body>")>), not with the product's verifier code: a verifier that drifts from the reference
+// then refuses the sandbox's deliveries.
+func SignEvent(secret string, at time.Time, body []byte) string {
+	t := strconv.FormatInt(at.Unix(), 10)
+	m := hmac.New(sha256.New, []byte(secret))
+	m.Write([]byte(t + "."))
+	m.Write(body)
+	return "t=" + t + ",v1=" + hex.EncodeToString(m.Sum(nil))
 }

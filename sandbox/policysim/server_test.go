@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -78,4 +79,13 @@ func TestRefusalsAreStoredUnderTheirKey(t *testing.T) {
 		code, body = postContractor(t, srv.URL, "key-fix", `{"first_name":"Sam","last_name":"Worker","email":"sam@example.com"}`)
 		assert.Equal(t, http.StatusCreated, code, body)
 	})
+}
+
+// The sandbox signs its events as 1099policy-api.md describes. The expectation was computed
+// with Python, not with this code:
+//
+//	python3 -c 'import hmac,hashlib; print(hmac.new(b"whsec_test", b"1700000000."+b"{\"id\":\"ev_1\",\"type\":\"policy.active\"}", hashlib.sha256).hexdigest())'
+func TestSignEventKnownAnswer(t *testing.T) {
+	got := SignEvent("whsec_test", time.Unix(1700000000, 0), []byte(`{"id":"ev_1","type":"policy.active"}`))
+	assert.Equal(t, "t=1700000000,v1=8410b15591de12b96c412b426215a697f2493b617e56f155a553600d3be8c8c5", got)
 }
