@@ -178,7 +178,7 @@ func TestNotifications(t *testing.T) {
 	s.Policy.AddFault(policysim.Fault{PathPrefix: "/api/v1/jobs", Status: http.StatusBadRequest, Count: 1})
 	start(t, s, parkCase, parked)
 	attention := rcv.waitFor(t, engagement.WorkflowID(parkCase.name, parked.ID), notify.EngagementNeedsAttention)
-	assert.NotEmpty(t, attention.Engagement.Reason)
+	assert.Contains(t, attention.Engagement.Reason, "create job: 1099policy POST /jobs: 400 sandbox_fault", "the reason names the refused step")
 
 	// Exactly one notification per transition, in lifecycle order; a redelivery repeats its id.
 	evs, deliveries := rcv.of(wid)

@@ -156,7 +156,7 @@ func TestPaths(t *testing.T) {
 				ex.Hourly = pcase.hourly
 				start(t, s, pcase, ex)
 				st := s.WaitStatus(t, p, ex.ID, 60*time.Second, "INSURED", is(engagement.StatusInsured))
-				assert.NotEmpty(t, st.Policy.PolicyID)
+				assert.Equal(t, policyActiveOf(t, s, st.Policy.QuoteID).ObjectID, st.Policy.PolicyID, "the policy 1099Policy issued for the quote")
 				assert.Contains(t, fmt.Sprint(st.Transitions), "AWAITING_APPLICATION")
 
 				cons := posts(s, "/contractors")
@@ -210,7 +210,7 @@ func TestPaths(t *testing.T) {
 				returning(t, s, productEmail(p, ex), true)
 				start(t, s, pcase, ex)
 				st := s.WaitStatus(t, p, ex.ID, 60*time.Second, "INSURED", is(engagement.StatusInsured))
-				assert.NotEmpty(t, st.Policy.AssignmentID)
+				assert.Equal(t, s.Policy.AssignmentIDs()[wf(ex.ID)], st.Policy.AssignmentID, "the assignment 1099Policy made for the engagement")
 				assert.Empty(t, postsFor(s, "/quotes", wf(ex.ID)))
 				asg := postsFor(s, "/assignments", wf(ex.ID))
 				require.Len(t, asg, 1)
