@@ -283,7 +283,7 @@ func FuzzWebhookEntry(f *testing.F) {
 			return
 		}
 		checkAnswer(t, status, message, map[int][]string{
-			http.StatusBadRequest:            {"malformed " + route + " webhook: ", "1099Policy event", "event ", "body "},
+			http.StatusBadRequest:            {"malformed " + route + " webhook: ", "malformed 1099Policy event", "event ", "body "},
 			http.StatusRequestEntityTooLarge: {"body is larger than"},
 		})
 		checkStarted(t, started, func(id string) bool {

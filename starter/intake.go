@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"io"
 	"net/http"
 	"strings"
 
@@ -37,7 +39,11 @@ func (s *Server) contractorDetails(c echo.Context) error {
 	var d engagement.ContractorDetails
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(&d); err != nil {
+	err = dec.Decode(&d)
+	if err == nil && dec.Decode(&struct{}{}) != io.EOF { // one object, nothing after it (was silently dropped)
+		err = errors.New("data after the object")
+	}
+	if err != nil {
 		return fail(http.StatusBadRequest, `body must be JSON like {"phone": "…", "address": {"line1", "locality", "region", "postalcode", "country"}, "email": "…"}: %v`, err)
 	}
 	ctx, cancel := context.WithTimeout(c.Request().Context(), operatorTimeout)
