@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"sort"
 	"strconv"
@@ -166,6 +167,9 @@ func ParseRetryAfter(v string, now time.Time) time.Duration {
 		return 0
 	}
 	if secs, err := strconv.ParseFloat(v, 64); err == nil && secs >= 0 {
+		if secs >= maxDelaySeconds { // more than a Duration holds ("1e300", "Inf"): wait as long as one can
+			return math.MaxInt64
+		}
 		return time.Duration(secs * float64(time.Second))
 	}
 	if at, err := http.ParseTime(v); err == nil && at.After(now) {
@@ -173,6 +177,9 @@ func ParseRetryAfter(v string, now time.Time) time.Duration {
 	}
 	return 0
 }
+
+// maxDelaySeconds is the longest delay a time.Duration holds, in seconds.
+const maxDelaySeconds = float64(math.MaxInt64) / float64(time.Second)
 
 func truncate(s string, n int) string {
 	if len(s) <= n {
