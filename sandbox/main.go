@@ -18,7 +18,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/coverage-orchestrator/coverage/webhooksig"
 
 	"github.com/coverage-orchestrator/coverage/engagement"
 
@@ -133,7 +132,7 @@ func notificationLogger(secret string) http.Handler {
 			http.Error(w, "unreadable body", http.StatusBadRequest)
 			return
 		}
-		if err := webhooksig.Verify(r.Header.Get(notify.HeaderSignature), body, time.Now(), 5*time.Minute, secret); err != nil {
+		if err := notify.Verify(secret, r.Header.Get(notify.HeaderSignature), body, time.Now(), 5*time.Minute); err != nil {
 			log.Printf("notification refused: %v", err)
 			http.Error(w, err.Error(), http.StatusUnauthorized)
 			return
