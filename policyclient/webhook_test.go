@@ -121,7 +121,7 @@ func TestParseEventShapes(t *testing.T) {
 	assert.Equal(t, "qt_1", ev.QuoteID)
 	assert.Equal(t, "cn_5", ev.ContractorID)
 	assert.EqualValues(t, 1800000000, ev.ExpirationDate)
-	assert.Equal(t, "engagement:remote:ct_1", ev.EngagementKey())
+	assert.Equal(t, "engagement:remote:ct_1", ev.Metadata[pc.MetadataEngagementKey])
 
 	for _, bad := range []struct{ body, field string }{
 		{`{}`, `"type"`},
