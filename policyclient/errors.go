@@ -167,7 +167,7 @@ func ParseRetryAfter(v string, now time.Time) time.Duration {
 		return 0
 	}
 	if secs, err := strconv.ParseFloat(v, 64); err == nil && secs >= 0 {
-		if secs >= maxDelaySeconds { // more than a Duration holds ("1e300", "Inf"): wait as long as one can
+		if secs >= float64(math.MaxInt64)/float64(time.Second) { // more than a Duration holds ("1e300", "Inf")
 			return math.MaxInt64
 		}
 		return time.Duration(secs * float64(time.Second))
@@ -177,9 +177,6 @@ func ParseRetryAfter(v string, now time.Time) time.Duration {
 	}
 	return 0
 }
-
-// maxDelaySeconds is the longest delay a time.Duration holds, in seconds.
-const maxDelaySeconds = float64(math.MaxInt64) / float64(time.Second)
 
 func truncate(s string, n int) string {
 	if len(s) <= n {

@@ -129,6 +129,9 @@ func TestParseEventShapes(t *testing.T) {
 		{`{"type":"policy.active","data":{"status":"x"}}`, `"data.id"`},
 		{`[1,2]`, ``},
 		{`{"type":"policy.active","data":[1]}`, `"data"`},
+		{`{"type":"policy.active","data":{"id":5}}`, `data: `},
+		{`{"type":"policy.active","data":{"id":"pl_1","expiration_date":"next tuesday"}}`, `data: `},
+		{`{"type":"policy.active","data":{"object":{"status":"active"}}}`, `"data.id"`},
 	} {
 		_, err := pc.ParseEvent([]byte(bad.body))
 		require.Error(t, err, bad.body)
