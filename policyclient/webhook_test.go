@@ -142,7 +142,9 @@ func TestParseEventShapes(t *testing.T) {
 
 func FuzzParseEvent(f *testing.F) {
 	for _, s := range []string{
+		policyBody,
 		`{"id":"ev_1","type":"policy.active","created":1700000000,"data":{"id":"pl_1","quote":"qt_1"}}`,
+		`{"id":"ev_2","type":"certificate.approved","created":1796198400,"data":{"object":{"id":"ci_1","contractor":{"id":"cn_7"},"status":"approved"}}}`,
 		`{"type":"x","data":{"object":{"id":"a"}}}`,
 		`{"type":"x","data":"{\"id\":\"a\"}"}`,
 		`{"id":1}`, `null`, `"str"`, `{"type":"x","data":{"id":"a","expiration_date":"2026-01-01"}}`,

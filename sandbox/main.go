@@ -18,9 +18,7 @@ import (
 	"syscall"
 	"time"
 
-
 	"github.com/coverage-orchestrator/coverage/engagement"
-
 	"github.com/coverage-orchestrator/coverage/notify"
 	"github.com/coverage-orchestrator/coverage/sandbox/demo"
 	"github.com/coverage-orchestrator/coverage/sandbox/platformsim"
