@@ -54,9 +54,8 @@ func (a *Activities) now() time.Time {
 	return time.Now()
 }
 
-// EngagementKeyField is the custom_metadata key, set on every object this service creates in
-// 1099Policy, that holds the engagement's workflow ID.
-const EngagementKeyField = "engagement_key"
+// EngagementKeyField is the custom_metadata key that holds the engagement's workflow ID.
+const EngagementKeyField = pc.MetadataEngagementKey
 
 // objectMetadata is the guide's custom_metadata plus the engagement key and the idempotency
 // key, so an object can be found again by the engagement and step that created it.

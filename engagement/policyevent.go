@@ -1,6 +1,9 @@
 package engagement
 
 import (
+	"slices"
+
+	"github.com/coverage-orchestrator/coverage/config"
 	pc "github.com/coverage-orchestrator/coverage/policyclient"
 )
 
@@ -35,6 +38,19 @@ type PolicyEvent struct {
 // PolicyEventFrom reduces a parsed 1099Policy event to the signal payload.
 func PolicyEventFrom(ev pc.Event, source string) PolicyEvent {
 	return PolicyEvent{EventID: ev.ID, Type: ev.Type, Created: int64(ev.Created), ObjectID: ev.ObjectID, QuoteID: ev.QuoteID,
-		ContractorID: ev.ContractorID, Status: ev.Status, ExpirationDate: int64(ev.ExpirationDate), EngagementKey: ev.EngagementKey(),
-		Source: source}
+		ContractorID: ev.ContractorID, Status: ev.Status, ExpirationDate: int64(ev.ExpirationDate),
+		EngagementKey: EngagementKeyOf(ev.Metadata), Source: source}
+}
+
+// EngagementKeyOf is the engagement workflow ID stored in a 1099Policy object's
+// custom_metadata, or "" when the value there is not one: an event is then routed like one
+// without a key, and a value naming another workflow (a contractor's, a router's) or another
+// platform's is never signalled.
+func EngagementKeyOf(meta pc.Metadata) string {
+	key := meta[pc.MetadataEngagementKey]
+	vendor, _, ok := ParseWorkflowID(key)
+	if !ok || !slices.Contains(config.Vendors, vendor) {
+		return ""
+	}
+	return key
 }

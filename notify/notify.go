@@ -39,6 +39,13 @@ var Types = []string{EngagementInsured, EngagementUnprotected, EngagementNeedsAt
 // HeaderSignature carries the webhooksig scheme: t=<unix>,v1=<hex HMAC-SHA256(secret, t + "." + body)>.
 const HeaderSignature = "Coverage-Signature"
 
+// Verify checks a Coverage-Signature header the way the README tells a receiver to: one v1
+// entry is the lower-case HMAC-SHA256 of "<t>.<body>" under secret, and t is within tolerance
+// of now. The errors are webhooksig's (ErrMissing, ErrMalformed, ErrStale, ErrNoMatch).
+func Verify(secret, header string, body []byte, now time.Time, tolerance time.Duration) error {
+	return webhooksig.Verify(header, body, now, tolerance, secret)
+}
+
 // Event is the body of one notification; every key is always present.
 type Event struct {
 	ID         string     `json:"id"`
@@ -120,7 +127,8 @@ func (s *Sender) Send(ctx context.Context, destination string, ev Event) error {
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, destination, bytes.NewReader(body))
 	if err != nil {
-		return fmt.Errorf("notification destination %s: %w", hostOf(destination), err)
+		// the cause only: url.Parse's error quotes the whole URL
+		return fmt.Errorf("notification destination %s: %w", hostOf(destination), redact.Cause(err))
 	}
 	req.Header.Set("Content-Type", "application/json")
 	if !slack {

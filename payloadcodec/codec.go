@@ -31,6 +31,13 @@ const (
 	EncodingName     = "binary/encrypted"
 )
 
+// The two ways the codec refuses outside input: every error of ParseKeys wraps ErrKeySpec,
+// every error of Decode wraps ErrUndecodable (their texts start with these names).
+var (
+	ErrKeySpec     = errors.New("PAYLOAD_ENCRYPTION_KEYS")
+	ErrUndecodable = errors.New("payload codec")
+)
+
 // Key is one named AES-256 key.
 type Key struct {
 	ID   string
@@ -53,25 +60,25 @@ func ParseKeys(spec string) (Keys, error) {
 		id, material, ok := strings.Cut(entry, ":")
 		id = strings.TrimSpace(id)
 		if !ok || id == "" {
-			return nil, fmt.Errorf("PAYLOAD_ENCRYPTION_KEYS entry %d: want <key id>:<base64 of 32 bytes>", i+1)
+			return nil, fmt.Errorf("%w entry %d: want <key id>:<base64 of 32 bytes>", ErrKeySpec, i+1)
 		}
 		if seen[id] {
-			return nil, fmt.Errorf("PAYLOAD_ENCRYPTION_KEYS: key id %q appears twice", id)
+			return nil, fmt.Errorf("%w: key id %q appears twice", ErrKeySpec, id)
 		}
 		raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(material))
 		if err != nil {
-			return nil, fmt.Errorf("PAYLOAD_ENCRYPTION_KEYS key %q: not standard base64", id)
+			return nil, fmt.Errorf("%w key %q: not standard base64", ErrKeySpec, id)
 		}
 		if len(raw) != 32 {
-			return nil, fmt.Errorf("PAYLOAD_ENCRYPTION_KEYS key %q: %d bytes, want 32 (AES-256)", id, len(raw))
+			return nil, fmt.Errorf("%w key %q: %d bytes, want 32 (AES-256)", ErrKeySpec, id, len(raw))
 		}
 		block, err := aes.NewCipher(raw)
 		if err != nil {
-			return nil, fmt.Errorf("PAYLOAD_ENCRYPTION_KEYS key %q: %v", id, err)
+			return nil, fmt.Errorf("%w key %q: %v", ErrKeySpec, id, err)
 		}
 		aead, err := cipher.NewGCM(block)
 		if err != nil {
-			return nil, fmt.Errorf("PAYLOAD_ENCRYPTION_KEYS key %q: %v", id, err)
+			return nil, fmt.Errorf("%w key %q: %v", ErrKeySpec, id, err)
 		}
 		seen[id] = true
 		keys = append(keys, Key{ID: id, aead: aead})
@@ -133,19 +140,19 @@ func (c *Codec) Decode(payloads []*commonpb.Payload) ([]*commonpb.Payload, error
 		id := string(p.GetMetadata()[MetadataKeyID])
 		key, ok := c.key(id)
 		if !ok {
-			return nil, fmt.Errorf("payload codec: payload encrypted with key %q, which PAYLOAD_ENCRYPTION_KEYS does not hold", id)
+			return nil, fmt.Errorf("%w: payload encrypted with key %q, which PAYLOAD_ENCRYPTION_KEYS does not hold", ErrUndecodable, id)
 		}
 		size := key.aead.NonceSize()
-		if len(p.GetData()) < size {
-			return nil, errors.New("payload codec: encrypted payload too short")
+		if len(p.GetData()) < size+key.aead.Overhead() { // a nonce and a tag at least
+			return nil, fmt.Errorf("%w: encrypted payload too short", ErrUndecodable)
 		}
 		plain, err := key.aead.Open(nil, p.Data[:size], p.Data[size:], []byte(id))
 		if err != nil {
-			return nil, fmt.Errorf("payload codec: payload under key %q does not decrypt (wrong key or altered data)", id)
+			return nil, fmt.Errorf("%w: payload under key %q does not decrypt (wrong key or altered data)", ErrUndecodable, id)
 		}
 		var decoded commonpb.Payload
 		if err := decoded.Unmarshal(plain); err != nil {
-			return nil, fmt.Errorf("payload codec: %w", err)
+			return nil, fmt.Errorf("%w: %w", ErrUndecodable, err)
 		}
 		out[i] = &decoded
 	}

@@ -4,9 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -308,10 +308,15 @@ func TestTolerantDecoding(t *testing.T) {
 }
 
 func TestErrorMessageShapes(t *testing.T) {
-	for _, tc := range []struct{ body, wantMsg, wantCode string }{
-		{`{"message":"plain text","error_code":"x"}`, "plain text", "x"},
-		{`{"message":{"email":"bad","wage":"low"},"error_code":"y"}`, "email: bad; wage: low", "y"},
-		{`not json`, "not json", ""},
+	for _, tc := range []struct{ body, wantMsg, wantCode, wantText string }{
+		{`{"message":"plain text","error_code":"x"}`, "plain text", "x", "1099policy GET /quotes/qt_1: 400 x: plain text"},
+		{`{"message":{"email":"bad","wage":"low"},"error_code":"y"}`, "email: bad; wage: low", "y", "1099policy GET /quotes/qt_1: 400 y: email: bad; wage: low"},
+		{`{"message":{"wage":100}}`, "wage: 100", "", "1099policy GET /quotes/qt_1: 400: wage: 100"},
+		{`not json`, "not json", "", "1099policy GET /quotes/qt_1: 400: not json"},
+		{`{"error_code":"z"}`, "", "z", "1099policy GET /quotes/qt_1: 400 z"},
+		{``, "", "", "1099policy GET /quotes/qt_1: 400"},
+		{`{"message":"contractor ada@example.com exists","error_code":"duplicate_email"}`, "contractor ada@example.com exists", "duplicate_email",
+			"1099policy GET /quotes/qt_1: 400 duplicate_email: contractor [email] exists"},
 	} {
 		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 			w.WriteHeader(http.StatusBadRequest)
@@ -323,7 +328,10 @@ func TestErrorMessageShapes(t *testing.T) {
 		require.True(t, ok)
 		assert.Equal(t, tc.wantMsg, pe.Message)
 		assert.Equal(t, tc.wantCode, pe.Code)
-		assert.True(t, errors.Is(err, err))
+		assert.Equal(t, tc.wantText, err.Error(), "method, path, status, code and the message, redacted")
+		assert.Equal(t, http.StatusBadRequest, pe.StatusCode)
+		assert.False(t, pe.Retryable)
+		assert.True(t, pc.IsBusiness(err))
 	}
 }
 
@@ -333,7 +341,14 @@ func TestWebhooksAreSignedAndDelivered(t *testing.T) {
 	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var buf bytes.Buffer
 		buf.ReadFrom(r.Body)
-		if err := (pc.Verifier{Secret: secret}).Verify(r.Header.Get(pc.HeaderSignature), buf.Bytes()); err != nil {
+		// The sandbox signs as 1099Policy does (checked apart from webhooksig): t is now, the
+		// MAC is over "<t>.<body>".
+		header := r.Header.Get(pc.HeaderSignature)
+		ts, _ := strconv.ParseInt(strings.TrimPrefix(strings.Split(header, ",")[0], "t="), 10, 64)
+		if header != "t="+strconv.FormatInt(ts, 10)+",v1="+referenceMAC(secret, ts, buf.Bytes()) || time.Since(time.Unix(ts, 0)).Abs() > time.Minute {
+			t.Errorf("sandbox delivery signed %q", header)
+		}
+		if err := (pc.Verifier{Secret: secret}).Verify(header, buf.Bytes()); err != nil {
 			w.WriteHeader(401)
 			return
 		}

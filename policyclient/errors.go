@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"sort"
 	"strconv"
@@ -166,6 +167,9 @@ func ParseRetryAfter(v string, now time.Time) time.Duration {
 		return 0
 	}
 	if secs, err := strconv.ParseFloat(v, 64); err == nil && secs >= 0 {
+		if secs >= float64(math.MaxInt64)/float64(time.Second) { // more than a Duration holds ("1e300", "Inf")
+			return math.MaxInt64
+		}
 		return time.Duration(secs * float64(time.Second))
 	}
 	if at, err := http.ParseTime(v); err == nil && at.After(now) {

@@ -89,8 +89,9 @@ type Event struct {
 	Metadata       Metadata `json:"-"`
 }
 
-// EngagementKey is the workflow ID this service stored in the object's custom_metadata, if any.
-func (e Event) EngagementKey() string { return e.Metadata["engagement_key"] }
+// MetadataEngagementKey is the custom_metadata key, set on every object this service creates
+// in 1099Policy, that holds the engagement's workflow ID (engagement.EngagementKeyOf reads it).
+const MetadataEngagementKey = "engagement_key"
 
 // ErrEventMalformed wraps every reason an event body is refused.
 var ErrEventMalformed = errors.New("malformed 1099Policy event")

@@ -8,6 +8,8 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"os/exec"
 	"strings"
 	"testing"
 
@@ -135,4 +137,36 @@ func BenchmarkLogLine(b *testing.B) {
 			}
 		})
 	}
+}
+
+// A secret of MinSecretLength characters is registered, a shorter one is not; a secret that
+// contains another registered one is replaced whole, not around the shorter one.
+func TestSecretLengthsAndNesting(t *testing.T) {
+	redact.Register("q7Zx9k", "q7Zx9", "nested-key-1234", "nested-key-1234-and-more")
+	assert.Equal(t, "[secret] q7Zx9", redact.Text("q7Zx9k q7Zx9"))
+	assert.Equal(t, "a [secret] b [secret] c", redact.Text("a nested-key-1234-and-more b nested-key-1234 c"))
+}
+
+func TestRequestErrorText(t *testing.T) {
+	assert.Equal(t, "GET api.example.com/v1/x: HTTP 503", (&redact.RequestError{Method: "GET", Host: "api.example.com", Path: "/v1/x", Status: 503}).Error())
+	assert.Equal(t, "POST api.example.com/v1/x: EOF for [email]",
+		(&redact.RequestError{Method: "POST", Host: "api.example.com", Path: "/v1/x", Err: errors.New("EOF for ada@example.com")}).Error(),
+		"no answer: no status, the cause redacted")
+}
+
+// freshProcessEnv makes the test binary, started again, run one test in a process in which
+// nothing was registered yet.
+const freshProcessEnv = "REDACT_FRESH_PROCESS"
+
+func TestOnlyShortValuesInAFreshProcess(t *testing.T) {
+	if os.Getenv(freshProcessEnv) == "" {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestOnlyShortValuesInAFreshProcess$", "-test.count=1")
+		cmd.Env = append(os.Environ(), freshProcessEnv+"=1")
+		out, err := cmd.CombinedOutput()
+		require.NoError(t, err, "%s", out)
+		return
+	}
+	redact.Register("abc", " ", "")
+	redact.RegisterToken("xyz")
+	assert.Equal(t, "abc xyz", redact.Text("abc xyz"), "values too short to register change nothing")
 }

@@ -18,10 +18,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/coverage-orchestrator/coverage/webhooksig"
-
 	"github.com/coverage-orchestrator/coverage/engagement"
-
 	"github.com/coverage-orchestrator/coverage/notify"
 	"github.com/coverage-orchestrator/coverage/sandbox/demo"
 	"github.com/coverage-orchestrator/coverage/sandbox/platformsim"
@@ -133,7 +130,7 @@ func notificationLogger(secret string) http.Handler {
 			http.Error(w, "unreadable body", http.StatusBadRequest)
 			return
 		}
-		if err := webhooksig.Verify(r.Header.Get(notify.HeaderSignature), body, time.Now(), 5*time.Minute, secret); err != nil {
+		if err := notify.Verify(secret, r.Header.Get(notify.HeaderSignature), body, time.Now(), 5*time.Minute); err != nil {
 			log.Printf("notification refused: %v", err)
 			http.Error(w, err.Error(), http.StatusUnauthorized)
 			return

@@ -1,7 +1,7 @@
 // Package webhooksig signs and verifies the one webhook signature scheme this service meets
 // twice: 1099Policy signs its webhooks with it (Ten99Policy-Signature) and this service signs
 // its notifications with it (Coverage-Signature). The header is
-// t=<unix seconds>,v1=<hex HMAC-SHA256(secret, t + "." + body)>, with one or more v1 entries.
+// t=<unix seconds>,v1=<lower-case hex HMAC-SHA256(secret, t + "." + body)>, with one or more v1 entries.
 package webhooksig
 
 import (
@@ -56,8 +56,9 @@ func Verify(header string, body []byte, now time.Time, tolerance time.Duration, 
 			}
 			ts, haveTS = n, true
 		case "v1":
+			// the scheme's hex is lower-case: an entry in any other spelling was not made by it
 			sig, err := hex.DecodeString(val)
-			if err != nil {
+			if err != nil || val != strings.ToLower(val) {
 				continue // another scheme's entry; ignored like unknown versions
 			}
 			sigs = append(sigs, sig)
