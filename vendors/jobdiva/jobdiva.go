@@ -51,6 +51,9 @@ const (
 	BackfillLookback     = 90 * 24 * time.Hour
 	LayoutReport         = vendors.LayoutJobDiva // MM/dd/yyyy HH:mm:ss, UTC (assumed)
 	tooWideReportMessage = "Date range more than 14 days"
+	// candidateDedupeWindow: candidate deliveries with the same body within one such window
+	// (clock-aligned) are one event.
+	candidateDedupeWindow = time.Minute
 )
 
 // Assumptions (vendors.md "Known unknowns" 17-20), in one place: the BI column names below,
@@ -152,6 +155,9 @@ func (a *Adapter) VerifyWebhook(h http.Header, body []byte) error {
 	if !ok {
 		return &vendors.SignatureError{Reason: HeaderSignature + " must start with sha1="}
 	}
+	if sig != strings.ToLower(sig) {
+		return &vendors.SignatureError{Reason: HeaderSignature + " must be lower-case hex"} // as JobDiva sends it
+	}
 	return vendors.VerifyHMAC(sha1.New, a.cfg.WebhookSecret, sig, body)
 }
 
@@ -204,6 +210,11 @@ func (a *Adapter) ParseWebhook(_ http.Header, body []byte) ([]vendors.Event, err
 		}
 		ev := base
 		ev.Kind, ev.ContractorID = vendors.KindContractorUpdate, w.ID
+		// The body of every update of a candidate can be the same (data may be empty): keyed by
+		// the body alone, a later update would be dropped as a duplicate. The minute it arrived
+		// keeps JobDiva's retries of one delivery (5, 5 s apart) mostly one event; one repeated
+		// is only a second read of the candidate.
+		ev.EventID = vendors.HashEventID(Vendor, string(body), a.cfg.Now().UTC().Truncate(candidateDedupeWindow).Format(time.RFC3339))
 		return []vendors.Event{ev}, nil
 	case (typ == TypeBilling || typ == TypeSalary) && op == "delete":
 		return ignore(typ + " deletion is left to the poller"), nil
