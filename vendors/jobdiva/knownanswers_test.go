@@ -3,6 +3,7 @@ package jobdiva_test
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -442,6 +443,8 @@ func TestHiresRowsAreKnownAnswers(t *testing.T) {
 	assert.Equal(t, "09/05/2026 12:00:00", rs.queries[0].Get("toDate"))
 	assert.Equal(t, "11/20/2026 12:00:00", rs.queries[6].Get("toDate"))
 	assert.Equal(t, "/api/bi/"+jobdiva.ReportTerminations, rs.paths[7])
+	assert.Equal(t, "08/22/2026 12:00:00", rs.queries[7].Get("fromDate"), "terminations over the same 90 days")
+	assert.Equal(t, "11/20/2026 12:00:00", rs.queries[13].Get("toDate"))
 }
 
 // TestReportRefusals: a window the report refuses (a message, no data) and rows that are
@@ -481,4 +484,117 @@ func TestReportRefusals(t *testing.T) {
 	require.Len(t, evs, 1)
 	assert.Equal(t, map[string]string{jobdiva.RefCandidate: "456", jobdiva.RefJob: ""}, evs[0].Refs)
 	assert.True(t, evs[0].OccurredAt.IsZero())
+}
+
+// lookupServer answers authentication (counting it), searchStart (recording its bodies) and
+// the BI detail reports with the given answers.
+type lookupServer struct {
+	mu       sync.Mutex
+	auths    int
+	token    string
+	searches []string
+	details  map[string]string
+}
+
+func (ls *lookupServer) serve(t *testing.T) *httptest.Server {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET "+jobdiva.PathAuthenticate, func(w http.ResponseWriter, r *http.Request) {
+		ls.mu.Lock()
+		defer ls.mu.Unlock()
+		ls.auths++
+		if r.URL.Query().Get("password") != "p" {
+			w.WriteHeader(http.StatusUnauthorized)
+			w.Write([]byte("bad credentials for sam@example.com"))
+			return
+		}
+		w.Write([]byte(" " + ls.token + "\n"))
+	})
+	authorized := func(r *http.Request) bool {
+		return r.Header.Get("Authorization") == "Bearer "+strings.Trim(ls.token, `"`)
+	}
+	mux.HandleFunc("POST "+jobdiva.PathSearchStart, func(w http.ResponseWriter, r *http.Request) {
+		if !authorized(r) {
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		body, _ := io.ReadAll(r.Body)
+		ls.mu.Lock()
+		ls.searches = append(ls.searches, string(body))
+		ls.mu.Unlock()
+		w.Write(fixture(t, "search_start.json"))
+	})
+	mux.HandleFunc("GET "+jobdiva.PathBI+"{metric}", func(w http.ResponseWriter, r *http.Request) {
+		if !authorized(r) {
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		w.Write([]byte(ls.details[r.PathValue("metric")]))
+	})
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// TestAuthenticationAndLookups: one authentication serves every call (vendors.md: the token
+// lasts 24 h); a refused or empty authentication is an error that names the settings, never
+// the credentials; searchStart is asked by candidate and job as numbers (vendors.md
+// `{"candidateid":456,"jobId":123}`); a start, candidate or job the platform lacks is a
+// NotFoundError.
+func TestAuthenticationAndLookups(t *testing.T) {
+	ls := &lookupServer{token: `"jd-token"`, details: map[string]string{
+		jobdiva.ReportCandidate: string(fixture(t, "candidate_detail.json")),
+		jobdiva.ReportJob:       string(fixture(t, "job_detail.json")),
+		jobdiva.ReportTimesheet: string(fixture(t, "timesheet_detail.json")),
+	}}
+	srv := ls.serve(t)
+	a := jobdiva.New(jobdiva.Config{APIURL: srv.URL, ClientID: "c", Username: "u", Password: "p"})
+	ctx := context.Background()
+	refs := map[string]string{jobdiva.RefCandidate: "456", jobdiva.RefJob: "123"}
+	_, err := a.FetchEngagementRefs(ctx, "778899", refs)
+	require.NoError(t, err)
+	_, err = a.FetchInvoice(ctx, "778899", "5551")
+	require.NoError(t, err)
+	assert.Equal(t, 1, ls.auths, "one token for every call")
+	assert.Equal(t, []string{`{"candidateid":456,"jobId":123}`}, ls.searches)
+
+	_, err = a.FetchEngagementRefs(ctx, "778898", map[string]string{jobdiva.RefCandidate: "C-456", jobdiva.RefJob: "123"})
+	var nf *vendors.NotFoundError
+	require.ErrorAs(t, err, &nf, "a start searchStart does not list")
+	assert.Equal(t, "not found: jobdiva start 778898 of candidate C-456 and job 123", err.Error())
+	assert.Equal(t, `{"candidateid":"C-456","jobId":123}`, ls.searches[1], "an id that is not a number is sent as a string")
+
+	ls.details[jobdiva.ReportCandidate] = `{"message":"Success","data":[]}`
+	_, err = a.FetchEngagementRefs(ctx, "778899", refs)
+	require.ErrorAs(t, err, &nf, "a candidate CandidateDetail does not list")
+	assert.Contains(t, err.Error(), "CandidateDetail")
+	ls.details[jobdiva.ReportCandidate] = string(fixture(t, "candidate_detail.json"))
+	ls.details[jobdiva.ReportJob] = `{"message":"Success","data":[]}`
+	_, err = a.FetchEngagementRefs(ctx, "778899", refs)
+	require.ErrorAs(t, err, &nf)
+	assert.Contains(t, err.Error(), "JobDetail")
+	ls.details[jobdiva.ReportTimesheet] = `{"message":"Success","data":[]}`
+	_, err = a.FetchInvoice(ctx, "778899", "5551")
+	require.ErrorAs(t, err, &nf)
+	assert.Contains(t, err.Error(), "TimesheetDetail")
+	assert.Equal(t, 1, ls.auths)
+
+	_, err = a.FetchDocument(ctx, "778899", "doc-9")
+	require.ErrorAs(t, err, &nf)
+	assert.Contains(t, err.Error(), "doc-9")
+
+	refused := jobdiva.New(jobdiva.Config{APIURL: srv.URL, ClientID: "c", Username: "u", Password: "wrong"})
+	_, err = refused.FetchInvoice(ctx, "778899", "5551")
+	var ae *vendors.APIError
+	require.ErrorAs(t, err, &ae)
+	assert.Equal(t, "refused; check JOBDIVA_CLIENT_ID, JOBDIVA_USERNAME and JOBDIVA_PASSWORD", ae.Body)
+	assert.NotContains(t, err.Error(), "wrong")
+
+	ls.token = `""`
+	_, err = jobdiva.New(jobdiva.Config{APIURL: srv.URL, Password: "p"}).FetchInvoice(ctx, "778899", "5551")
+	require.ErrorAs(t, err, &ae)
+	assert.Equal(t, "jobdiva authenticate: HTTP 200: empty token", err.Error())
+
+	assert.Equal(t, []string{jobdiva.RefCandidate, jobdiva.RefJob}, a.RequiredRefs())
+	assert.Equal(t, []byte("true"), a.WebhookAck(), "vendors.md: JobDiva reads the answer as a boolean")
+	assert.Equal(t, "jobdiva", a.Vendor())
 }
