@@ -38,19 +38,18 @@ const (
 
 // API paths and report names.
 const (
-	PathAuthenticate     = "/apiv2/authenticate"
-	PathSearchStart      = "/apiv2/jobdiva/searchStart"
-	PathBI               = "/api/bi/"
-	ReportHires          = "UpdatedHires"
-	ReportTerminations   = "NewUpdatedTerminations"
-	ReportCandidate      = "CandidateDetail"
-	ReportJob            = "JobDetail"
-	ReportTimesheet      = "TimesheetDetail"
-	MaxReportWindow      = 14 * 24 * time.Hour
-	reportOverlap        = 5 * time.Minute
-	BackfillLookback     = 90 * 24 * time.Hour
-	LayoutReport         = vendors.LayoutJobDiva // MM/dd/yyyy HH:mm:ss, UTC (assumed)
-	tooWideReportMessage = "Date range more than 14 days"
+	PathAuthenticate   = "/apiv2/authenticate"
+	PathSearchStart    = "/apiv2/jobdiva/searchStart"
+	PathBI             = "/api/bi/"
+	ReportHires        = "UpdatedHires"
+	ReportTerminations = "NewUpdatedTerminations"
+	ReportCandidate    = "CandidateDetail"
+	ReportJob          = "JobDetail"
+	ReportTimesheet    = "TimesheetDetail"
+	MaxReportWindow    = 14 * 24 * time.Hour
+	reportOverlap      = 5 * time.Minute
+	BackfillLookback   = 90 * 24 * time.Hour
+	LayoutReport       = vendors.LayoutJobDiva // MM/dd/yyyy HH:mm:ss, UTC (assumed)
 	// candidateDedupeWindow: candidate deliveries with the same body within one such window
 	// (clock-aligned) are one event.
 	candidateDedupeWindow = time.Minute
