@@ -50,9 +50,6 @@ const (
 	reportOverlap      = 5 * time.Minute
 	BackfillLookback   = 90 * 24 * time.Hour
 	LayoutReport       = vendors.LayoutJobDiva // MM/dd/yyyy HH:mm:ss, UTC (assumed)
-	// candidateDedupeWindow: candidate deliveries with the same body within one such window
-	// (clock-aligned) are one event.
-	candidateDedupeWindow = time.Minute
 )
 
 // Assumptions (vendors.md "Known unknowns" 17-20), in one place: the BI column names below,
@@ -210,10 +207,10 @@ func (a *Adapter) ParseWebhook(_ http.Header, body []byte) ([]vendors.Event, err
 		ev := base
 		ev.Kind, ev.ContractorID = vendors.KindContractorUpdate, w.ID
 		// The body of every update of a candidate can be the same (data may be empty): keyed by
-		// the body alone, a later update would be dropped as a duplicate. The minute it arrived
-		// keeps JobDiva's retries of one delivery (5, 5 s apart) mostly one event; one repeated
-		// is only a second read of the candidate.
-		ev.EventID = vendors.HashEventID(Vendor, string(body), a.cfg.Now().UTC().Truncate(candidateDedupeWindow).Format(time.RFC3339))
+		// the body alone, a later update would be dropped as a duplicate. The second it arrived
+		// (RFC 3339, whole seconds) is part of the key: a delivery repeated later (JobDiva retries 5 s apart) is another
+		// event, which costs one more read of the candidate and changes nothing in 1099Policy.
+		ev.EventID = vendors.HashEventID(Vendor, string(body), a.cfg.Now().UTC().Format(time.RFC3339))
 		return []vendors.Event{ev}, nil
 	case (typ == TypeBilling || typ == TypeSalary) && op == "delete":
 		return ignore(typ + " deletion is left to the poller"), nil

@@ -91,9 +91,9 @@ func TestWebhookEventIDsAreKnownAnswers(t *testing.T) {
 
 // TestCandidateUpdatesAreNotDroppedAsDuplicates: every update of a candidate may carry the
 // same body, so the body alone would make a later update a duplicate of the first (the
-// workflow drops a repeated event id). The minute of arrival is part of the key.
+// workflow drops a repeated event id). The second of arrival is part of the key.
 // python3 -c "import hashlib;h=hashlib.sha256();[h.update(p+b'\0') for p in (b'jobdiva',open('testdata/webhook_candidate.json','rb').read(),b'2026-11-20T10:00:00Z')];print('h:'+h.hexdigest()[:32])"
-// and the same with b'2026-11-20T10:01:00Z'.
+// and the same with b'2026-11-20T10:00:05Z'.
 func TestCandidateUpdatesAreNotDroppedAsDuplicates(t *testing.T) {
 	body := fixture(t, "webhook_candidate.json")
 	for _, c := range []struct {
@@ -101,9 +101,9 @@ func TestCandidateUpdatesAreNotDroppedAsDuplicates(t *testing.T) {
 		want string
 	}{
 		{time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC), "h:d2924f699b61171352a153334625d6c3"},
-		{time.Date(2026, 11, 20, 10, 0, 59, 999, time.UTC), "h:d2924f699b61171352a153334625d6c3"}, // JobDiva's retry: the same event
-		{time.Date(2026, 11, 20, 5, 0, 25, 0, time.FixedZone("EST", -5*3600)), "h:d2924f699b61171352a153334625d6c3"},
-		{time.Date(2026, 11, 20, 10, 1, 0, 0, time.UTC), "h:19240c5ec8bef86a8842247fa522db23"}, // a later update: another event
+		{time.Date(2026, 11, 20, 10, 0, 0, 999_999_999, time.UTC), "h:d2924f699b61171352a153334625d6c3"}, // the same delivery twice at once: one event
+		{time.Date(2026, 11, 20, 5, 0, 0, 0, time.FixedZone("EST", -5*3600)), "h:d2924f699b61171352a153334625d6c3"},
+		{time.Date(2026, 11, 20, 10, 0, 5, 0, time.UTC), "h:17d2269c02ca40aa7199372139b7a4a5"}, // a later update: another event
 	} {
 		a := jobdiva.New(jobdiva.Config{Now: func() time.Time { return c.at }})
 		evs, err := a.ParseWebhook(nil, body)
