@@ -208,8 +208,8 @@ func (a *Adapter) ParseWebhook(_ http.Header, body []byte) ([]vendors.Event, err
 		ev.Kind, ev.ContractorID = vendors.KindContractorUpdate, w.ID
 		// The body of every update of a candidate can be the same (data may be empty): keyed by
 		// the body alone, a later update would be dropped as a duplicate. The second it arrived
-		// (RFC 3339, whole seconds) is part of the key: a delivery repeated later (JobDiva retries 5 s apart) is another
-		// event, which costs one more read of the candidate and changes nothing in 1099Policy.
+		// (RFC 3339) is part of the key: a delivery repeated later (JobDiva retries 5 s apart)
+		// is another event, which costs one more read and changes nothing in 1099Policy.
 		ev.EventID = vendors.HashEventID(Vendor, string(body), a.cfg.Now().UTC().Format(time.RFC3339))
 		return []vendors.Event{ev}, nil
 	case (typ == TypeBilling || typ == TypeSalary) && op == "delete":
