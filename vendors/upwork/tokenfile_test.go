@@ -155,3 +155,23 @@ func TestTokenFileFailuresAreErrors(t *testing.T) {
 	require.Error(t, err, "a torn file is reported")
 	assert.Equal(t, "configured-1", tok)
 }
+
+// Saving closes what it opens (the temp file and the directory it syncs): a replica rotating
+// the token for months must not run out of file descriptors.
+func TestTokenFileSaveLeaksNoDescriptors(t *testing.T) {
+	open := func() int {
+		entries, err := os.ReadDir("/proc/self/fd")
+		if err != nil {
+			t.Skip("no /proc/self/fd here")
+		}
+		return len(entries)
+	}
+	f := &upwork.TokenFile{Path: filepath.Join(t.TempDir(), "upwork-refresh-token"), Configured: "configured-1"}
+	require.NoError(t, f.Save("warm-up"))
+	before := open()
+	const saves = 20
+	for i := range saves {
+		require.NoError(t, f.Save(fmt.Sprintf("rotated-%d", i)))
+	}
+	assert.Less(t, open()-before, saves/2, "descriptors left open by %d saves", saves)
+}
