@@ -38,19 +38,18 @@ const (
 
 // API paths and report names.
 const (
-	PathAuthenticate     = "/apiv2/authenticate"
-	PathSearchStart      = "/apiv2/jobdiva/searchStart"
-	PathBI               = "/api/bi/"
-	ReportHires          = "UpdatedHires"
-	ReportTerminations   = "NewUpdatedTerminations"
-	ReportCandidate      = "CandidateDetail"
-	ReportJob            = "JobDetail"
-	ReportTimesheet      = "TimesheetDetail"
-	MaxReportWindow      = 14 * 24 * time.Hour
-	reportOverlap        = 5 * time.Minute
-	BackfillLookback     = 90 * 24 * time.Hour
-	LayoutReport         = vendors.LayoutJobDiva // MM/dd/yyyy HH:mm:ss, UTC (assumed)
-	tooWideReportMessage = "Date range more than 14 days"
+	PathAuthenticate   = "/apiv2/authenticate"
+	PathSearchStart    = "/apiv2/jobdiva/searchStart"
+	PathBI             = "/api/bi/"
+	ReportHires        = "UpdatedHires"
+	ReportTerminations = "NewUpdatedTerminations"
+	ReportCandidate    = "CandidateDetail"
+	ReportJob          = "JobDetail"
+	ReportTimesheet    = "TimesheetDetail"
+	MaxReportWindow    = 14 * 24 * time.Hour
+	reportOverlap      = 5 * time.Minute
+	BackfillLookback   = 90 * 24 * time.Hour
+	LayoutReport       = vendors.LayoutJobDiva // MM/dd/yyyy HH:mm:ss, UTC (assumed)
 )
 
 // Assumptions (vendors.md "Known unknowns" 17-20), in one place: the BI column names below,
@@ -152,6 +151,9 @@ func (a *Adapter) VerifyWebhook(h http.Header, body []byte) error {
 	if !ok {
 		return &vendors.SignatureError{Reason: HeaderSignature + " must start with sha1="}
 	}
+	if sig != strings.ToLower(sig) {
+		return &vendors.SignatureError{Reason: HeaderSignature + " must be lower-case hex"} // as JobDiva sends it
+	}
 	return vendors.VerifyHMAC(sha1.New, a.cfg.WebhookSecret, sig, body)
 }
 
@@ -204,6 +206,11 @@ func (a *Adapter) ParseWebhook(_ http.Header, body []byte) ([]vendors.Event, err
 		}
 		ev := base
 		ev.Kind, ev.ContractorID = vendors.KindContractorUpdate, w.ID
+		// The body of every update of a candidate can be the same (data may be empty): keyed by
+		// the body alone, a later update would be dropped as a duplicate. The second it arrived
+		// (RFC 3339) is part of the key: a delivery repeated later (JobDiva retries 5 s apart)
+		// is another event, which costs one more read and changes nothing in 1099Policy.
+		ev.EventID = vendors.HashEventID(Vendor, string(body), a.cfg.Now().UTC().Format(time.RFC3339))
 		return []vendors.Event{ev}, nil
 	case (typ == TypeBilling || typ == TypeSalary) && op == "delete":
 		return ignore(typ + " deletion is left to the poller"), nil

@@ -127,3 +127,51 @@ func TestTokenFileFailuresAreLoggedAtErrorLevel(t *testing.T) {
 	require.NotEmpty(t, failures)
 	assert.Contains(t, fmt.Sprint(failures[len(failures)-1].ContextMap()["error"]), "upwork-refresh-token")
 }
+
+// A token that could not be put in place is a failed save, never a silent one: the path is a
+// directory, so the rename fails; an unreadable file keeps the configured token and says so.
+func TestTokenFileFailuresAreErrors(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "upwork-refresh-token")
+	require.NoError(t, os.Mkdir(path, 0o700))
+	f := &upwork.TokenFile{Path: path, Configured: "configured-1"}
+	err := f.Save("rotated-1")
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "write "+path)
+	tok, err := f.Load()
+	require.Error(t, err, "a directory is not a token file")
+	assert.Equal(t, "configured-1", tok)
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		assert.Contains(t, []string{"upwork-refresh-token", "upwork-refresh-token.lock"}, e.Name(), "no temp file left")
+	}
+	require.NoError(t, os.Remove(path))
+	require.NoError(t, os.WriteFile(path, []byte(`{"refresh_token":"","seed":"x"}`), 0o600))
+	tok, err = f.Load()
+	require.NoError(t, err)
+	assert.Equal(t, "configured-1", tok, "an empty token in the file is not used")
+	require.NoError(t, os.WriteFile(path, []byte(`{"refresh_token":`), 0o600))
+	tok, err = f.Load()
+	require.Error(t, err, "a torn file is reported")
+	assert.Equal(t, "configured-1", tok)
+}
+
+// Saving closes what it opens (the temp file and the directory it syncs): a replica rotating
+// the token for months must not run out of file descriptors.
+func TestTokenFileSaveLeaksNoDescriptors(t *testing.T) {
+	open := func() int {
+		entries, err := os.ReadDir("/proc/self/fd")
+		if err != nil {
+			t.Skip("no /proc/self/fd here")
+		}
+		return len(entries)
+	}
+	f := &upwork.TokenFile{Path: filepath.Join(t.TempDir(), "upwork-refresh-token"), Configured: "configured-1"}
+	require.NoError(t, f.Save("warm-up"))
+	before := open()
+	const saves = 20
+	for i := range saves {
+		require.NoError(t, f.Save(fmt.Sprintf("rotated-%d", i)))
+	}
+	assert.Less(t, open()-before, saves/2, "descriptors left open by %d saves", saves)
+}

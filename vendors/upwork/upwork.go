@@ -13,6 +13,7 @@ import (
 	"errors"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -95,6 +96,9 @@ func (a *Adapter) VerifyWebhook(h http.Header, body []byte) error {
 	if !ok || sig == "" {
 		return &vendors.SignatureError{Reason: "missing " + HeaderSignature + ": sha256=<hex>"}
 	}
+	if sig != strings.ToLower(sig) {
+		return &vendors.SignatureError{Reason: HeaderSignature + " must be lower-case hex"} // as Sign writes it
+	}
 	return vendors.VerifyHMAC(sha256.New, a.cfg.WebhookSecret, sig, body)
 }
 
@@ -151,6 +155,20 @@ func (e *GraphQLError) Error() string { return "upwork graphql: " + strings.Join
 // query posts a GraphQL query with variables; a non-empty errors[] is a failure even when
 // data holds something (never create objects from partial data).
 func (a *Adapter) query(ctx context.Context, q string, vars map[string]any, out any) error {
+	answer, _, err := a.api.Do(ctx, http.MethodPost, PathGraphQL, nil, map[string]any{"query": q, "variables": vars})
+	if err != nil {
+		return err
+	}
+	return DecodeAnswer(answer, out)
+}
+
+// PathGraphQL is the one GraphQL endpoint.
+const PathGraphQL = "/graphql"
+
+// DecodeAnswer reads a GraphQL answer into out: errors[] all NOT_FOUND is a NotFoundError,
+// any other non-empty errors[] an APIError (the data beside it is never used), and an answer
+// or data that does not decode an APIError.
+func DecodeAnswer(answer []byte, out any) error {
 	var resp struct {
 		Data   json.RawMessage `json:"data"`
 		Errors []struct {
@@ -160,8 +178,11 @@ func (a *Adapter) query(ctx context.Context, q string, vars map[string]any, out 
 			} `json:"extensions"`
 		} `json:"errors"`
 	}
-	if err := a.api.PostJSON(ctx, "/graphql", map[string]any{"query": q, "variables": vars}, &resp); err != nil {
-		return err
+	undecodable := func(err error) error {
+		return &vendors.APIError{Status: http.StatusOK, What: "graphql", Body: "undecodable answer: " + err.Error()}
+	}
+	if err := json.Unmarshal(answer, &resp); err != nil {
+		return undecodable(err)
 	}
 	if len(resp.Errors) > 0 {
 		ge := &GraphQLError{}
@@ -174,9 +195,15 @@ func (a *Adapter) query(ctx context.Context, q string, vars map[string]any, out 
 		if notFound {
 			return &vendors.NotFoundError{What: ge.Error()}
 		}
-		return &vendors.APIError{Status: 200, What: "graphql", Body: ge.Error()}
+		return &vendors.APIError{Status: http.StatusOK, What: "graphql", Body: ge.Error()}
 	}
-	return json.Unmarshal(resp.Data, out)
+	if len(resp.Data) == 0 {
+		return undecodable(errors.New("no data and no errors"))
+	}
+	if err := json.Unmarshal(resp.Data, out); err != nil {
+		return undecodable(err)
+	}
+	return nil
 }
 
 // Money is Upwork's amount: rawValue is a decimal string in major units.
@@ -218,8 +245,24 @@ type Contract struct {
 // platforms-live.md says to compare a refreshed contract; the same for contractList and
 // contractDetails.
 func (c Contract) Version() string {
-	terms, _ := json.Marshal(c.Terms)
-	return vendors.RecordVersion(Vendor, c.ID, c.Status, str(c.EndDate), string(terms), c.ModifyDate)
+	var terms []string
+	for _, h := range c.Terms.HourlyTerms {
+		terms = append(terms, "hourly "+h.HourlyRate.version())
+	}
+	for _, f := range c.Terms.FixedPriceTerms {
+		terms = append(terms, "fixed "+f.FixedAmount.version())
+	}
+	return vendors.RecordVersion(Vendor, c.ID, c.Status, str(c.EndDate), strings.Join(terms, ","), c.ModifyDate)
+}
+
+// version is the amount as a version part: vendors.Amount keeps its text unexported (it
+// marshals as {}), so its cents, or the refusal naming the text.
+func (m Money) version() string {
+	cents, err := m.RawValue.Cents()
+	if err != nil {
+		return err.Error()
+	}
+	return strconv.FormatInt(cents, 10) + " " + m.Currency
 }
 
 // Location is userDetails(id).location (the schema's UserLocation): the freelancer's address
