@@ -168,3 +168,13 @@ func FuzzParseWebhook(f *testing.F) {
 		}
 	})
 }
+
+// A worker without phone numbers or address is mapped without them.
+func TestWorkerWithoutPhoneOrAddress(t *testing.T) {
+	e, err := workmarket.Map(assignment(t, func(m map[string]any) {
+		r := m["active_resource"].(map[string]any)
+		r["phone_numbers"], r["address"] = []any{}, nil
+	}), now)
+	require.NoError(t, err)
+	assert.Equal(t, vendors.Contractor{SourceID: "98765432", FirstName: "Sam", LastName: "Worker", Email: "sam@example.com"}, e.Contractor)
+}
