@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -177,4 +178,37 @@ func TestWorkerWithoutPhoneOrAddress(t *testing.T) {
 	}), now)
 	require.NoError(t, err)
 	assert.Equal(t, vendors.Contractor{SourceID: "98765432", FirstName: "Sam", LastName: "Worker", Email: "sam@example.com"}, e.Contractor)
+}
+
+// TestAuthorizationAnswers: the token exchange's answers: 429 and 5xx retried, any other
+// refusal names the settings (never the body, which may echo them), an envelope without a
+// token refused.
+func TestAuthorizationAnswers(t *testing.T) {
+	for _, tc := range []struct {
+		status    int
+		body      string
+		retryable bool
+		want      string
+	}{
+		{http.StatusTooManyRequests, `{}`, true, "HTTP 429"},
+		{http.StatusBadGateway, `{}`, true, "HTTP 502"},
+		{http.StatusForbidden, `{"echo":"secret=api-secret"}`, false, "refused; check WORKMARKET_API_TOKEN and WORKMARKET_API_SECRET"},
+		{http.StatusOK, `{"meta":{"status_code":200},"response":{}}`, false, "answer has no access_token"},
+		{http.StatusOK, `{"meta":{"status_code":401,"errors":[{"code":"auth","message":"bad"}]},"response":{}}`, false, "auth bad"},
+	} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.WriteHeader(tc.status)
+			w.Write([]byte(tc.body))
+		}))
+		_, err := workmarket.New(workmarket.Config{APIURL: srv.URL, Token: "api-token", Secret: "api-secret"}).FetchEngagement(context.Background(), "6029116324")
+		srv.Close()
+		require.Error(t, err, "%d %s", tc.status, tc.body)
+		var re *vendors.RetryableError
+		assert.Equal(t, tc.retryable, errors.As(err, &re), "%d %s: %v", tc.status, tc.body, err)
+		assert.Contains(t, err.Error(), tc.want)
+		assert.NotContains(t, err.Error(), "api-secret")
+	}
+	_, err := workmarket.New(workmarket.Config{APIURL: "http://127.0.0.1:1", Token: "t", Secret: "s"}).FetchEngagement(context.Background(), "1")
+	var re *vendors.RetryableError
+	assert.ErrorAs(t, err, &re, "an unreachable host is retried")
 }
