@@ -1,0 +1,83 @@
+package workmarket_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/coverage-orchestrator/coverage/vendors/workmarket"
+)
+
+// listServer answers list_updated with total rows in pages of 25 and refuses a start past
+// the last row; assignments/get answers the fixture with changes.
+func listServer(t *testing.T, total int, edit func(s string) string) (*httptest.Server, *[]string) {
+	var starts []string
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST "+workmarket.PathAuthorize, func(w http.ResponseWriter, r *http.Request) { w.Write(fixture(t, "authorization.json")) })
+	mux.HandleFunc("GET "+workmarket.PathListUpdated, func(w http.ResponseWriter, r *http.Request) {
+		start, _ := strconv.Atoi(r.URL.Query().Get("start"))
+		starts = append(starts, r.URL.Query().Get("start")+"/"+r.URL.Query().Get("limit"))
+		if start >= total && total > 0 {
+			w.Write([]byte(`{"meta":{"status_code":400,"errors":[{"code":"start","message":"past the end"}]},"response":{}}`))
+			return
+		}
+		var rows []string
+		for i := start; i < min(start+25, total); i++ {
+			rows = append(rows, fmt.Sprintf(`{"id":"%d","status":"active","last_modified_on":1796198400}`, 1000+i))
+		}
+		fmt.Fprintf(w, `{"meta":{"status_code":200},"response":{"total_results":%d,"data":[%s]}}`, total, strings.Join(rows, ","))
+	})
+	mux.HandleFunc("GET "+workmarket.PathAssignment, func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte(edit(string(fixture(t, "assignment.json")))))
+	})
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	return srv, &starts
+}
+
+func TestListUpdatedPages(t *testing.T) {
+	for total, want := range map[int][]string{0: {"0/25"}, 24: {"0/25"}, 25: {"0/25"}, 26: {"0/25", "25/25"}, 50: {"0/25", "25/25"}} {
+		srv, starts := listServer(t, total, nil)
+		rows, err := workmarket.New(workmarket.Config{APIURL: srv.URL}).ListUpdated(context.Background(), now)
+		require.NoError(t, err, total)
+		assert.Len(t, rows, total)
+		assert.Equal(t, want, *starts, "total %d", total)
+	}
+}
+
+// TestInvoiceIDAndUpdatedAt: a paid assignment's invoice id is invoice_number when set, else
+// wm-<id>; last_modified_on 0 is no time at all.
+func TestInvoiceIDAndUpdatedAt(t *testing.T) {
+	paid := func(invoiceNumber string) func(string) string {
+		return func(s string) string {
+			s = strings.Replace(s, `"status":"active"`, `"status":"paid"`, 1)
+			return strings.Replace(s, `"invoice_number":null`, `"invoice_number":`+invoiceNumber, 1)
+		}
+	}
+	for number, want := range map[string]string{`"INV-7"`: "INV-7", `""`: "wm-6029116324", `null`: "wm-6029116324"} {
+		srv, _ := listServer(t, 0, paid(number))
+		inv, err := workmarket.New(workmarket.Config{APIURL: srv.URL, Now: func() time.Time { return now }}).FetchInvoice(context.Background(), "6029116324", "")
+		require.NoError(t, err, number)
+		assert.Equal(t, want, inv.ID, number)
+		assert.Equal(t, int64(44000), inv.GrossPay, "payment.total_cost 440.0")
+		assert.Equal(t, [2]int64{1796374800, 1796403600}, [2]int64{inv.PeriodStart, inv.PeriodEnd}, "the window")
+	}
+	srv, _ := listServer(t, 0, func(s string) string { return s })
+	_, err := workmarket.New(workmarket.Config{APIURL: srv.URL}).FetchInvoice(context.Background(), "6029116324", "")
+	assert.ErrorContains(t, err, "is not paid yet (status active)")
+
+	e, err := workmarket.Map(assignment(t, func(m map[string]any) { m["last_modified_on"] = 0 }), now)
+	require.NoError(t, err)
+	assert.True(t, e.UpdatedAt.IsZero())
+	e, err = workmarket.Map(assignment(t, func(m map[string]any) { m["last_modified_on"] = 1 }), now)
+	require.NoError(t, err)
+	assert.Equal(t, time.Unix(1, 0).UTC(), e.UpdatedAt)
+}
