@@ -81,3 +81,28 @@ func TestInvoiceIDAndUpdatedAt(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, time.Unix(1, 0).UTC(), e.UpdatedAt)
 }
+
+// TestListChangesLooksBack: modified_since is the watermark minus 5 minutes, never more than
+// 60 days before now (list_updated's limit).
+func TestListChangesLooksBack(t *testing.T) {
+	var since []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == workmarket.PathAuthorize {
+			w.Write(fixture(t, "authorization.json"))
+			return
+		}
+		since = append(since, r.URL.Query().Get("modified_since"))
+		w.Write([]byte(`{"meta":{"status_code":200},"response":{"total_results":0,"data":[]}}`))
+	}))
+	defer srv.Close()
+	a := workmarket.New(workmarket.Config{APIURL: srv.URL, Now: func() time.Time { return now }})
+	for _, watermark := range []time.Time{now.Add(-time.Hour), now.Add(-90 * 24 * time.Hour), now.Add(-60*24*time.Hour + 4*time.Minute)} {
+		_, mark, err := a.ListChanges(context.Background(), watermark)
+		require.NoError(t, err)
+		assert.Equal(t, watermark, mark, "nothing listed: the watermark stays")
+	}
+	_, err := a.ListOpen(context.Background())
+	require.NoError(t, err)
+	// now = 1796198400; 1796198400-3600-300, 1796198400-60*86400, the same (the clamp), and ListOpen's 60 days
+	assert.Equal(t, []string{"1796194500", "1791014400", "1791014400", "1791014400"}, since)
+}
