@@ -1,9 +1,15 @@
 package all_test
 
 import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/coverage-orchestrator/coverage/config"
 	"github.com/coverage-orchestrator/coverage/vendors/all"
@@ -29,4 +35,30 @@ func TestAdaptersOfTheConfiguredPlatforms(t *testing.T) {
 	}
 	_, err := all.Adapters(config.Config{}).Get("remote")
 	assert.ErrorContains(t, err, `platform "remote" is not enabled`)
+}
+
+// TestUpworkKeepsItsRefreshTokenInTheConfiguredFile: with UPWORK_REFRESH_TOKEN_FILE set, the
+// grant starts from the file's token; without it, from the configured one.
+func TestUpworkKeepsItsRefreshTokenInTheConfiguredFile(t *testing.T) {
+	var used []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/token" {
+			_ = r.ParseForm()
+			used = append(used, r.PostForm.Get("refresh_token"))
+			w.Write([]byte(`{"access_token":"at-upwork","expires_in":3600}`))
+			return
+		}
+		w.Write([]byte(`{"data":null}`))
+	}))
+	defer srv.Close()
+	file := filepath.Join(t.TempDir(), "upwork-refresh-token")
+	require.NoError(t, os.WriteFile(file, []byte("from-file\n"), 0o600))
+	for tokenFile, want := range map[string]string{file: "from-file", "": "configured"} {
+		used = nil
+		p := config.Platform{APIURL: srv.URL, TokenURL: srv.URL + "/token", ClientID: "c", ClientSecret: "s", RefreshToken: "configured", TokenFile: tokenFile}
+		a, err := all.Adapters(config.Config{Platforms: map[string]config.Platform{"upwork": p}}).Get("upwork")
+		require.NoError(t, err)
+		_, _ = a.FetchEngagement(context.Background(), "41815410")
+		assert.Equal(t, []string{want}, used, "token file %q", tokenFile)
+	}
 }
