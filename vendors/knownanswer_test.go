@@ -9,6 +9,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -320,4 +321,43 @@ func TestAmountMarshalsAsItArrived(t *testing.T) {
 	b, err := json.Marshal(struct{ A, B, C vendors.Amount }{A: amount(t, `"1,250.50"`), B: amount(t, `85.5`)})
 	require.NoError(t, err)
 	assert.JSONEq(t, `{"A":"1,250.50","B":85.5,"C":null}`, string(b))
+}
+
+// TestHTTPClientRequestShape: the query (with the token as a parameter when TokenParam is
+// set, instead of a bearer header), JSON headers only with a body, no Authorization without a
+// token, and a token failure stops the call.
+func TestHTTPClientRequestShape(t *testing.T) {
+	var seen []*http.Request
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		seen = append(seen, r.Clone(context.Background()))
+		w.Write([]byte(`{}`))
+	}))
+	defer srv.Close()
+	ctx := context.Background()
+	wm := &vendors.HTTPClient{Base: srv.URL, HTTP: srv.Client(), TokenParam: "access_token",
+		Token: func(context.Context) (string, error) { return "wm-access", nil }}
+	_, _, err := wm.Do(ctx, http.MethodGet, "/api/v1/assignments/get", url.Values{"id": {"6029116324"}}, nil)
+	require.NoError(t, err)
+	r := seen[0]
+	assert.Equal(t, "access_token=wm-access&id=6029116324", r.URL.RawQuery)
+	assert.Empty(t, r.Header.Get("Authorization"))
+	assert.Empty(t, r.Header.Get("Content-Type"), "no body, no Content-Type")
+	assert.Equal(t, "application/json", r.Header.Get("Accept"))
+
+	plain := &vendors.HTTPClient{Base: srv.URL, HTTP: srv.Client()}
+	_, _, err = plain.Do(ctx, http.MethodGet, "/x", nil, nil)
+	require.NoError(t, err)
+	assert.Empty(t, seen[1].URL.RawQuery)
+	assert.Empty(t, seen[1].Header.Get("Authorization"), "no token, no header")
+	_, _, err = plain.Do(ctx, http.MethodGet, "/x", url.Values{"page": {"2"}}, nil)
+	require.NoError(t, err)
+	assert.Equal(t, "page=2", seen[2].URL.RawQuery)
+
+	failing := &vendors.HTTPClient{Base: srv.URL, HTTP: srv.Client(), Token: func(context.Context) (string, error) { return "", errors.New("no token") }}
+	_, _, err = failing.Do(ctx, http.MethodGet, "/x", nil, nil)
+	assert.EqualError(t, err, "no token")
+	assert.Len(t, seen, 3, "nothing sent without a token")
+	_, _, err = plain.Do(ctx, http.MethodPost, "/x", nil, func() {})
+	assert.Error(t, err, "a body that does not marshal")
+	assert.Len(t, seen, 3)
 }
