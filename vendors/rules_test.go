@@ -189,3 +189,10 @@ func TestSameHostRedirects(t *testing.T) {
 	assert.ErrorContains(t, vendors.SameHostRedirects(req("http://api.example.com/b"), []*http.Request{first}), "redirect to http://api.example.com refused")
 	assert.ErrorContains(t, vendors.SameHostRedirects(req("https://evil.example.com/b"), []*http.Request{first}), "refused")
 }
+
+// ProxyEmail keeps a-z, 0-9, ".", "_" and "-" and replaces everything else, the characters
+// next to those ranges ("`", "{", "/", ":") included.
+func TestProxyEmailCharacterRanges(t *testing.T) {
+	assert.Equal(t, "x-az09._------@d.example", vendors.ProxyEmail("x", "az09._`{/:@ ", "D.example"))
+	assert.Equal(t, "x-az@d", vendors.ProxyEmail("X", "AZ", "d"))
+}
