@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/coverage-orchestrator/coverage/vendors"
 	"github.com/coverage-orchestrator/coverage/vendors/workmarket"
 )
 
@@ -105,4 +106,36 @@ func TestListChangesLooksBack(t *testing.T) {
 	require.NoError(t, err)
 	// now = 1796198400; 1796198400-3600-300, 1796198400-60*86400, the same (the clamp), and ListOpen's 60 days
 	assert.Equal(t, []string{"1796194500", "1791014400", "1791014400", "1791014400"}, since)
+}
+
+// TestFetchDocumentChecks: only a listed certificate is downloaded; its base64 may be
+// wrapped; a file that is not base64 is refused naming the attachment.
+func TestFetchDocumentChecks(t *testing.T) {
+	const coi, photo = "5b6f0c1e-9a1d-4b7e-8f00-3c2d1e0f9a8b", "9a8b7c6d-0000-4b7e-8f00-3c2d1e0f9a8b"
+	var file string // the attachment field served; base64.b64encode(b"%PDF-1.4 coi") = JVBERi0xLjQgY29p
+	var gets int
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST "+workmarket.PathAuthorize, func(w http.ResponseWriter, r *http.Request) { w.Write(fixture(t, "authorization.json")) })
+	mux.HandleFunc("GET "+workmarket.PathAttachments, func(w http.ResponseWriter, r *http.Request) { w.Write(fixture(t, "attachments.json")) })
+	mux.HandleFunc("GET "+workmarket.PathAttachment, func(w http.ResponseWriter, r *http.Request) {
+		gets++
+		fmt.Fprintf(w, `{"meta":{"status_code":200},"response":{"uuid":%q,"filename":"COI.pdf","attachment":%q}}`, r.URL.Query().Get("uuid"), file)
+	})
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	a := workmarket.New(workmarket.Config{APIURL: srv.URL})
+	ctx := context.Background()
+	file = "JVBERi0x\nLjQg Y29p\n"
+	doc, err := a.FetchDocument(ctx, "6029116324", coi)
+	require.NoError(t, err)
+	assert.Equal(t, "%PDF-1.4 coi", string(doc.Data))
+	assert.Equal(t, "application/pdf", doc.ContentType)
+	file = "not base64!"
+	_, err = a.FetchDocument(ctx, "6029116324", coi)
+	assert.ErrorContains(t, err, "attachment "+coi+" of assignment 6029116324: HTTP 200: attachment is not base64")
+	_, err = a.FetchDocument(ctx, "6029116324", photo)
+	var nf *vendors.NotFoundError
+	require.ErrorAs(t, err, &nf)
+	assert.Contains(t, nf.What, "is not a certificate of insurance")
+	assert.Equal(t, 2, gets, "the photo is never downloaded")
 }
