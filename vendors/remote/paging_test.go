@@ -108,3 +108,20 @@ func TestInvoiceAmountMustBePositive(t *testing.T) {
 		assert.ErrorContains(t, err, "amount", amount)
 	}
 }
+
+// Remote has no certificate documents (they come through the operator intake), and an
+// invoice without a readable date is refused naming it.
+func TestNoDocumentsAndInvoiceDate(t *testing.T) {
+	_, err := adapter("").FetchDocument(context.Background(), "e1", "doc-1")
+	var nf *vendors.NotFoundError
+	require.ErrorAs(t, err, &nf)
+	assert.Equal(t, "not found: Remote has no documents to fetch (document doc-1)", err.Error())
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte(strings.Replace(string(fixture(t, "contractor_invoice.json")), `"date":"2026-12-15"`, `"date":"15/12/2026"`, 1)))
+	}))
+	defer srv.Close()
+	_, err = adapter(srv.URL).FetchInvoice(context.Background(), "e1", "inv-1")
+	var ae *vendors.APIError
+	require.ErrorAs(t, err, &ae)
+	assert.Equal(t, "contractor invoice inv-1 date", ae.What)
+}
