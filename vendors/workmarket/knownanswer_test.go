@@ -192,6 +192,8 @@ func TestAuthorizationAnswers(t *testing.T) {
 	}{
 		{http.StatusTooManyRequests, `{}`, true, "HTTP 429"},
 		{http.StatusBadGateway, `{}`, true, "HTTP 502"},
+		{http.StatusInternalServerError, `{}`, true, "HTTP 500"},
+		{499, `{}`, false, "HTTP 499"},
 		{http.StatusForbidden, `{"echo":"secret=api-secret"}`, false, "refused; check WORKMARKET_API_TOKEN and WORKMARKET_API_SECRET"},
 		{http.StatusOK, `{"meta":{"status_code":200},"response":{}}`, false, "answer has no access_token"},
 		{http.StatusOK, `{"meta":{"status_code":401,"errors":[{"code":"auth","message":"bad"}]},"response":{}}`, false, "auth bad"},
@@ -211,4 +213,14 @@ func TestAuthorizationAnswers(t *testing.T) {
 	_, err := workmarket.New(workmarket.Config{APIURL: "http://127.0.0.1:1", Token: "t", Secret: "s"}).FetchEngagement(context.Background(), "1")
 	var re *vendors.RetryableError
 	assert.ErrorAs(t, err, &re, "an unreachable host is retried")
+}
+
+// Abandoned at the very second the window starts: the work had begun, so it ends.
+func TestAbandonedAtTheStartEnds(t *testing.T) {
+	e, err := workmarket.Map(assignment(t, func(m map[string]any) { m["status"] = "abandoned" }), time.Unix(1796374800, 0))
+	require.NoError(t, err)
+	assert.Equal(t, vendors.KindEnd, e.Terminal)
+	e, err = workmarket.Map(assignment(t, func(m map[string]any) { m["status"] = "abandoned" }), time.Unix(1796374799, 0))
+	require.NoError(t, err)
+	assert.Equal(t, vendors.KindCancel, e.Terminal)
 }
