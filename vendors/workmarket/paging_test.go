@@ -139,3 +139,38 @@ func TestFetchDocumentChecks(t *testing.T) {
 	assert.Contains(t, nf.What, "is not a certificate of insurance")
 	assert.Equal(t, 2, gets, "the photo is never downloaded")
 }
+
+// TestListChangesByStatus: vendors.md's status row applied to list_updated rows: in force
+// starts; ended, paid and abandoned re-read (the sync's status decides) and start nothing, a
+// paid one brings its invoice first; cancelled cancels and starts nothing; draft is skipped.
+func TestListChangesByStatus(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == workmarket.PathAuthorize {
+			w.Write(fixture(t, "authorization.json"))
+			return
+		}
+		var rows []string
+		for i, status := range []string{"active", "complete", "paid", "cancelled", "draft", "abandoned", "inprogress"} {
+			rows = append(rows, fmt.Sprintf(`{"id":"%d","status":"%s","last_modified_on":%d}`, i+1, status, 1796198400+i))
+		}
+		fmt.Fprintf(w, `{"meta":{"status_code":200},"response":{"total_results":7,"data":[%s]}}`, strings.Join(rows, ","))
+	}))
+	defer srv.Close()
+	evs, mark, err := workmarket.New(workmarket.Config{APIURL: srv.URL, Now: func() time.Time { return now }}).ListChanges(context.Background(), now.Add(-time.Hour))
+	require.NoError(t, err)
+	var got []string
+	for _, ev := range evs {
+		got = append(got, fmt.Sprintf("%s %s %s nostart=%t invoice=%s versioned=%t", ev.EngagementID, ev.Kind, ev.Name, ev.NoStart, ev.InvoiceID, ev.Version != ""))
+	}
+	assert.Equal(t, []string{
+		"1 start poll:active nostart=false invoice= versioned=true",
+		"2 update poll:complete nostart=true invoice= versioned=true",
+		"3 invoice poll:paid nostart=true invoice=wm-3 versioned=false",
+		"3 update poll:paid nostart=true invoice= versioned=true",
+		"4 cancel poll:cancelled nostart=true invoice= versioned=true",
+		"6 update poll:abandoned nostart=true invoice= versioned=true",
+		"7 start poll:inprogress nostart=false invoice= versioned=true",
+	}, got)
+	assert.Equal(t, evs[3].EventID+":invoice", evs[2].EventID)
+	assert.Equal(t, time.Unix(1796198406, 0).UTC(), mark, "the newest last_modified_on, the skipped draft's included")
+}
