@@ -348,6 +348,7 @@ func TestHTTPClientRequestShape(t *testing.T) {
 	_, _, err = plain.Do(ctx, http.MethodGet, "/x", nil, nil)
 	require.NoError(t, err)
 	assert.Empty(t, seen[1].URL.RawQuery)
+	assert.Equal(t, "/x", seen[1].RequestURI, "no query, no \"?\"")
 	assert.Empty(t, seen[1].Header.Get("Authorization"), "no token, no header")
 	_, _, err = plain.Do(ctx, http.MethodGet, "/x", url.Values{"page": {"2"}}, nil)
 	require.NoError(t, err)
@@ -360,4 +361,22 @@ func TestHTTPClientRequestShape(t *testing.T) {
 	_, _, err = plain.Do(ctx, http.MethodPost, "/x", nil, func() {})
 	assert.Error(t, err, "a body that does not marshal")
 	assert.Len(t, seen, 3)
+}
+
+// An answer of exactly 200 bytes is quoted whole; 201 bytes are cut to 200 and marked.
+func TestAnswerQuotedUpTo200Bytes(t *testing.T) {
+	var body string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusBadRequest)
+		w.Write([]byte(body))
+	}))
+	defer srv.Close()
+	c := &vendors.HTTPClient{Base: srv.URL, HTTP: srv.Client()}
+	for n, want := range map[int]string{200: strings.Repeat("b", 200), 201: strings.Repeat("b", 200) + "…"} {
+		body = " " + strings.Repeat("b", n) + "\n"
+		_, _, err := c.Do(context.Background(), http.MethodGet, "/x", nil, nil)
+		var ae *vendors.APIError
+		require.ErrorAs(t, err, &ae)
+		assert.Equal(t, want, ae.Body, "%d bytes", n)
+	}
 }
