@@ -10,6 +10,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/coverage-orchestrator/coverage/vendors"
 )
@@ -213,4 +215,32 @@ func TestRefreshTokenAnswers(t *testing.T) {
 	_, err = (&vendors.RefreshToken{TokenURL: "http://127.0.0.1:1/token", Refresh: "rt"}).Token(context.Background())
 	var re *vendors.RetryableError
 	assert.ErrorAs(t, err, &re, "an unreachable endpoint is retried")
+}
+
+// A store failure is logged at error level (outside an activity, through zap's global
+// logger), naming the operation; a store that works logs nothing.
+func TestRefreshStoreFailuresAreLogged(t *testing.T) {
+	core, logs := observer.New(zap.ErrorLevel)
+	defer zap.ReplaceGlobals(zap.New(core))()
+	e := &tokenEndpoint{valid: map[string]string{"configured": `{"access_token":"at-7777","refresh_token":"rt-next","expires_in":1}`}}
+	srv := grantServer(t, e)
+	for _, tc := range []struct {
+		store *memStore
+		want  []string
+	}{
+		{&memStore{}, nil},
+		{&memStore{loadErr: errors.New("disk gone")}, []string{"read"}},
+		{&memStore{saved: errors.New("disk full")}, []string{"write"}},
+	} {
+		logs.TakeAll()
+		r := &vendors.RefreshToken{TokenURL: srv.URL, HTTP: srv.Client(), Refresh: "configured", Store: tc.store}
+		_, err := r.Token(context.Background())
+		require.NoError(t, err)
+		var got []string
+		for _, entry := range logs.TakeAll() {
+			assert.Contains(t, entry.Message, "refresh token store: "+tc.want[len(got)]+" failed")
+			got = append(got, tc.want[len(got)])
+		}
+		assert.Equal(t, tc.want, got)
+	}
 }
