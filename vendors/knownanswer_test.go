@@ -266,7 +266,7 @@ func TestHTTPClientAnswers(t *testing.T) {
 	var nf *vendors.NotFoundError
 	require.ErrorAs(t, do(), &nf)
 	assert.Equal(t, "not found: POST /v1/x", nf.Error())
-	for _, s := range []int{http.StatusBadRequest, http.StatusForbidden, http.StatusConflict, 499, http.StatusMultipleChoices + 4} {
+	for _, s := range []int{http.StatusBadRequest, http.StatusForbidden, http.StatusConflict, 499, http.StatusMultipleChoices, http.StatusMultipleChoices + 4} {
 		status = s
 		err := do()
 		require.ErrorAs(t, err, &ae, "%d", s)

@@ -185,6 +185,8 @@ func TestRefreshTokenAnswers(t *testing.T) {
 	}{
 		{status: http.StatusTooManyRequests, retryAfter: "9", retryable: true},
 		{status: http.StatusServiceUnavailable, retryable: true},
+		{status: http.StatusInternalServerError, retryable: true},
+		{status: 499, want: "token refresh: HTTP 499: refused"},
 		{status: http.StatusUnauthorized, want: "token refresh: HTTP 401: refused; check the client id, secret and refresh token"},
 		{status: http.StatusForbidden, want: "token refresh: HTTP 403: refused; check the client id, secret and refresh token"},
 		{status: http.StatusMultipleChoices + 1, want: "token refresh: HTTP 301"},
