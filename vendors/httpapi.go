@@ -165,21 +165,24 @@ func short(b []byte) string {
 	return s
 }
 
-// RetryAfterSeconds reads Retry-After (seconds or an HTTP date).
+// RetryAfterSeconds reads Retry-After (seconds or an HTTP date). A value past what a
+// Duration holds ("1e300", "Inf") comes back negative from the conversion: no delay then.
 func RetryAfterSeconds(h http.Header, now time.Time) time.Duration {
-	return pc.ParseRetryAfter(h.Get("Retry-After"), now)
+	return max(pc.ParseRetryAfter(h.Get("Retry-After"), now), 0)
 }
 
-// VerifyHMAC compares a hex signature with HMAC(secret, parts…) in constant time, for every
+// VerifyHMAC compares a lower-case hex signature with HMAC(secret, parts…) in constant time, for every
 // secret of a comma-separated setting (any one verifies: rotation without downtime).
 func VerifyHMAC(newHash func() hash.Hash, secrets string, gotHex string, parts ...[]byte) error {
 	list := pc.SecretList(secrets)
 	if len(list) == 0 {
 		return &SignatureError{Reason: "no webhook secret configured"}
 	}
-	got, err := hex.DecodeString(strings.TrimSpace(gotHex))
-	if err != nil {
-		return &SignatureError{Reason: "signature is not hex"}
+	gotHex = strings.TrimSpace(gotHex)
+	got, err := hex.DecodeString(gotHex)
+	if err != nil || strings.ToLower(gotHex) != gotHex {
+		// vendors.md: every platform signs in lower-case hex; another spelling is not its signature.
+		return &SignatureError{Reason: "signature is not lower-case hex"}
 	}
 	match := 0
 	for _, secret := range list {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/big"
+	"regexp"
 	"strings"
 	"time"
 )
@@ -26,12 +27,21 @@ func Cents(v any) (int64, error) {
 	return centsOf(r, fmt.Sprintf("amount %q", text))
 }
 
+// AmountError is a money value or quantity that is not a usable amount; the text names it.
+type AmountError struct{ Reason string }
+
+func (e *AmountError) Error() string { return e.Reason }
+
+func amountError(format string, args ...any) error {
+	return &AmountError{Reason: fmt.Sprintf(format, args...)}
+}
+
 // decimal reads a money value or a quantity exactly (never through a float64's rounding).
 func decimal(v any) (*big.Rat, string, error) {
 	var s string
 	switch x := v.(type) {
 	case nil:
-		return nil, "", fmt.Errorf("amount is missing")
+		return nil, "", amountError("amount is missing")
 	case string:
 		s = x
 	case json.Number:
@@ -50,25 +60,28 @@ func decimal(v any) (*big.Rat, string, error) {
 			s = string(x)
 		}
 	default:
-		return nil, "", fmt.Errorf("amount %v: unsupported type %T", v, v)
+		return nil, "", amountError("amount %v: unsupported type %T", v, v)
 	}
 	s = strings.TrimSpace(strings.ReplaceAll(s, ",", ""))
 	s = strings.TrimPrefix(s, "$")
 	if s == "" || s == "null" {
-		return nil, "", fmt.Errorf("amount is missing")
+		return nil, "", amountError("amount is missing")
 	}
 	if len(s) > maxDecimalText { // "1e999999999" would make a number of a billion digits
-		return nil, "", fmt.Errorf("amount %.20q… is too long to be a number", s)
+		return nil, "", amountError("amount %.20q… is too long to be a number", s)
 	}
 	r, ok := new(big.Rat).SetString(s)
-	if !ok {
-		return nil, "", fmt.Errorf("amount %q is not a number", s)
+	if !ok || !decimalText.MatchString(s) {
+		return nil, "", amountError("amount %q is not a number", s)
 	}
 	if r.Sign() < 0 {
-		return nil, "", fmt.Errorf("amount %q is negative", s)
+		return nil, "", amountError("amount %q is negative", s)
 	}
 	return r, s, nil
 }
+
+// decimalText is a decimal number (big.Rat alone also reads "0x10", "1_000" and "10/4").
+var decimalText = regexp.MustCompile(`^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$`)
 
 // maxDecimalText bounds the text of a number read as a decimal (an exponent counts too).
 const maxDecimalText = 40
@@ -77,10 +90,10 @@ const maxDecimalText = 40
 func centsOf(r *big.Rat, what string) (int64, error) {
 	c := new(big.Rat).Mul(r, big.NewRat(100, 1))
 	if !c.IsInt() {
-		return 0, fmt.Errorf("%s has a fraction of a cent", what)
+		return 0, amountError("%s has a fraction of a cent", what)
 	}
 	if c.Num().Cmp(big.NewInt(MaxCents)) > 0 {
-		return 0, fmt.Errorf("%s is out of range (more than %s)", what, formatCents(MaxCents))
+		return 0, amountError("%s is out of range (more than %s)", what, formatCents(MaxCents))
 	}
 	return c.Num().Int64(), nil
 }
@@ -94,6 +107,15 @@ type Amount struct{ raw json.RawMessage }
 func (a *Amount) UnmarshalJSON(b []byte) error {
 	a.raw = append(json.RawMessage(nil), b...)
 	return nil
+}
+
+// MarshalJSON writes the amount as it arrived, so a record's version (which marshals the
+// rate or terms holding it) changes when the amount does.
+func (a Amount) MarshalJSON() ([]byte, error) {
+	if len(a.raw) == 0 {
+		return []byte("null"), nil
+	}
+	return a.raw, nil
 }
 
 // Set reports whether the amount was present and not null.

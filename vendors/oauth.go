@@ -166,7 +166,8 @@ func (r *RefreshToken) grant(ctx context.Context, refresh string) (grantAnswer, 
 	data, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	switch {
 	case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500:
-		return grantAnswer{}, &RetryableError{Err: &APIError{Status: resp.StatusCode, What: "token refresh", Body: short(data)}, RetryAfter: RetryAfterSeconds(resp.Header, time.Now())}
+		// The body may echo the form (credentials and refresh token): only the status is kept.
+		return grantAnswer{}, &RetryableError{Err: &APIError{Status: resp.StatusCode, What: "token refresh", Body: "unavailable; retried"}, RetryAfter: RetryAfterSeconds(resp.Header, time.Now())}
 	case resp.StatusCode == http.StatusBadRequest || resp.StatusCode == http.StatusUnauthorized:
 		// invalid_grant (or a refused client): the caller may try another refresh token.
 		return grantAnswer{}, &grantRefused{status: resp.StatusCode}
