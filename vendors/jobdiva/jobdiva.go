@@ -151,9 +151,6 @@ func (a *Adapter) VerifyWebhook(h http.Header, body []byte) error {
 	if !ok {
 		return &vendors.SignatureError{Reason: HeaderSignature + " must start with sha1="}
 	}
-	if sig != strings.ToLower(sig) {
-		return &vendors.SignatureError{Reason: HeaderSignature + " must be lower-case hex"} // as JobDiva sends it
-	}
 	return vendors.VerifyHMAC(sha1.New, a.cfg.WebhookSecret, sig, body)
 }
 

@@ -96,9 +96,6 @@ func (a *Adapter) VerifyWebhook(h http.Header, body []byte) error {
 	if !ok || sig == "" {
 		return &vendors.SignatureError{Reason: "missing " + HeaderSignature + ": sha256=<hex>"}
 	}
-	if sig != strings.ToLower(sig) {
-		return &vendors.SignatureError{Reason: HeaderSignature + " must be lower-case hex"} // as Sign writes it
-	}
 	return vendors.VerifyHMAC(sha256.New, a.cfg.WebhookSecret, sig, body)
 }
 
@@ -255,8 +252,8 @@ func (c Contract) Version() string {
 	return vendors.RecordVersion(Vendor, c.ID, c.Status, str(c.EndDate), strings.Join(terms, ","), c.ModifyDate)
 }
 
-// version is the amount as a version part: vendors.Amount keeps its text unexported (it
-// marshals as {}), so its cents, or the refusal naming the text.
+// version is the amount as a version part: its cents (so "75" and "75.00" are one version),
+// or the refusal naming the text.
 func (m Money) version() string {
 	cents, err := m.RawValue.Cents()
 	if err != nil {
