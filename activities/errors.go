@@ -98,9 +98,13 @@ func classifyContractor(err error) error {
 
 func retryable(err error, after time.Duration) error {
 	return temporal.NewApplicationErrorWithOptions(err.Error(), ErrRetryable, temporal.ApplicationErrorOptions{
-		Cause: err, NextRetryDelay: after,
+		Cause: err, NextRetryDelay: min(after, MaxServerRetryDelay),
 	})
 }
+
+// MaxServerRetryDelay caps the wait a server asks for (Retry-After, a rate-limit reset): a
+// garbled or hostile "Retry-After: 1e300" must not park an activity for centuries.
+const MaxServerRetryDelay = time.Hour
 
 // ErrorType returns the typed name of an activity error ("" when it has none).
 func ErrorType(err error) string {

@@ -35,6 +35,8 @@ func TestClassify(t *testing.T) {
 		{"network", &pc.Error{Err: errors.New("connection refused"), Retryable: true}, ErrRetryable, true, 0},
 		{"missing mapping", &config.MissingMappingError{Kind: "category", Key: "remote/x"}, ErrMissingMapping, false, 0},
 		{"platform 429", &vendors.RetryableError{Err: &vendors.APIError{Status: 429}, RetryAfter: 3 * time.Second}, ErrRetryable, true, 3 * time.Second},
+		{"platform 429 asking for centuries", &vendors.RetryableError{Err: &vendors.APIError{Status: 429}, RetryAfter: 1<<63 - 1}, ErrRetryable, true, time.Hour},
+		{"1099Policy 503 asking for 2 hours", &pc.Error{StatusCode: 503, Retryable: true, RetryAfter: 2 * time.Hour}, ErrRetryable, true, time.Hour},
 		{"platform 400", &vendors.APIError{Status: 400}, ErrBusiness, false, 0},
 		{"platform 404", &vendors.NotFoundError{What: "x"}, ErrNotFound, false, 0},
 	} {

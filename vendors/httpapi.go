@@ -165,10 +165,9 @@ func short(b []byte) string {
 	return s
 }
 
-// RetryAfterSeconds reads Retry-After (seconds or an HTTP date). A value past what a
-// Duration holds ("1e300", "Inf") comes back negative from the conversion: no delay then.
+// RetryAfterSeconds reads Retry-After (seconds or an HTTP date).
 func RetryAfterSeconds(h http.Header, now time.Time) time.Duration {
-	return max(pc.ParseRetryAfter(h.Get("Retry-After"), now), 0)
+	return pc.ParseRetryAfter(h.Get("Retry-After"), now)
 }
 
 // VerifyHMAC compares a lower-case hex signature with HMAC(secret, parts…) in constant time, for every
