@@ -48,3 +48,25 @@ func TestOperatorRetryAfterAStoredRefusalUsesTheNextKeyGeneration(t *testing.T) 
 	assert.Equal(t, engagement.StatusAwaitingApplication, retried.CoverageStatus, causes(retried))
 	assert.Empty(t, retried.AttentionReason)
 }
+
+// An end 1099Policy refused (the assignment's cancellation) parks the ending engagement; the
+// operator's retry is accepted and runs the end again under the next key generation.
+func TestOperatorRetryResumesARefusedEnd(t *testing.T) {
+	f := newFixture(t)
+	f.engagement("ct_1", "end@example.com")
+	f.returningContractor("end@example.com")
+	f.sim.AddFault(policysim.Fault{PathPrefix: "/api/v1/assignments/cancel", Status: 400, Count: 1, Stored: true})
+	var parked engagement.Status
+	var answer *error
+	f.at(time.Hour, func() { f.platformEvent(vendors.KindCancel, "c") })
+	f.at(2*time.Hour, func() {
+		parked = f.status()
+		answer = f.update(engagement.UpdateOperatorAction, "op-retry-end", engagement.OperatorAction{Action: engagement.ActionRetry})
+	})
+	final := f.run()
+	assert.Equal(t, engagement.StatusNeedsAttention, parked.CoverageStatus, causes(parked))
+	assert.Contains(t, parked.AttentionReason, "end: ")
+	assert.NoError(t, *answer, "the retry of a refused end is accepted")
+	assert.Equal(t, []string{"engagement:remote:ct_1/cancel-assignment/g0", "engagement:remote:ct_1/cancel-assignment/g1"}, f.postKeys("/assignments/cancel"))
+	assert.Equal(t, engagement.StatusCanceled, final.CoverageStatus, causes(final))
+}
