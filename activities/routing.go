@@ -39,7 +39,7 @@ func (a *Activities) ResolvePolicyEvent(ctx context.Context, in RouteInput) (Rou
 		if err != nil && !pc.IsNotFound(err) {
 			return RouteOutput{}, classify(err)
 		}
-		if key := q.CustomMetadata[EngagementKeyField]; key != "" {
+		if key := engagement.EngagementKey(q.CustomMetadata[EngagementKeyField]); key != "" {
 			ids[key] = true
 		}
 		contractor = vendors.FirstNonEmpty(contractor, q.Contractor)

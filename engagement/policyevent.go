@@ -35,6 +35,16 @@ type PolicyEvent struct {
 // PolicyEventFrom reduces a parsed 1099Policy event to the signal payload.
 func PolicyEventFrom(ev pc.Event, source string) PolicyEvent {
 	return PolicyEvent{EventID: ev.ID, Type: ev.Type, Created: int64(ev.Created), ObjectID: ev.ObjectID, QuoteID: ev.QuoteID,
-		ContractorID: ev.ContractorID, Status: ev.Status, ExpirationDate: int64(ev.ExpirationDate), EngagementKey: ev.EngagementKey(),
+		ContractorID: ev.ContractorID, Status: ev.Status, ExpirationDate: int64(ev.ExpirationDate), EngagementKey: EngagementKey(ev.EngagementKey()),
 		Source: source}
+}
+
+// EngagementKey is custom_metadata.engagement_key as a workflow id to signal: an engagement's
+// (this service sets no other), else "" (the event is then routed by its objects, never
+// signalled to another kind of workflow).
+func EngagementKey(metadataValue string) string {
+	if _, _, ok := ParseWorkflowID(metadataValue); !ok {
+		return ""
+	}
+	return metadataValue
 }

@@ -54,7 +54,7 @@ func TestPolicyEventsAreRoutedToEveryEngagementOfTheContractor(t *testing.T) {
 
 	for name, ev := range map[string]engagement.PolicyEvent{
 		"only the policy id (the contractor read from 1099Policy)": {EventID: "ev_1", Type: cancelled.Type, ObjectID: cancelled.ObjectID},
-		"as the sandbox sent it": cancelled,
+		"as the sandbox sent it":                                   cancelled,
 		"naming one engagement in its metadata": func() engagement.PolicyEvent {
 			one := cancelled
 			one.EngagementKey = "engagement:remote:ct_a"
