@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/testsuite"
 
 	"github.com/coverage-orchestrator/coverage/activities"
 	"github.com/coverage-orchestrator/coverage/engagement"
@@ -146,4 +147,75 @@ func TestNoNotifierQueuesNothing(t *testing.T) {
 	final := f.run()
 	assert.Contains(t, statuses(final), engagement.StatusUnprotected)
 	assert.Zero(t, handOvers)
+}
+
+// flakyReceiver answers 503 to its first failures requests, then like receiver.
+type flakyReceiver struct {
+	receiver
+	failures int
+}
+
+func (r *flakyReceiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	r.mu.Lock()
+	fail := r.failures > 0
+	if fail {
+		r.failures--
+	}
+	r.mu.Unlock()
+	if fail {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		return
+	}
+	r.receiver.ServeHTTP(w, req)
+}
+
+// The sender workflow (SPEC §8: at least once, in order per engagement) keeps one queue per
+// destination: a destination that is down for a while gets every notification in order once it
+// answers, the other is not held up, and an event handed over twice (a retried hand-over) is
+// sent once. It completes when every queue is empty.
+func TestNotificationSenderKeepsOneQueuePerDestination(t *testing.T) {
+	healthy := &receiver{t: t}
+	down := &flakyReceiver{receiver: receiver{t: t}, failures: 3}
+	healthySrv, downSrv := httptest.NewServer(healthy), httptest.NewServer(down)
+	t.Cleanup(func() { healthySrv.Close(); downSrv.Close() })
+	acts := &activities.Activities{Notifier: &notify.Sender{URLs: []string{downSrv.URL, healthySrv.URL}, Secret: notifySecret}}
+	var suite testsuite.WorkflowTestSuite
+	env := suite.NewTestWorkflowEnvironment()
+	env.RegisterWorkflow(NotificationSenderWorkflow)
+	env.RegisterActivity(acts)
+	event := func(n int, typ string) notify.Event {
+		return notify.Event{ID: notify.EventID("engagement:remote:ct_1", n), Type: typ, Created: int64(1799055000 + n),
+			Engagement: notify.Engagement{WorkflowID: "engagement:remote:ct_1", Vendor: "remote", EngagementID: "ct_1"}}
+	}
+	first, second := event(1, notify.EngagementUnprotected), event(2, notify.EngagementInsured)
+	var healthyAfter3s []string
+	env.RegisterDelayedCallback(func() {
+		env.SignalWorkflow(engagement.SignalNotification, first)
+		env.SignalWorkflow(engagement.SignalNotification, second)
+		env.SignalWorkflow(engagement.SignalNotification, first) // handed over again
+	}, 0) // signal-with-start: the signals come with the start
+	env.RegisterDelayedCallback(func() {
+		healthy.mu.Lock()
+		for _, ev := range healthy.bodies {
+			healthyAfter3s = append(healthyAfter3s, ev.ID)
+		}
+		healthy.mu.Unlock()
+	}, 3*time.Second)
+	env.ExecuteWorkflow(NotificationSenderWorkflow, engagement.NotificationSenderInput{EngagementWorkflowID: "engagement:remote:ct_1"})
+	require.True(t, env.IsWorkflowCompleted())
+	require.NoError(t, env.GetWorkflowError())
+
+	ids := func(r *receiver) []string {
+		var out []string
+		for _, ev := range r.bodies {
+			out = append(out, ev.ID)
+		}
+		return out
+	}
+	// notify.EventID's rule, computed with python3 (see above)
+	want := []string{"ntf_10c51a98f5a8761fb032cdcd", "ntf_a7868123c27583150400de50"}
+	assert.Equal(t, want, ids(healthy))
+	assert.Equal(t, want, ids(&down.receiver), "every notification, in order, once the destination answers")
+	assert.Equal(t, want, healthyAfter3s, "the healthy destination did not wait for the one that was down")
+	assert.Zero(t, down.failures)
 }
