@@ -100,6 +100,9 @@ func TestNotificationsOfALifecycleInOrderWithStableIDsAndRedactedReasons(t *test
 	})
 	final := f.run()
 	require.Equal(t, engagement.StatusEnded, final.CoverageStatus, causes(final))
+	assert.Equal(t, []engagement.CoverageStatus{engagement.StatusNeedsAttention, engagement.StatusPending, engagement.StatusAwaitingApplication,
+		engagement.StatusUnprotected, engagement.StatusApplicationInProgress, engagement.StatusInsured, engagement.StatusEnded}, statuses(final),
+		"an application started while unprotected shows APPLICATION_IN_PROGRESS (told to nobody)")
 
 	type sent struct{ ID, Type, Status, Reason string }
 	var got []sent

@@ -53,11 +53,12 @@ func knownWindowFixture(t *testing.T, email, startDay, endDay string) *fixture {
 
 // returningContractor gives the engagement's contractor an active policy: it is covered by an
 // assignment.
-func (f *fixture) returningContractor(email string) {
+func (f *fixture) returningContractor(email string) pc.Policy {
 	con, err := f.client.CreateContractor(context.Background(), "seed", pc.Contractor{FirstName: "J", LastName: "C", Email: email})
 	require.NoError(f.t, err)
-	_, err = f.sim.SeedPolicy(pc.Policy{Contractor: con.ID})
+	policy, err := f.sim.SeedPolicy(pc.Policy{Contractor: con.ID})
 	require.NoError(f.t, err)
+	return policy
 }
 
 // window is the effective_date and end_date a 1099Policy request body carries.
