@@ -200,17 +200,34 @@ func TestDetailsLineFromTheStart(t *testing.T) {
 		func(ctx context.Context, in activities.FetchEngagementInput) (activities.FetchEngagementOutput, error) {
 			return f.acts.FetchEngagement(ctx, in)
 		})
-	var details string
-	f.at(time.Minute, func() {
-		v, err := f.env.QueryWorkflow("__temporal_workflow_metadata")
-		require.NoError(t, err)
-		var meta sdkpb.WorkflowMetadata
-		require.NoError(t, v.Get(&meta))
-		details = meta.GetCurrentDetails()
-	})
-	f.at(2*time.Hour, func() { f.platformEvent(vendors.KindCancel, "c") })
+	var details, awaiting string
+	var s engagement.Status
+	f.at(time.Minute, func() { details = f.details() })
+	f.at(2*time.Hour, func() { s = f.status(); awaiting = f.details(); f.platformEvent(vendors.KindCancel, "c") })
 	f.run()
 	assert.Equal(t, "**remote ct_1** · PENDING · certificate NONE · window unknown", details)
+	assert.Equal(t, "**remote ct_1** · AWAITING_APPLICATION · certificate NONE · "+day(s.CoverageStart)+" → "+day(s.CoverageEnd)+
+		"\n\nApplication session: "+s.Policy.SessionURL, awaiting)
+}
+
+// details is the Temporal UI's details line of the engagement.
+func (f *fixture) details() string {
+	v, err := f.env.QueryWorkflow("__temporal_workflow_metadata")
+	require.NoError(f.t, err)
+	var meta sdkpb.WorkflowMetadata
+	require.NoError(f.t, v.Get(&meta))
+	return meta.GetCurrentDetails()
+}
+
+// A parked engagement's details line says why; the window is the engagement's.
+func TestDetailsLineOfAParkedEngagement(t *testing.T) {
+	f := knownWindowFixture(t, "", "2027-01-11", "2027-02-09")
+	f.acts.Mapping = config.Mapping{DefaultEntity: "en_1"} // no category mapping: parks at the job
+	var parked string
+	f.at(time.Hour, func() { parked = f.details(); f.platformEvent(vendors.KindCancel, "c") })
+	f.run()
+	assert.Equal(t, "**remote ct_1** · NEEDS_ATTENTION · certificate NONE · 2027-01-11 → 2027-02-10\n\nNeeds attention: "+
+		`create job: no category mapping for "remote/marketing_design" and no default (MissingMapping)`, parked)
 }
 
 // A queued engagement that releases before its turn leaves the queue, even when it is first

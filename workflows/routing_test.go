@@ -2,6 +2,7 @@ package workflows
 
 import (
 	"context"
+	"errors"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -10,6 +11,7 @@ import (
 	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/require"
 	commonpb "go.temporal.io/api/common/v1"
+	sdkpb "go.temporal.io/api/sdk/v1"
 	workflowpb "go.temporal.io/api/workflow/v1"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/mocks"
@@ -81,4 +83,49 @@ func TestPolicyEventsAreRoutedToEveryEngagementOfTheContractor(t *testing.T) {
 			assert.Equal(t, signalled, delivered)
 		})
 	}
+}
+
+// The router's details line names where it delivered the event; an event no engagement takes
+// is kept, tried every 10 minutes, for 7 days.
+func TestRouterDetailsAndGiveUp(t *testing.T) {
+	details := func(env *testsuite.TestWorkflowEnvironment) string {
+		v, err := env.QueryWorkflow("__temporal_workflow_metadata")
+		require.NoError(t, err)
+		var meta sdkpb.WorkflowMetadata
+		require.NoError(t, v.Get(&meta))
+		return meta.GetCurrentDetails()
+	}
+	newRouter := func(targets []string, signalErr error) (*testsuite.TestWorkflowEnvironment, *int) {
+		var suite testsuite.WorkflowTestSuite
+		env := suite.NewTestWorkflowEnvironment()
+		env.RegisterWorkflow(PolicyEventRouterWorkflow)
+		acts := &activities.Activities{}
+		env.RegisterActivity(acts)
+		tries := 0
+		env.OnActivity(acts.ResolvePolicyEvent, mock.Anything, mock.Anything).Return(
+			func(context.Context, activities.RouteInput) (activities.RouteOutput, error) {
+				tries++
+				return activities.RouteOutput{WorkflowIDs: targets}, nil
+			})
+		env.OnSignalExternalWorkflow(mock.Anything, mock.Anything, "", engagement.SignalPolicyEvent, mock.Anything).Return(signalErr)
+		return env, &tries
+	}
+	ev := engagement.PolicyEvent{EventID: "ev_1", Type: pc.EventPolicyCancelled, ObjectID: "pl_1"}
+
+	env, _ := newRouter([]string{"engagement:remote:a", "engagement:upwork:b"}, nil)
+	env.ExecuteWorkflow(PolicyEventRouterWorkflow, ev)
+	require.NoError(t, env.GetWorkflowError())
+	assert.Equal(t, "delivered to engagement:remote:a, engagement:upwork:b", details(env))
+
+	env, _ = newRouter([]string{"engagement:remote:closed"}, errors.New("workflow not found"))
+	env.ExecuteWorkflow(PolicyEventRouterWorkflow, ev)
+	require.NoError(t, env.GetWorkflowError())
+	assert.Equal(t, "delivered to no running engagement", details(env))
+
+	env, tries := newRouter(nil, nil)
+	start := env.Now()
+	env.ExecuteWorkflow(PolicyEventRouterWorkflow, ev)
+	// Tried at 0, every 10 minutes through 7 days (7 x 24 x 6 + 1 tries), and once more.
+	assert.Equal(t, 7*24*6+2, *tries)
+	assert.Equal(t, RouterGiveUpAfter+RouterRetryEvery, env.Now().Sub(start))
 }
