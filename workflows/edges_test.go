@@ -259,3 +259,20 @@ func TestCoordinatorDropsTheFirstQueuedEngagementWhenItLeaves(t *testing.T) {
 	require.NoError(t, env.GetWorkflowError())
 	assert.Equal(t, []grant{{"engagement:remote:a", false}, {"engagement:remote:c", true}}, grants)
 }
+
+// An open-ended engagement parked at set-up has no deadline at all: it waits for the operator,
+// and the retry resumes it.
+func TestParkedOpenEndedEngagementWaitsForTheOperator(t *testing.T) {
+	f := knownWindowFixture(t, "", "2027-01-11", "")
+	f.acts.Mapping = config.Mapping{DefaultEntity: "en_1"} // no category mapping: parks at the job
+	var parked, resumed engagement.Status
+	f.at(30*24*time.Hour, func() {
+		parked = f.status()
+		f.acts.Mapping.DefaultCategoryCode = "jc_default"
+		f.operator(engagement.OperatorAction{Action: engagement.ActionRetry, RequestID: "op-retry"})
+	})
+	f.at(31*24*time.Hour, func() { resumed = f.status(); f.platformEvent(vendors.KindCancel, "c") })
+	f.run()
+	assert.Equal(t, engagement.StatusNeedsAttention, parked.CoverageStatus, causes(parked))
+	assert.Equal(t, engagement.StatusUnprotected, resumed.CoverageStatus, "resumed after the start date passed: %s", causes(resumed))
+}
