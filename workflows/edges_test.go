@@ -18,6 +18,7 @@ import (
 	"github.com/coverage-orchestrator/coverage/activities"
 	"github.com/coverage-orchestrator/coverage/config"
 	"github.com/coverage-orchestrator/coverage/engagement"
+	"github.com/coverage-orchestrator/coverage/sandbox/policysim"
 	"github.com/coverage-orchestrator/coverage/vendors"
 )
 
@@ -275,4 +276,28 @@ func TestParkedOpenEndedEngagementWaitsForTheOperator(t *testing.T) {
 	f.run()
 	assert.Equal(t, engagement.StatusNeedsAttention, parked.CoverageStatus, causes(parked))
 	assert.Equal(t, engagement.StatusUnprotected, resumed.CoverageStatus, "resumed after the start date passed: %s", causes(resumed))
+}
+
+// A renewal whose new session 1099Policy refused expires the old session once: the retry
+// opens the new session without expiring the old one again.
+func TestRetriedRenewalExpiresTheOldSessionOnce(t *testing.T) {
+	f := newFixture(t)
+	f.engagement("ct_1", "")
+	var first engagement.Status
+	f.at(time.Hour, func() {
+		first = f.status()
+		// the 48 h renewal: its expiry and its new session both refused
+		f.sim.AddFault(policysim.Fault{PathPrefix: "/api/v1/apply/sessions", Status: 400, Count: 2})
+	})
+	var parked, renewed engagement.Status
+	f.at(49*time.Hour, func() {
+		parked = f.status()
+		f.operator(engagement.OperatorAction{Action: engagement.ActionRetry, RequestID: "op-retry"})
+	})
+	f.at(50*time.Hour, func() { renewed = f.status(); f.platformEvent(vendors.KindCancel, "c") })
+	f.run()
+	assert.Equal(t, engagement.StatusNeedsAttention, parked.CoverageStatus, causes(parked))
+	assert.NotEqual(t, first.Policy.SessionID, renewed.Policy.SessionID, causes(renewed))
+	assert.Len(t, f.postKeys("/apply/sessions/"+first.Policy.SessionID+"/expire"), 1, "expired (refused) once, not again on the retry")
+	assert.Equal(t, 1, strings.Count(causes(renewed), "session "+first.Policy.SessionID+" expired"))
 }
