@@ -1,0 +1,146 @@
+package workflows
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/mock"
+	"github.com/stretchr/testify/require"
+	sdkpb "go.temporal.io/api/sdk/v1"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/testsuite"
+
+	"github.com/coverage-orchestrator/coverage/activities"
+	"github.com/coverage-orchestrator/coverage/engagement"
+	pc "github.com/coverage-orchestrator/coverage/policyclient"
+	"github.com/coverage-orchestrator/coverage/sandbox/policysim"
+	"github.com/coverage-orchestrator/coverage/vendors"
+)
+
+// Refetch mode (POLICY_WEBHOOK_VERIFY=refetch): the router acts on the event 1099Policy has
+// under the id, never on the webhook's body.
+func TestRefetchModeRoutesOnlyWhat1099PolicyHas(t *testing.T) {
+	run := func(t *testing.T, fetched activities.FetchEventOutput) (*testsuite.TestWorkflowEnvironment, []engagement.PolicyEvent) {
+		var suite testsuite.WorkflowTestSuite
+		env := suite.NewTestWorkflowEnvironment()
+		env.RegisterWorkflow(PolicyEventRouterWorkflow)
+		acts := &activities.Activities{}
+		env.RegisterActivity(acts)
+		env.OnActivity(acts.FetchPolicyEvent, mock.Anything, activities.FetchEventInput{EventID: "ev_7", Source: engagement.SourceWebhook}).Return(fetched, nil)
+		env.OnActivity(acts.ResolvePolicyEvent, mock.Anything, mock.Anything).Return(activities.RouteOutput{WorkflowIDs: []string{"engagement:remote:a"}}, nil)
+		var delivered []engagement.PolicyEvent
+		env.OnSignalExternalWorkflow(mock.Anything, "engagement:remote:a", "", engagement.SignalPolicyEvent, mock.Anything).Return(
+			func(_, _, _, _ string, arg any) error {
+				delivered = append(delivered, arg.(engagement.PolicyEvent))
+				return nil
+			})
+		env.ExecuteWorkflow(PolicyEventRouterWorkflow, engagement.PolicyEvent{EventID: "ev_7", Refetch: true, Source: engagement.SourceWebhook, Type: "forged"})
+		require.True(t, env.IsWorkflowCompleted())
+		return env, delivered
+	}
+	details := func(env *testsuite.TestWorkflowEnvironment) string {
+		v, err := env.QueryWorkflow("__temporal_workflow_metadata")
+		require.NoError(t, err)
+		var meta sdkpb.WorkflowMetadata
+		require.NoError(t, v.Get(&meta))
+		return meta.GetCurrentDetails()
+	}
+	t.Run("not in 1099Policy: fails, nothing delivered", func(t *testing.T) {
+		env, delivered := run(t, activities.FetchEventOutput{})
+		var ae *temporal.ApplicationError
+		require.True(t, errors.As(env.GetWorkflowError(), &ae), "%v", env.GetWorkflowError())
+		assert.Equal(t, ErrEventNotFound, ae.Type())
+		assert.Equal(t, "1099Policy has no event ev_7; nothing changed", ae.Message())
+		assert.Empty(t, delivered)
+		assert.Equal(t, "1099Policy has no event ev_7: a forged or mistaken webhook; nothing changed", details(env))
+	})
+	t.Run("an event no engagement acts on", func(t *testing.T) {
+		env, delivered := run(t, activities.FetchEventOutput{Found: true, Event: engagement.PolicyEvent{EventID: "ev_7", Type: "application.created", ObjectID: "ias_1"}})
+		require.NoError(t, env.GetWorkflowError())
+		assert.Empty(t, delivered)
+		assert.Equal(t, "no engagement acts on application.created; nothing changed", details(env))
+	})
+	t.Run("the stored event is what is delivered", func(t *testing.T) {
+		stored := engagement.PolicyEvent{EventID: "ev_7", Type: pc.EventPolicyCancelled, ObjectID: "pl_1", Source: engagement.SourceWebhook}
+		env, delivered := run(t, activities.FetchEventOutput{Found: true, Event: stored})
+		require.NoError(t, env.GetWorkflowError())
+		assert.Equal(t, []engagement.PolicyEvent{stored}, delivered)
+	})
+}
+
+// The detail query (the console's engagement page): the actions whose validators accept them
+// now, the window, and once ending, when.
+func TestDetailQueryOffersWhatTheValidatorsAccept(t *testing.T) {
+	f := knownWindowFixture(t, "", "2027-01-11", "2027-02-09")
+	detail := func() engagement.Detail {
+		v, err := f.env.QueryWorkflow(engagement.QueryDetail)
+		require.NoError(t, err)
+		var d engagement.Detail
+		require.NoError(t, v.Get(&d))
+		return d
+	}
+	var awaiting engagement.Detail
+	f.at(time.Hour, func() { awaiting = detail(); f.platformEvent(vendors.KindCancel, "c") })
+	f.run()
+	assert.Equal(t, []string{engagement.ActionResendSession, engagement.ActionEnd}, awaiting.Actions)
+	assert.True(t, awaiting.Open)
+	assert.True(t, awaiting.TakesCertificate)
+	assert.EqualValues(t, knownStart, awaiting.WorkStart)
+	assert.EqualValues(t, knownEnd, awaiting.WorkEnd)
+	assert.Zero(t, awaiting.EndedAt)
+	assert.Equal(t, "ctr_ct_1", awaiting.Contractor.SourceID)
+}
+
+func TestDetailQueryOfAnEndingEngagement(t *testing.T) {
+	f := knownWindowFixture(t, "end@example.com", "2027-01-11", "2027-02-09")
+	f.returningContractor("end@example.com")
+	f.sim.AddFault(policysim.Fault{PathPrefix: "/api/v1/assignments/cancel", Status: 400, Count: 1})
+	var ending engagement.Detail
+	f.at(time.Hour, func() { f.platformEvent(vendors.KindCancel, "c") })
+	f.at(2*time.Hour, func() {
+		v, err := f.env.QueryWorkflow(engagement.QueryDetail)
+		require.NoError(t, err)
+		require.NoError(t, v.Get(&ending))
+		f.operator(engagement.OperatorAction{Action: engagement.ActionRetry, RequestID: "op-retry"})
+	})
+	f.run()
+	assert.Equal(t, []string{engagement.ActionRetry}, ending.Actions, "a refused end: only its retry")
+	assert.False(t, ending.Open)
+	assert.False(t, ending.TakesCertificate)
+	assert.EqualValues(t, knownNow+3600, ending.EndedAt)
+}
+
+// assignment.cancelled for the engagement's assignment leaves it unprotected; 1099Policy
+// finding the contractor ineligible parks it for an operator.
+func TestAssignmentCancelledAndApplicationIneligible(t *testing.T) {
+	t.Run("assignment cancelled", func(t *testing.T) {
+		f := newFixture(t)
+		f.engagement("ct_1", "cancel@example.com")
+		f.returningContractor("cancel@example.com")
+		var s, after engagement.Status
+		f.at(time.Hour, func() {
+			s = f.status()
+			f.policyEvent(engagement.PolicyEvent{EventID: "ev_x", Type: pc.EventAssignmentCancelled, ObjectID: "an_other"})
+			f.policyEvent(engagement.PolicyEvent{EventID: "ev_y", Type: pc.EventAssignmentCancelled, ObjectID: s.Policy.AssignmentID})
+		})
+		f.at(2*time.Hour, func() { after = f.status(); f.platformEvent(vendors.KindCancel, "c") })
+		f.run()
+		assert.Contains(t, causes(after), "INSURED->UNPROTECTED: assignment "+s.Policy.AssignmentID+" cancelled in 1099Policy; re-binding through a new quote\n")
+		assert.NotContains(t, causes(after), "an_other")
+	})
+	t.Run("application ineligible", func(t *testing.T) {
+		f := newFixture(t)
+		f.engagement("ct_1", "")
+		var parked engagement.Status
+		f.at(time.Hour, func() {
+			s := f.status()
+			f.policyEvent(engagement.PolicyEvent{EventID: "ev_i", Type: pc.EventApplicationIneligible, ObjectID: s.Policy.SessionID})
+		})
+		f.at(2*time.Hour, func() { parked = f.status(); f.platformEvent(vendors.KindCancel, "c") })
+		f.run()
+		assert.Equal(t, engagement.StatusNeedsAttention, parked.CoverageStatus)
+		assert.Equal(t, "application: 1099Policy found the contractor ineligible for coverage", parked.AttentionReason)
+	})
+}
