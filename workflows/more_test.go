@@ -144,3 +144,23 @@ func TestAssignmentCancelledAndApplicationIneligible(t *testing.T) {
 		assert.Equal(t, "application: 1099Policy found the contractor ineligible for coverage", parked.AttentionReason)
 	})
 }
+
+// application.expired renews the session it names when it is the open one; an expiry of an
+// earlier session of the same quote changes nothing.
+func TestApplicationExpiredRenewsOnlyTheOpenSession(t *testing.T) {
+	f := newFixture(t)
+	f.engagement("ct_1", "")
+	var first, second engagement.Status
+	f.at(time.Hour, func() {
+		first = f.status()
+		f.policyEvent(engagement.PolicyEvent{EventID: "ev_e1", Type: pc.EventApplicationExpired, ObjectID: first.Policy.SessionID, QuoteID: first.Policy.QuoteID})
+	})
+	f.at(2*time.Hour, func() {
+		second = f.status()
+		f.policyEvent(engagement.PolicyEvent{EventID: "ev_e2", Type: pc.EventApplicationExpired, ObjectID: first.Policy.SessionID, QuoteID: first.Policy.QuoteID})
+	})
+	f.at(3*time.Hour, func() { f.platformEvent(vendors.KindCancel, "c") })
+	f.run()
+	assert.NotEqual(t, first.Policy.SessionID, second.Policy.SessionID, causes(second))
+	assert.Equal(t, []string{"engagement:remote:ct_1/session-1.1/g0", "engagement:remote:ct_1/session-1.2/g0"}, f.postKeys("/apply/sessions"))
+}
