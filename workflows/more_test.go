@@ -164,3 +164,32 @@ func TestApplicationExpiredRenewsOnlyTheOpenSession(t *testing.T) {
 	assert.NotEqual(t, first.Policy.SessionID, second.Policy.SessionID, causes(second))
 	assert.Equal(t, []string{"engagement:remote:ct_1/session-1.1/g0", "engagement:remote:ct_1/session-1.2/g0"}, f.postKeys("/apply/sessions"))
 }
+
+// Contractor details an operator supplies fill what the platform left empty and resume a
+// parked engagement. (The email is not asserted: the platform's empty email is already the
+// proxy by the time the details apply; see the closing note of issue 26.)
+func TestContractorDetailsResumeAndFillTheContractor(t *testing.T) {
+	f := newFixture(t)
+	f.engagement("ct_1", "")
+	f.sim.AddFault(policysim.Fault{PathPrefix: "/api/v1/contractors", Status: 400, Count: 1}) // the lookup refused: parks
+	var parked, resumed engagement.Status
+	var answer *error
+	f.at(time.Hour, func() {
+		parked = f.status()
+		answer = f.update(engagement.UpdateContractorDetails, "op-details", engagement.ContractorDetails{Email: "Jordan.Cruz@Example.COM",
+			Phone: "+14155550100", Address: &engagement.ContactAddress{Line1: "1 Main St", Locality: "Oakland", Region: "CA", PostalCode: "94607", Country: "US"},
+			Note: "from the signed contract"})
+	})
+	f.at(2*time.Hour, func() { resumed = f.status(); f.platformEvent(vendors.KindCancel, "c") })
+	f.run()
+	assert.Equal(t, engagement.StatusNeedsAttention, parked.CoverageStatus, causes(parked))
+	assert.NoError(t, *answer)
+	assert.Equal(t, engagement.StatusAwaitingApplication, resumed.CoverageStatus, causes(resumed))
+	assert.Contains(t, causes(resumed), "NEEDS_ATTENTION->PENDING: contractor details supplied by an operator: from the signed contract\n")
+	cons := f.posts("/contractors")
+	require.Len(t, cons, 1)
+	for _, field := range []string{`"phone":"+14155550100"`, `"line1":"1 Main St"`, `"locality":"Oakland"`,
+		`"region":"CA"`, `"postalcode":"94607"`, `"country":"US"`} {
+		assert.Contains(t, cons[0].Body, field)
+	}
+}
