@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"context"
 	"errors"
 	"testing"
 	"time"
@@ -192,4 +193,29 @@ func TestContractorDetailsResumeAndFillTheContractor(t *testing.T) {
 		`"region":"CA"`, `"postalcode":"94607"`, `"country":"US"`} {
 		assert.Contains(t, cons[0].Body, field)
 	}
+}
+
+// Keys beside the id that a platform needs to read its record (JobDiva's) travel from the
+// events to every read; an empty one does not overwrite a known one.
+func TestEventRefsReachTheRead(t *testing.T) {
+	f := newFixture(t)
+	f.engagement("ct_1", "")
+	var reads []map[string]string
+	f.env.OnActivity(f.acts.FetchEngagement, mock.Anything, mock.Anything).Return(
+		func(ctx context.Context, in activities.FetchEngagementInput) (activities.FetchEngagementOutput, error) {
+			reads = append(reads, in.Refs)
+			return f.acts.FetchEngagement(ctx, in)
+		})
+	f.at(time.Hour, func() {
+		f.platformEvent(vendors.KindUpdate, "up-1", func(e *vendors.Event) { e.Refs = map[string]string{"candidate": "77", "company": "9"} })
+	})
+	f.at(2*time.Hour, func() {
+		f.platformEvent(vendors.KindUpdate, "up-2", func(e *vendors.Event) { e.Refs = map[string]string{"candidate": "", "start": "5"} })
+	})
+	f.at(3*time.Hour, func() { f.platformEvent(vendors.KindCancel, "c") })
+	f.run()
+	require.Len(t, reads, 3)
+	assert.Empty(t, reads[0])
+	assert.Equal(t, map[string]string{"candidate": "77", "company": "9"}, reads[1])
+	assert.Equal(t, map[string]string{"candidate": "77", "company": "9", "start": "5"}, reads[2])
 }
