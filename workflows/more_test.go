@@ -219,3 +219,27 @@ func TestEventRefsReachTheRead(t *testing.T) {
 	assert.Equal(t, map[string]string{"candidate": "77", "company": "9"}, reads[1])
 	assert.Equal(t, map[string]string{"candidate": "77", "company": "9", "start": "5"}, reads[2])
 }
+
+// The operator's end is answered once the engagement closed: the Update's result is the final
+// status (SPEC §4: the answer is the engagement after the action).
+func TestOperatorEndAnswersWithTheClosedStatus(t *testing.T) {
+	f := newFixture(t)
+	f.engagement("ct_1", "")
+	var answered engagement.Status
+	var answerErr error
+	f.at(time.Hour, func() {
+		f.env.UpdateWorkflow(engagement.UpdateOperatorAction, "op-end", &testsuite.TestUpdateCallback{
+			OnReject: func(err error) { t.Errorf("end refused: %v", err) },
+			OnAccept: func() {},
+			OnComplete: func(v any, err error) {
+				answerErr = err
+				if s, ok := v.(engagement.Status); ok {
+					answered = s
+				}
+			}}, engagement.OperatorAction{Action: engagement.ActionEnd, RequestID: "op-end", Note: "work stopped"})
+	})
+	final := f.run()
+	require.NoError(t, answerErr)
+	assert.Equal(t, engagement.StatusCanceled, answered.CoverageStatus, causes(answered))
+	assert.Equal(t, final.CoverageStatus, answered.CoverageStatus)
+}
