@@ -173,18 +173,22 @@ func TestContractorDetailsResumeAndFillTheContractor(t *testing.T) {
 	f := newFixture(t)
 	f.engagement("ct_1", "")
 	f.sim.AddFault(policysim.Fault{PathPrefix: "/api/v1/contractors", Status: 400, Count: 1}) // the lookup refused: parks
-	var parked, resumed engagement.Status
-	var answer *error
+	var parked, resumed, answered engagement.Status
+	var answer error = errors.New("no answer")
 	f.at(time.Hour, func() {
 		parked = f.status()
-		answer = f.update(engagement.UpdateContractorDetails, "op-details", engagement.ContractorDetails{Email: "Jordan.Cruz@Example.COM",
+		f.env.UpdateWorkflow(engagement.UpdateContractorDetails, "op-details", &testsuite.TestUpdateCallback{
+			OnReject: func(err error) { answer = err }, OnAccept: func() {},
+			OnComplete: func(v any, err error) { answer = err; answered, _ = v.(engagement.Status) },
+		}, engagement.ContractorDetails{Email: "Jordan.Cruz@Example.COM",
 			Phone: "+14155550100", Address: &engagement.ContactAddress{Line1: "1 Main St", Locality: "Oakland", Region: "CA", PostalCode: "94607", Country: "US"},
 			Note: "from the signed contract"})
 	})
 	f.at(2*time.Hour, func() { resumed = f.status(); f.platformEvent(vendors.KindCancel, "c") })
 	f.run()
 	assert.Equal(t, engagement.StatusNeedsAttention, parked.CoverageStatus, causes(parked))
-	assert.NoError(t, *answer)
+	assert.NoError(t, answer)
+	assert.Contains(t, causes(answered), "contractor and job set up in 1099Policy", "answered once the record was read again with the details")
 	assert.Equal(t, engagement.StatusAwaitingApplication, resumed.CoverageStatus, causes(resumed))
 	assert.Contains(t, causes(resumed), "NEEDS_ATTENTION->PENDING: contractor details supplied by an operator: from the signed contract\n")
 	cons := f.posts("/contractors")
@@ -242,4 +246,25 @@ func TestOperatorEndAnswersWithTheClosedStatus(t *testing.T) {
 	require.NoError(t, answerErr)
 	assert.Equal(t, engagement.StatusCanceled, answered.CoverageStatus, causes(answered))
 	assert.Equal(t, final.CoverageStatus, answered.CoverageStatus)
+}
+
+// Details supplied while coverage is kept are sent to 1099Policy's contractor.
+func TestContractorDetailsWhileCoveredUpdateThe1099PolicyContractor(t *testing.T) {
+	f := newFixture(t)
+	f.engagement("ct_1", "")
+	var s engagement.Status
+	f.at(time.Hour, func() {
+		s = f.status()
+		f.update(engagement.UpdateContractorDetails, "op-details", engagement.ContractorDetails{Phone: "+14155550199"})
+	})
+	f.at(2*time.Hour, func() { f.platformEvent(vendors.KindCancel, "c") })
+	f.run()
+	var puts []string
+	for _, r := range f.sim.Requests() {
+		if r.Method == "PUT" && r.Path == "/api/v1/contractors/"+s.Policy.ContractorID {
+			puts = append(puts, r.Body)
+		}
+	}
+	require.Len(t, puts, 1)
+	assert.Contains(t, puts[0], `"phone":"+14155550199"`)
 }

@@ -78,6 +78,7 @@ func TestCertificateOnlyCoverageIsLostWhenTheCertificateIsFlagged(t *testing.T) 
 			lost := "INSURED->PENDING: certificate rejected by an operator; coverage needed again\n"
 			if c.lost {
 				assert.Contains(t, causes(flagged), lost)
+				assert.Equal(t, engagement.StatusAwaitingApplication, flagged.CoverageStatus, "re-bound through a new session: %s", causes(flagged))
 			} else {
 				assert.NotContains(t, causes(flagged), "coverage needed again")
 				assert.Equal(t, engagement.StatusInsured, flagged.CoverageStatus, causes(flagged))
