@@ -257,8 +257,11 @@ func TestContractorDetailsWhileCoveredUpdateThe1099PolicyContractor(t *testing.T
 		s = f.status()
 		f.update(engagement.UpdateContractorDetails, "op-details", engagement.ContractorDetails{Phone: "+14155550199"})
 	})
-	f.at(2*time.Hour, func() { f.platformEvent(vendors.KindCancel, "c") })
+	var after engagement.Status
+	f.at(2*time.Hour, func() { after = f.status(); f.platformEvent(vendors.KindCancel, "c") })
 	f.run()
+	assert.Equal(t, engagement.StatusAwaitingApplication, after.CoverageStatus, causes(after))
+	assert.Contains(t, causes(after), "AWAITING_APPLICATION->AWAITING_APPLICATION: contractor details updated\n")
 	var puts []string
 	for _, r := range f.sim.Requests() {
 		if r.Method == "PUT" && r.Path == "/api/v1/contractors/"+s.Policy.ContractorID {
