@@ -6,6 +6,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"os"
 	"regexp"
@@ -336,6 +337,9 @@ func ParseDays(v string) (time.Duration, error) {
 		days, err := strconv.Atoi(n)
 		if err != nil {
 			return 0, err
+		}
+		if maxDays := int(math.MaxInt64 / int64(24*time.Hour)); days > maxDays || days < -maxDays {
+			return 0, fmt.Errorf("%q is more days than a duration holds", v) // it would wrap around
 		}
 		return time.Duration(days) * 24 * time.Hour, nil
 	}

@@ -57,6 +57,9 @@ func FuzzPolicyEventFrom(f *testing.F) {
 		`{"id":"ev_2","type":"certificate.approved","created":1796198400,"data":{"object":{"id":"ci_1","contractor":"cn_7","status":"approved","custom_metadata":{"engagement_key":"engagement:jobdiva:778899"}}}}`,
 		`{"type":"application.complete","created":1796198400,"data":{"id":"ias_1","quote":"qt_1","custom_metadata":"{\"engagement_key\":\"contractor:cn_7\"}"}}`,
 		`{"id":"ev_3","type":"policy.cancelled","data":{"id":"pl_1","custom_metadata":{"engagement_key":5}}}`,
+		`{"id":"ev_5","type":"assignment.cancelled","data":"{\"id\":\"an_1\",\"custom_metadata\":{\"engagement_key\":\"engagement:upwork:1\"}}"}`,
+		`{"id":"ev_6","type":"policy.active","data":{"id":"pl_1","custom_metadata":{"engagement_key":"engagement::"}}}`,
+		`null`, `{}`, `{"type":"x","data":[]}`,
 	} {
 		f.Add([]byte(s))
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/testsuite"
@@ -67,8 +68,19 @@ func newFixture(t *testing.T) *fixture {
 	f.env.OnSignalExternalWorkflow(mock.Anything, mock.Anything, mock.Anything, mock.Anything, mock.Anything).Return(nil)
 	f.env.SetStartTime(f.start)
 	f.env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: engagement.WorkflowID("remote", "ct_1")})
+	// A workflow that calls activities in a loop never idles, so the test environment's idle
+	// timeout never ends it: stop it here (a broken lifecycle fails at once, not at go test's
+	// timeout). No test lifecycle comes near this many calls.
+	started := 0
+	f.env.SetOnActivityStartedListener(func(*activity.Info, context.Context, converter.EncodedValues) {
+		if started++; started > maxActivitiesPerTest {
+			panic(fmt.Sprintf("more than %d activities: the workflow loops", maxActivitiesPerTest))
+		}
+	})
 	return f
 }
+
+const maxActivitiesPerTest = 1000
 
 // engagement puts a standard engagement on the fake platform: starts in 7 days, 30 days long.
 func (f *fixture) engagement(id, email string) vendors.Engagement {

@@ -24,6 +24,9 @@ func refuse(reason string) error {
 // validateOperatorAction says why an action does not apply now (nil: it does).
 func (e *engagementRun) validateOperatorAction(op engagement.OperatorAction) error {
 	s := e.s
+	if op.Action == engagement.ActionRetry && s.Parked != nil {
+		return nil // also while ending: a refused end (a cancellation) waits for this retry
+	}
 	if err := e.validateOpen(); err != nil {
 		return err
 	}
