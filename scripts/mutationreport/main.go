@@ -19,9 +19,11 @@ import (
 )
 
 const (
-	sectionBegin = "<!-- make mutate: begin (generated, do not edit by hand) -->"
-	sectionEnd   = "<!-- make mutate: end -->"
-	statusLived  = "LIVED"
+	sectionBegin    = "<!-- make mutate: begin (generated, do not edit by hand) -->"
+	sectionEnd      = "<!-- make mutate: end -->"
+	statusLived     = "LIVED"
+	statusTimedOut  = "TIMED OUT"
+	statusNotViable = "NOT VIABLE"
 )
 
 type report struct {
@@ -85,7 +87,14 @@ func run(in, explainedPath, out string, packages []string, goal float64) error {
 		if err != nil {
 			return err
 		}
-		other := r.Total - r.Killed - r.Lived - r.NotCovered
+		other := 0 // timed out or not viable: neither killed nor lived
+		for _, f := range r.Files {
+			for _, m := range f.Mutations {
+				if m.Status == statusTimedOut || m.Status == statusNotViable {
+					other++
+				}
+			}
+		}
 		fmt.Fprintf(&section, "| `%s/` | %d | %d | %d | %d | **%.1f%%** | %.1f%% |\n",
 			pkg, r.Killed, r.Lived, r.NotCovered, other, r.Efficacy, r.Coverage)
 		if r.Efficacy < goal {
