@@ -10,8 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/coverage-orchestrator/coverage/webhooksig"
-
 	"github.com/coverage-orchestrator/coverage/engagement"
 
 	"github.com/stretchr/testify/assert"
@@ -45,7 +43,7 @@ func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		w.WriteHeader(http.StatusInternalServerError)
 		return
 	}
-	if err := webhooksig.Verify(req.Header.Get(notify.HeaderSignature), body, time.Now(), 5*time.Minute, notifySecret); err != nil {
+	if err := notify.Verify(notifySecret, req.Header.Get(notify.HeaderSignature), body, time.Now(), 5*time.Minute); err != nil {
 		r.t.Errorf("notification signature: %v", err)
 		w.WriteHeader(http.StatusUnauthorized)
 		return

@@ -5,37 +5,22 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/coverage-orchestrator/coverage/vendors"
 	"github.com/coverage-orchestrator/coverage/vendors/jobdiva"
+	"github.com/coverage-orchestrator/coverage/vendors/vendorstest"
 )
-
-// seedFixtures adds every testdata/*.json file (webhook bodies, report answers, searchStart).
-func seedFixtures(f *testing.F, add func(body []byte)) {
-	f.Helper()
-	files, err := filepath.Glob(filepath.Join("testdata", "*.json"))
-	if err != nil || len(files) == 0 {
-		f.Fatalf("no fixtures: %v", err)
-	}
-	for _, name := range files {
-		data, err := os.ReadFile(name)
-		if err != nil {
-			f.Fatal(err)
-		}
-		add(data)
-	}
-}
 
 // FuzzParseWebhook: a JobDiva notification body never panics; it is refused only with a
 // ParseError; every accepted event carries its id, and an event for a start its start id
 // (for a timesheet its timesheet id), a candidate change its candidate id.
 func FuzzParseWebhook(f *testing.F) {
-	seedFixtures(f, func(b []byte) { f.Add(b) })
+	for _, b := range vendorstest.Fixtures(f) {
+		f.Add(b)
+	}
 	for _, s := range []string{
 		`{"type":"billing","operation":"Update","id":"1","data":[{"STARTID":"1","DATEUPDATED":"11/21/2026 09:00:00"},{"STARTID":"2"}]}`,
 		`{"type":"salary","operation":"insert","id":"1","data":[{"STARTID":""}]}`,

@@ -4,34 +4,20 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/coverage-orchestrator/coverage/vendors"
 	"github.com/coverage-orchestrator/coverage/vendors/upwork"
+	"github.com/coverage-orchestrator/coverage/vendors/vendorstest"
 )
-
-func seedFixtures(f *testing.F) {
-	f.Helper()
-	files, err := filepath.Glob(filepath.Join("testdata", "*.json"))
-	if err != nil || len(files) == 0 {
-		f.Fatalf("no fixtures: %v", err)
-	}
-	for _, name := range files {
-		data, err := os.ReadFile(name)
-		if err != nil {
-			f.Fatal(err)
-		}
-		f.Add(data)
-	}
-}
 
 // FuzzParseWebhook: a relay body never panics; it is refused only with a ParseError; an
 // accepted event has an id, and every one but an ignored event its contract id; an end is
 // only a hint (vendors.md Common rules).
 func FuzzParseWebhook(f *testing.F) {
-	seedFixtures(f)
+	for _, b := range vendorstest.Fixtures(f) {
+		f.Add(b)
+	}
 	for _, s := range []string{
 		`{"event":"contract.ended","event_id":"e","contract_id":"1","occurred_at":"2026-11-20T10:00:00+02:00"}`,
 		`{"event":"contract.updated","contract_id":"1"}`, `{"event":"contract.started","event_id":"e"}`,
@@ -78,7 +64,9 @@ func FuzzParseWebhook(f *testing.F) {
 // APIError, always when errors[] is non-empty (then the data beside it is never used), and
 // only with a NotFoundError when every error is NOT_FOUND.
 func FuzzDecodeAnswer(f *testing.F) {
-	seedFixtures(f)
+	for _, b := range vendorstest.Fixtures(f) {
+		f.Add(b)
+	}
 	for _, s := range []string{
 		`{"data":{"contractDetails":{"id":"1"}},"errors":[{"message":"partial","extensions":{"code":"INTERNAL"}}]}`,
 		`{"errors":[{"message":"a","extensions":{"code":"NOT_FOUND"}},{"message":"b"}]}`, `{"errors":[]}`, `{"data":null}`, `{}`,
