@@ -150,12 +150,7 @@ func TestPolicyWithoutExpirationStaysInsured(t *testing.T) {
 	f.at(time.Hour, func() {
 		s := f.status()
 		require.NoError(t, f.sim.CompleteSession(s.Policy.SessionID))
-		for _, ev := range f.sim.Events()[f.forwarded:] {
-			pe := engagement.PolicyEventFrom(ev, engagement.SourceWebhook)
-			pe.ExpirationDate = 0
-			f.env.SignalWorkflow(engagement.SignalPolicyEvent, pe)
-		}
-		f.forwarded = len(f.sim.Events())
+		f.forwardEdited(func(pe *engagement.PolicyEvent) { pe.ExpirationDate = 0 })
 	})
 	var later engagement.Status
 	f.at(20*24*time.Hour, func() { later = f.status(); f.platformEvent(vendors.KindCancel, "c") })

@@ -123,10 +123,15 @@ func (f *fixture) operator(op engagement.OperatorAction) {
 }
 
 // forward delivers the sandbox's new events as the ingress would.
-func (f *fixture) forward() {
+func (f *fixture) forward() { f.forwardEdited(func(*engagement.PolicyEvent) {}) }
+
+// forwardEdited delivers the sandbox's new events, each changed by edit first.
+func (f *fixture) forwardEdited(edit func(*engagement.PolicyEvent)) {
 	events := f.sim.Events()
 	for _, ev := range events[f.forwarded:] {
-		f.env.SignalWorkflow(engagement.SignalPolicyEvent, engagement.PolicyEventFrom(ev, engagement.SourceWebhook))
+		pe := engagement.PolicyEventFrom(ev, engagement.SourceWebhook)
+		edit(&pe)
+		f.env.SignalWorkflow(engagement.SignalPolicyEvent, pe)
 	}
 	f.forwarded = len(events)
 }
@@ -355,14 +360,11 @@ func TestPolicyExpiryBeforeEndRebinds(t *testing.T) {
 		s := f.status()
 		require.NoError(t, f.sim.CompleteSession(s.Policy.SessionID))
 		// Deliver policy.active with an expiration 10 days after the start, before the end.
-		for _, ev := range f.sim.Events()[f.forwarded:] {
-			pe := engagement.PolicyEventFrom(ev, engagement.SourceWebhook)
+		f.forwardEdited(func(pe *engagement.PolicyEvent) {
 			if pe.Type == pc.EventPolicyActive {
 				pe.ExpirationDate = f.start.Add(17 * 24 * time.Hour).Unix()
 			}
-			f.env.SignalWorkflow(engagement.SignalPolicyEvent, pe)
-		}
-		f.forwarded = len(f.sim.Events())
+		})
 	})
 	f.at(16*24*time.Hour, func() { require.NoError(t, f.sim.ExpirePolicy(f.status().Policy.PolicyID)) })
 	var expired engagement.Status
